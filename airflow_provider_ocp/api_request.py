@@ -1,0 +1,105 @@
+"""Building one OCP API request: URL with the exact (signed) query, and headers with authentication.
+
+Shared by the synchronous hook (requests) and the trigger (httpx) so both send byte-for-byte the same thing.
+"""
+
+from __future__ import annotations
+
+import functools
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from importlib.metadata import PackageNotFoundError, version
+from urllib.parse import urlsplit
+
+from airflow_provider_ocp import __version__
+from airflow_provider_ocp.auth import (
+    access_key_authorization,
+    basic_authorization,
+    canonical_query,
+    compute_signature,
+    http_date,
+    string_to_sign,
+)
+from airflow_provider_ocp.connection_settings import OCPSettings
+
+API_PREFIX = "/api/v2"
+CONTENT_TYPE = "application/json"
+
+
+@dataclass(frozen=True)
+class OCPRequest:
+    """A ready-to-send GET. ``headers`` hold credentials: never log them; log ``target`` instead.
+
+    :param url: the absolute URL, query included exactly as signed.
+    :param target: path and query, safe to log and to put in errors.
+    :param headers: every header to send, ``Authorization`` included.
+    :param trace_id: the ``x-trace-id`` we sent; OCP echoes it as ``traceId``.
+    :param secrets: values that must never appear in logs or errors (secret, signature, Authorization).
+    """
+
+    url: str
+    target: str
+    headers: dict[str, str] = field(repr=False)
+    trace_id: str
+    secrets: tuple[str, ...] = field(repr=False)
+
+
+@functools.cache
+def user_agent() -> str:
+    """``airflow-provider-ocp/<v> apache-airflow/<v>``: lets OCP admins see who calls."""
+    try:
+        airflow_version = version("apache-airflow-core")
+    except PackageNotFoundError:
+        airflow_version = "unknown"
+    return f"airflow-provider-ocp/{__version__} apache-airflow/{airflow_version}"
+
+
+def build_get(
+    settings: OCPSettings,
+    path: str,
+    params: Sequence[tuple[str, str]] = (),
+    *,
+    now: datetime | None = None,
+) -> OCPRequest:
+    """Build a signed or basic-authenticated GET for an OCP API path.
+
+    :param settings: the connection's settings.
+    :param path: the path below ``/api/v2``, e.g. ``/ob/clusters``; ids in it must already be validated ints.
+    :param params: decoded query parameters; they are sorted and percent-encoded once, here.
+    :param now: the instant for the ``Date`` header (a retry builds a fresh request with a fresh Date).
+    """
+    full_path = urlsplit(settings.base_url).path + API_PREFIX + path
+    query = canonical_query(params)
+    target = f"{full_path}?{query}" if query else full_path
+    date = http_date(now or datetime.now(timezone.utc))
+    trace_id = uuid.uuid4().hex[:16]
+    headers = {
+        "Host": settings.host_header,
+        "Accept": CONTENT_TYPE,
+        "Accept-Language": "en-US",
+        "Content-Type": CONTENT_TYPE,
+        "Date": date,
+        "User-Agent": user_agent(),
+        "x-trace-id": trace_id,
+    }
+    if settings.auth_type == "access_key":
+        message = string_to_sign(
+            method="GET",
+            body_md5="",
+            content_type=CONTENT_TYPE,
+            date=date,
+            host=settings.host_header,
+            ocp_headers={},
+            path=full_path,
+            query=query,
+        )
+        signature = compute_signature(settings.secret, message)
+        headers["Authorization"] = access_key_authorization(settings.login, signature)
+        secrets: tuple[str, ...] = (settings.secret, signature, headers["Authorization"])
+    else:
+        headers["Authorization"] = basic_authorization(settings.login, settings.secret)
+        secrets = (settings.secret, headers["Authorization"], headers["Authorization"].split(" ", 1)[1])
+    origin = settings.base_url[: len(settings.base_url) - len(urlsplit(settings.base_url).path)]
+    return OCPRequest(url=origin + target, target=target, headers=headers, trace_id=trace_id, secrets=secrets)

@@ -1,0 +1,170 @@
+"""Reading OCP's response envelope. A response counts only when it is JSON with ``"successful": true``.
+
+Shared by the synchronous and asynchronous clients: they hand over status, headers and body bytes, this module
+decides between data and :class:`OCPAPIError` (and whether a retry may help).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from email.utils import parsedate_to_datetime
+from typing import Any
+
+from airflow_provider_ocp.exceptions import OCPAPIError
+
+RETRYABLE_STATUSES = frozenset({429, 500, 502, 503, 504})
+MAX_MESSAGE_CHARS = 500
+
+STATUS_HINTS = {
+    400: "OCP rejected the request parameters; check cluster id, times and page size.",
+    401: (
+        "OCP did not accept the credentials: check the connection's login and password, and its auth_type "
+        "(basic or access_key). With access_key, also check the worker's clock: OCP refuses a Date more than "
+        "15 minutes away from its own (clock skew)."
+    ),
+    403: (
+        "The OCP user lacks permission: grant it 'Read-only permission on cluster backup and recovery' "
+        "(and access to the cluster)."
+    ),
+    404: "OCP found no such resource: check that the cluster (and tenant) id exists in this OCP.",
+    429: "OCP is rate limiting requests.",
+}
+
+
+@dataclass(frozen=True)
+class Envelope:
+    """The useful parts of a successful OCP response.
+
+    :param data: the ``data`` member.
+    :param timestamp: the server's ``timestamp`` (its clock), as text, if sent.
+    :param trace_id: the ``traceId``.
+    """
+
+    data: Any
+    timestamp: str | None
+    trace_id: str | None
+
+
+def parse_retry_after(value: str | None, now: datetime | None = None) -> float | None:
+    """Seconds to wait from a ``Retry-After`` header: delta-seconds or an HTTP date; None if absent or unreadable.
+
+    :param value: the header value.
+    :param now: the current instant, for HTTP dates.
+    """
+    if not value:
+        return None
+    text = value.strip()
+    try:
+        return max(0.0, float(text))
+    except ValueError:
+        pass
+    try:
+        when = parsedate_to_datetime(text)
+    except (TypeError, ValueError, IndexError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=timezone.utc)
+    return max(0.0, (when - (now or datetime.now(timezone.utc))).total_seconds())
+
+
+def redact(text: str, secrets: Iterable[str]) -> str:
+    """Replace every secret value in ``text`` by ``***``.
+
+    :param text: a message that may echo request details.
+    :param secrets: values that must not appear.
+    """
+    for secret in secrets:
+        if secret and len(secret) >= 3:
+            text = text.replace(secret, "***")
+    return text
+
+
+def parse_response(
+    status: int,
+    headers: Mapping[str, str],
+    body: bytes,
+    *,
+    target: str,
+    sent_trace_id: str | None = None,
+    secrets: Iterable[str] = (),
+) -> Envelope:
+    """Return the envelope of a successful response, or raise :class:`OCPAPIError`.
+
+    :param status: the HTTP status code.
+    :param headers: response headers (case-insensitive mapping preferred).
+    :param body: the raw body.
+    :param target: the request path and query, for the error.
+    :param sent_trace_id: the ``x-trace-id`` we sent, reported when OCP's body has none.
+    :param secrets: values to scrub from any message.
+    """
+    retry_after = parse_retry_after(headers.get("Retry-After") or headers.get("retry-after"))
+    secrets = tuple(secrets)
+
+    def fail(message: str, *, code: int | None = None, trace: str | None = None, retryable: bool) -> OCPAPIError:
+        return OCPAPIError(
+            redact(message, secrets),
+            status=status,
+            code=code,
+            trace_id=trace or sent_trace_id,
+            path=target,
+            retryable=retryable,
+            retry_after=retry_after,
+        )
+
+    try:
+        document = json.loads(body.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError):
+        raise _non_json_error(status, body, headers.get("Location") or headers.get("location"), fail) from None
+    if not isinstance(document, dict):
+        raise fail("OCP answered with JSON that is not its response envelope", retryable=False)
+    trace_id = document.get("traceId") if isinstance(document.get("traceId"), str) else None
+    if document.get("successful") is True and 200 <= status < 300:
+        timestamp = document.get("timestamp")
+        return Envelope(document.get("data"), timestamp if isinstance(timestamp, str) else None, trace_id)
+    raw_error = document.get("error")
+    error: dict[str, Any] = raw_error if isinstance(raw_error, dict) else {}
+    code = error.get("code") if isinstance(error.get("code"), int) and not isinstance(error.get("code"), bool) else None
+    message = str(error.get("message") or "").strip()[:MAX_MESSAGE_CHARS]
+    effective = status if status >= 300 else _int_or(document.get("status"), status)
+    if "successful" not in document and 200 <= status < 300:
+        raise fail("OCP answered with JSON that is not its response envelope (no 'successful')", retryable=False)
+    hint = STATUS_HINTS.get(effective, "")
+    summary = f"OCP request failed: {message}" if message else f"OCP request failed with status {effective}"
+    return_error = fail(
+        f"{summary}. {hint}".strip(),
+        code=code,
+        trace=trace_id,
+        retryable=effective in RETRYABLE_STATUSES,
+    )
+    raise return_error
+
+
+def _int_or(value: Any, default: int) -> int:
+    return value if isinstance(value, int) and not isinstance(value, bool) else default
+
+
+def _non_json_error(status: int, body: bytes, location: str | None, fail: Callable[..., OCPAPIError]) -> OCPAPIError:
+    if 300 <= status < 400:
+        return fail(
+            f"OCP redirected the request (HTTP {status} to {location or 'an unknown location'}): point the "
+            "connection's host at OCP's final base URL (check http vs https and the path prefix).",
+            retryable=False,
+        )
+    head = body[:512].lstrip().lower()
+    looks_html = head.startswith((b"<!doctype", b"<html", b"<"))
+    if status in RETRYABLE_STATUSES:
+        kind = "an HTML page" if looks_html else "a non-JSON body"
+        return fail(f"OCP or a proxy in front of it answered HTTP {status} with {kind}", retryable=True)
+    if 200 <= status < 300 and looks_html:
+        return fail(
+            "OCP answered with an HTML page instead of JSON: the OCP URL (host or path prefix) is probably wrong, "
+            "or this OCP version lacks the endpoint. Point the connection's host at OCP's base URL.",
+            retryable=False,
+        )
+    if 200 <= status < 300:
+        return fail("OCP's response body was cut short or is not valid JSON", retryable=True)
+    hint = STATUS_HINTS.get(status, "")
+    return fail(f"OCP answered HTTP {status} without its JSON envelope. {hint}".strip(), retryable=False)

@@ -1,0 +1,81 @@
+"""The log backup task endpoint: validated request parameters and normalised results.
+
+Both the hook and the trigger's async client call these, so validation and parsing exist once.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from airflow_provider_ocp.timestamps import format_query_time, parse_ocp_timestamp
+from airflow_provider_ocp.validation import validate_positive_id, validate_window
+
+
+@dataclass(frozen=True)
+class LogBackupQuery:
+    """A validated log backup task query.
+
+    :param path: the API path below ``/api/v2``.
+    :param params: query parameters other than ``page`` and ``size``.
+    :param cluster_id: the validated cluster id.
+    :param start_time: the window start (aware) or None.
+    :param end_time: the window end (aware) or None.
+    """
+
+    path: str
+    params: tuple[tuple[str, str], ...]
+    cluster_id: int
+    start_time: datetime | None
+    end_time: datetime | None
+
+
+def log_backup_tasks_query(
+    cluster_id: object,
+    start_time: object | None = None,
+    end_time: object | None = None,
+    tenant_id: object | None = None,
+) -> LogBackupQuery:
+    """Validate the inputs and build the path and window parameters (times sent as UTC with ``Z``).
+
+    :param cluster_id: OCP cluster id, a positive integer.
+    :param start_time: window start, aware datetime or ISO text; give both bounds or neither.
+    :param end_time: window end.
+    :param tenant_id: optional OCP tenant id, for the tenant-level endpoint (OCP 4.x).
+    """
+    cluster = validate_positive_id(cluster_id, "cluster_id")
+    start, end = validate_window(start_time, end_time)
+    path = f"/ob/clusters/{cluster}"
+    if tenant_id is not None:
+        path += f"/tenants/{validate_positive_id(tenant_id, 'tenant_id')}"
+    path += "/backup/task/logBackupTasks"
+    params: tuple[tuple[str, str], ...] = ()
+    if start is not None and end is not None:
+        params = (("startTime", format_query_time(start)), ("endTime", format_query_time(end)))
+    return LogBackupQuery(path, params, cluster, start, end)
+
+
+def parse_server_time(timestamp: str | None) -> datetime | None:
+    """The envelope's ``timestamp`` (OCP's clock) as an aware datetime, or None if absent or unreadable.
+
+    :param timestamp: the envelope's ``timestamp`` text.
+    """
+    if not timestamp:
+        return None
+    try:
+        return parse_ocp_timestamp(timestamp)
+    except ValueError:
+        return None
+
+
+@dataclass(frozen=True)
+class LogBackupSnapshot:
+    """All log backup tasks of a cluster at one moment, with OCP's clock at that moment.
+
+    :param tasks: normalised task records.
+    :param server_time: the last response's ``timestamp``; used to compute a delay OCP left out.
+    """
+
+    tasks: list[dict[str, Any]]
+    server_time: datetime | None

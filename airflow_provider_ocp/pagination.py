@@ -1,0 +1,174 @@
+"""Walking OCP's 1-based pages, generic over any paginated endpoint.
+
+The walk is a small state machine fed one page at a time, so the synchronous hook and the asynchronous trigger drive
+the same logic. It copes with OCP's quirks: ``totalPages`` or ``totalPage`` or neither, ``size`` silently clamped,
+totals that are wrong, a server that ignores ``page``, and records that shift between pages while we walk.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from airflow_provider_ocp.exceptions import OCPAPIError
+from airflow_provider_ocp.records import record_identity
+
+MAX_PASSES = 3
+
+
+@dataclass(frozen=True)
+class Page:
+    """One page of a paginated OCP response.
+
+    :param records: ``contents`` as sent.
+    :param number: ``page.number`` (1-based) if sent.
+    :param size: ``page.size``, the size the server actually used, if sent.
+    :param total_elements: ``page.totalElements`` if sent.
+    :param total_pages: ``page.totalPages`` (or ``totalPage``) if sent.
+    """
+
+    records: list[dict[str, Any]]
+    number: int | None = None
+    size: int | None = None
+    total_elements: int | None = None
+    total_pages: int | None = None
+
+
+def _optional_int(value: Any) -> int | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, str) and value.strip().isdigit():
+        return int(value)
+    return None
+
+
+def parse_page(data: Any, *, target: str) -> Page:
+    """Read ``{"contents": [...], "page": {...}}``; tolerant of missing and string-typed page fields.
+
+    :param data: the envelope's ``data``.
+    :param target: the request path, for the error.
+    """
+    if not isinstance(data, dict) or not isinstance(data.get("contents", []), list):
+        raise OCPAPIError("OCP's paginated response has no 'contents' list", path=target)
+    records = [item for item in data.get("contents") or [] if isinstance(item, dict)]
+    raw_info = data.get("page")
+    info: dict[str, Any] = raw_info if isinstance(raw_info, dict) else {}
+    total_pages = _optional_int(info.get("totalPages"))
+    if total_pages is None:
+        total_pages = _optional_int(info.get("totalPage"))
+    return Page(
+        records=records,
+        number=_optional_int(info.get("number")),
+        size=_optional_int(info.get("size")),
+        total_elements=_optional_int(info.get("totalElements")),
+        total_pages=total_pages,
+    )
+
+
+@dataclass
+class PageWalk:
+    """Decides which page to ask for next and which records are new.
+
+    Every record present for the whole walk is returned exactly once. When totals change during a pass (records
+    created or removed while paging), another pass runs and returns only records not yet seen, up to ``MAX_PASSES``.
+
+    :param page_size: the size requested.
+    :param max_pages: the most requests one walk may make before failing.
+    :param target: the request path, for errors.
+    :param identity: the fingerprint telling records apart.
+    """
+
+    page_size: int
+    max_pages: int
+    target: str = ""
+    identity: Callable[[dict[str, Any]], int] = record_identity
+    next_page: int | None = 1
+    requests_made: int = 0
+    total_elements: int | None = None
+    total_pages: int | None = None
+    passes: int = 1
+    _seen: set[int] = field(default_factory=set)
+    _pass_records: int = 0
+    _pass_baseline: int | None = None
+    _drift: bool = False
+    _previous_keys: list[int] = field(default_factory=list)
+
+    def accept(self, page: Page) -> list[dict[str, Any]]:
+        """Take the page just fetched (number ``next_page``) and return its records not seen before.
+
+        :param page: the parsed page.
+        """
+        requested = self.next_page
+        if requested is None:
+            raise RuntimeError("the walk is finished")
+        self.requests_made += 1
+        if page.number is not None and page.number != requested and page.records:
+            raise OCPAPIError(
+                f"OCP ignored the page parameter: asked for page {requested}, got page {page.number}. "
+                "Stopping rather than reading the same page forever.",
+                path=self.target,
+            )
+        keys = [self.identity(record) for record in page.records]
+        if requested > 1 and keys and keys == self._previous_keys:
+            raise OCPAPIError(
+                f"OCP returned the same records for page {requested} as for page {requested - 1}: "
+                "it seems to ignore the page parameter.",
+                path=self.target,
+            )
+        self._previous_keys = keys
+        self._note_totals(page)
+        fresh = []
+        for key, record in zip(keys, page.records, strict=True):
+            if key not in self._seen:
+                self._seen.add(key)
+                fresh.append(record)
+        self._pass_records += len(page.records)
+        self.next_page = self._decide_next(requested, page)
+        if self.next_page is not None and self.requests_made >= self.max_pages:
+            raise OCPAPIError(
+                f"Stopped after {self.requests_made} pages (max_pages). Narrow the time window or raise "
+                "'max_pages' in the connection extra.",
+                path=self.target,
+            )
+        return fresh
+
+    @property
+    def records_returned(self) -> int:
+        """How many distinct records the walk has returned so far."""
+        return len(self._seen)
+
+    def _note_totals(self, page: Page) -> None:
+        if page.total_elements is not None:
+            if self._pass_baseline is None:
+                self._pass_baseline = page.total_elements
+            elif page.total_elements != self._pass_baseline:
+                self._drift = True
+            self.total_elements = page.total_elements
+        used_size = page.size or self.page_size
+        if page.total_pages is not None:
+            self.total_pages = page.total_pages
+        elif page.total_elements is not None:
+            self.total_pages = math.ceil(page.total_elements / max(used_size, 1))
+
+    def _decide_next(self, requested: int, page: Page) -> int | None:
+        if page.records and not self._pass_complete(requested):
+            return requested + 1
+        if self._drift and self.passes < MAX_PASSES:
+            self.passes += 1
+            self._drift = False
+            self._pass_baseline = None
+            self._pass_records = 0
+            self._previous_keys = []
+            return 1
+        return None
+
+    def _pass_complete(self, requested: int) -> bool:
+        if self.total_pages is None and self.total_elements is None:
+            return False  # nothing known: read until an empty page
+        pages_done = self.total_pages is None or requested >= self.total_pages
+        records_done = self.total_elements is None or self._pass_records >= self.total_elements
+        return pages_done and records_done

@@ -1,0 +1,38 @@
+from datetime import datetime, timedelta, timezone
+
+import pytest
+
+from airflow_provider_ocp.timestamps import format_query_time, isoformat_utc, parse_ocp_timestamp
+
+PLUS8 = timezone(timedelta(hours=8))
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("2021-09-23T14:33:17.357+0800", datetime(2021, 9, 23, 14, 33, 17, 357000, tzinfo=PLUS8)),
+        ("2021-09-23T14:34:35.149+08:00", datetime(2021, 9, 23, 14, 34, 35, 149000, tzinfo=PLUS8)),
+        ("2021-09-23T06:34:35Z", datetime(2021, 9, 23, 6, 34, 35, tzinfo=timezone.utc)),
+        ("2021-09-23T06:34:35.123456789Z", datetime(2021, 9, 23, 6, 34, 35, 123456, tzinfo=timezone.utc)),
+        ("2021-09-23T06:34:35.1+0000", datetime(2021, 9, 23, 6, 34, 35, 100000, tzinfo=timezone.utc)),
+        ("2021-09-23T06:34-05:30", datetime(2021, 9, 23, 6, 34, tzinfo=timezone(-timedelta(hours=5, minutes=30)))),
+        ("2021-09-23T14:33:17+08", datetime(2021, 9, 23, 14, 33, 17, tzinfo=PLUS8)),
+    ],
+)
+def test_parses_both_ocp_forms(text: str, expected: datetime) -> None:
+    parsed = parse_ocp_timestamp(text)
+    assert parsed == expected
+    assert parsed.utcoffset() == expected.utcoffset()
+
+
+@pytest.mark.parametrize("text", ["2021-09-23T14:33:17", "2021-09-23", "yesterday", "2021-09-23T14:33:17+2500", ""])
+def test_rejects_naive_and_garbage(text: str) -> None:
+    with pytest.raises(ValueError):
+        parse_ocp_timestamp(text)
+
+
+def test_query_time_is_utc_with_z() -> None:
+    moment = datetime(2024, 8, 6, 8, 0, tzinfo=PLUS8)
+    assert format_query_time(moment) == "2024-08-06T00:00:00Z"
+    assert format_query_time(moment.replace(microsecond=397000)) == "2024-08-06T00:00:00.397000Z"
+    assert isoformat_utc(moment) == "2024-08-06T00:00:00Z"
