@@ -41,6 +41,7 @@ class OCPSettings:
     :param retry_max_wait: cap on one wait, for the backoff and for ``Retry-After``.
     :param page_size: records per page requested by default.
     :param max_pages: guard against a server that never stops paging.
+    :param concurrency: pages fetched in parallel once the page count is known; 1 is sequential.
     """
 
     base_url: str
@@ -57,6 +58,7 @@ class OCPSettings:
     retry_max_wait: float = 60.0
     page_size: int = MAX_PAGE_SIZE
     max_pages: int = 100_000
+    concurrency: int = 4
 
     @property
     def is_loopback(self) -> bool:
@@ -113,6 +115,7 @@ def settings_from_connection(
         retry_max_wait=_number(conn_id, extra, "retry_max_wait", 60.0, minimum=0),
         page_size=int(_number(conn_id, extra, "page_size", MAX_PAGE_SIZE, minimum=1, integer=True)),
         max_pages=int(_number(conn_id, extra, "max_pages", 100_000, minimum=1, integer=True)),
+        concurrency=int(_number(conn_id, extra, "concurrency", 4, minimum=1, integer=True)),
     )
     _warn_about_transport_security(conn_id, settings)
     return settings

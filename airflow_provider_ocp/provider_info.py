@@ -55,6 +55,11 @@ CONNECTION_FIELDS: dict[str, dict[str, Any]] = {
         "description": "Caps both the backoff and a server's Retry-After.",
         "schema": {"type": ["number", "null"], "default": 60},
     },
+    "concurrency": {
+        "label": "Parallel page fetches",
+        "description": "Pages fetched at once after the first; 1 fetches strictly one after another.",
+        "schema": {"type": ["integer", "null"], "default": 4},
+    },
     "page_size": {
         "label": "Page size",
         "description": "Records per page; OCP allows at most 2000.",

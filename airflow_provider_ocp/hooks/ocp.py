@@ -19,12 +19,12 @@ from airflow_provider_ocp.connection_settings import OCPSettings, settings_from_
 from airflow_provider_ocp.envelope import Envelope, parse_response, redact
 from airflow_provider_ocp.exceptions import OCPAPIError
 from airflow_provider_ocp.log_backup_api import LogBackupSnapshot, log_backup_tasks_query, parse_server_time
+from airflow_provider_ocp.page_prefetch import PagePrefetcher
 from airflow_provider_ocp.pagination import PageWalk, parse_page
 from airflow_provider_ocp.provider_info import UI_FIELD_BEHAVIOUR
 from airflow_provider_ocp.records import normalize_task
 from airflow_provider_ocp.retry_policy import RetryPolicy
 from airflow_provider_ocp.validation import validate_page_size
-
 
 _ERRNO_REASON = re.compile(r"\[Errno -?\d+\] [^'\")]+|Connection aborted|IncompleteRead|Response ended prematurely")
 
@@ -173,21 +173,29 @@ class OCPHook(BaseHook):
         :param path: the path below ``/api/v2``.
         :param params: query parameters other than ``page`` and ``size``.
         :param page_size: records per page; defaults to the connection's (2000, OCP's maximum).
+
+        Once the first page announces the page count, up to ``concurrency`` (connection extra, default 4) pages are
+        fetched ahead in parallel; they are still accepted strictly in order.
         """
         size = validate_page_size(page_size if page_size is not None else self.settings.page_size)
         walk = PageWalk(page_size=size, max_pages=self.settings.max_pages, target=path)
-        while walk.next_page is not None:
-            number = walk.next_page
-            envelope = self.get_envelope(path, [*params, ("page", str(number)), ("size", str(size))])
-            fresh = walk.accept(parse_page(envelope.data, target=path))
-            yield PageResult(
-                fresh,
-                number,
-                walk.records_returned,
-                walk.total_elements,
-                walk.total_pages,
-                parse_server_time(envelope.timestamp),
-            )
+
+        def fetch(number: int) -> Envelope:
+            return self.get_envelope(path, [*params, ("page", str(number)), ("size", str(size))])
+
+        with PagePrefetcher(fetch, self.settings.concurrency) as pages:
+            while walk.next_page is not None:
+                number = walk.next_page
+                envelope = pages.get(number, walk.total_pages)
+                fresh = walk.accept(parse_page(envelope.data, target=path))
+                yield PageResult(
+                    fresh,
+                    number,
+                    walk.records_returned,
+                    walk.total_elements,
+                    walk.total_pages,
+                    parse_server_time(envelope.timestamp),
+                )
 
     def iter_log_backup_task_pages(
         self,

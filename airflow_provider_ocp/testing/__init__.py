@@ -1,0 +1,70 @@
+"""An OCP REST API emulator for tests, demos and users' own DAG tests (no public OCP exists).
+
+Start one from Python::
+
+    from airflow_provider_ocp.testing import OCPEmulator
+
+    with OCPEmulator(clusters=2, tenants=3) as emu:
+        os.environ["AIRFLOW_CONN_OCP_DEFAULT"] = emu.airflow_connection_json()
+        ...
+
+or from a shell with ``python -m airflow_provider_ocp.testing --port 8777``, or use the ``ocp_emulator`` pytest
+fixture. It needs only the standard library (``cryptography`` only to generate a TLS certificate) and never
+imports Airflow.
+
+What it serves (under ``/api/v2``, after an optional path prefix), with OCP's envelope:
+
+- ``GET /ob/clusters`` (``page``, ``size``, ``name``: case-insensitive substring), ``GET /ob/clusters/{id}``;
+- ``GET /ob/clusters/{id}/backup/task/logBackupTasks`` and its tenant variant
+  ``GET /ob/clusters/{id}/tenants/{tenantId}/backup/task/logBackupTasks``: ``page`` (1-based) and ``size``
+  required, ``size`` silently clamped to 2000; optional ``startTime``/``endTime`` (both or neither, ISO-8601
+  with a colon offset or ``Z``) filter on ``createTime``, **inclusive at both ends**; newest ``createTime`` first;
+- ``GET /ob/clusters/{id}/backup/overview`` (an approximation: worst current delay and its checkpoint);
+- any other path: HTTP 200 with an HTML page, as OCP's console.
+
+Credentials by default: Basic ``admin`` / :data:`DEFAULT_PASSWORD`, AccessKey :data:`DEFAULT_ACCESS_KEY_ID` /
+:data:`DEFAULT_ACCESS_KEY_SECRET`. Faults: see :mod:`airflow_provider_ocp.testing.faults`.
+"""
+
+from __future__ import annotations
+
+from airflow_provider_ocp.testing.api import MAX_PAGE_SIZE
+from airflow_provider_ocp.testing.auth_check import (
+    DEFAULT_ACCESS_KEY_ID,
+    DEFAULT_ACCESS_KEY_SECRET,
+    DEFAULT_PASSWORD,
+    DEFAULT_USERNAME,
+    Authenticator,
+)
+from airflow_provider_ocp.testing.clock import ServerClock
+from airflow_provider_ocp.testing.faults import FAULT_KINDS, Fault, FaultKind, FaultSet
+from airflow_provider_ocp.testing.profiles import DelayProfile
+from airflow_provider_ocp.testing.records import RenderOptions
+from airflow_provider_ocp.testing.requests_log import RecordedRequest
+from airflow_provider_ocp.testing.server import OCPEmulator
+from airflow_provider_ocp.testing.specs import ClusterSpec, TenantSpec
+from airflow_provider_ocp.testing.state import UnknownClusterError, UnknownTenantError
+from airflow_provider_ocp.testing.tls import make_self_signed_cert
+
+__all__ = [
+    "DEFAULT_ACCESS_KEY_ID",
+    "DEFAULT_ACCESS_KEY_SECRET",
+    "DEFAULT_PASSWORD",
+    "DEFAULT_USERNAME",
+    "FAULT_KINDS",
+    "MAX_PAGE_SIZE",
+    "Authenticator",
+    "ClusterSpec",
+    "DelayProfile",
+    "Fault",
+    "FaultKind",
+    "FaultSet",
+    "OCPEmulator",
+    "RecordedRequest",
+    "RenderOptions",
+    "ServerClock",
+    "TenantSpec",
+    "UnknownClusterError",
+    "UnknownTenantError",
+    "make_self_signed_cert",
+]

@@ -1,0 +1,240 @@
+"""Fault injection: a thread-safe registry of misbehaviours matched against incoming requests.
+
+A fault matches a request when ``path_contains`` is a substring of the raw path and, if ``page`` is set, the
+request's ``page`` parameter equals it. It applies to the next ``times`` matching requests (``times=None``: always).
+Per request at most one fault of each kind applies (the earliest added), at most one response-replacing fault
+(``rate_limited``, ``http_error``, ``html_200``, ``unsuccessful``) and at most one body-mangling fault
+(``truncated_json``, ``drop_connection``). When a response is replaced, pagination and data faults are not consumed.
+
+Kinds and their parameters (defaults in brackets):
+
+- ``rate_limited``: HTTP 429 with OCP's envelope and ``Retry-After``. ``retry_after`` [1] seconds (None: no
+  header), ``http_date`` [False]: send ``Retry-After`` as an HTTP date instead of seconds.
+- ``http_error``: ``status`` [500] (e.g. 502/503/504), ``body`` ["json"]: ``"json"`` (OCP's error envelope) or
+  ``"html"`` (a proxy page), ``code`` [None: derived], ``message`` [None: a default].
+- ``html_200``: HTTP 200 with an HTML page (a wrong path or a login page).
+- ``unsuccessful``: HTTP 200 with ``successful: false``; ``status`` [500] in the envelope, ``code``, ``message``.
+- ``truncated_json``: the body cut to ``fraction`` [0.5] of its bytes, with a matching Content-Length.
+- ``drop_connection``: Content-Length announces the full body, ``fraction`` [0.5] is sent, then the socket closes.
+- ``slow``: sleep ``seconds`` [5.0] before answering (client read timeouts).
+- ``insert_tasks``: after rendering the page, append ``count`` [1] newest tasks (``tenant_id`` [None: rotate]).
+- ``remove_tasks``: after rendering the page, delete ``count`` [1] tasks, the ``newest`` [True] or oldest.
+- ``ignore_page``: serve page 1 whatever ``page`` says; ``echo_page`` [False]: still report the requested number.
+- ``wrong_total_pages``: report ``totalPages`` off by ``delta`` [1] (negative: fewer), or exactly ``value``.
+- ``clamp_size``: clamp ``size`` to ``max_size`` [100] instead of 2000 (``page.size`` reports it).
+
+Steady per-request latency (for benchmarks) is :attr:`FaultSet.latency`, not a counted fault.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+from typing import Any, Literal, get_args
+
+from airflow_provider_ocp.testing.api import PageTweaks
+
+FaultKind = Literal[
+    "rate_limited",
+    "http_error",
+    "html_200",
+    "unsuccessful",
+    "truncated_json",
+    "drop_connection",
+    "slow",
+    "insert_tasks",
+    "remove_tasks",
+    "ignore_page",
+    "wrong_total_pages",
+    "clamp_size",
+]
+FAULT_KINDS: tuple[str, ...] = get_args(FaultKind)
+
+_DEFAULTS: dict[str, dict[str, Any]] = {
+    "rate_limited": {"retry_after": 1, "http_date": False},
+    "http_error": {"status": 500, "body": "json", "code": None, "message": None},
+    "html_200": {},
+    "unsuccessful": {"status": 500, "code": None, "message": None},
+    "truncated_json": {"fraction": 0.5},
+    "drop_connection": {"fraction": 0.5},
+    "slow": {"seconds": 5.0},
+    "insert_tasks": {"count": 1, "tenant_id": None},
+    "remove_tasks": {"count": 1, "newest": True},
+    "ignore_page": {"echo_page": False},
+    "wrong_total_pages": {"delta": 1, "value": None},
+    "clamp_size": {"max_size": 100},
+}
+RESPOND_KINDS = frozenset({"rate_limited", "http_error", "html_200", "unsuccessful"})
+TRANSPORT_KINDS = frozenset({"truncated_json", "drop_connection"})
+AFTER_KINDS = frozenset({"insert_tasks", "remove_tasks"})
+SHAPE_KINDS = frozenset({"ignore_page", "wrong_total_pages", "clamp_size"})
+
+
+@dataclass
+class Fault:
+    """One registered fault.
+
+    :param kind: one of :data:`FAULT_KINDS`.
+    :param times: how many more requests it applies to; None for always.
+    :param path_contains: substring the raw request path must contain.
+    :param page: the ``page`` parameter the request must carry, None for any.
+    :param params: the kind's parameters (defaults filled in).
+    :param hits: how many requests it has been applied to.
+    """
+
+    kind: str
+    times: int | None
+    path_contains: str
+    page: int | None
+    params: dict[str, Any]
+    hits: int = 0
+
+    def matches(self, path: str, page: int | None) -> bool:
+        """Whether the fault applies to a request.
+
+        :param path: the raw request path.
+        :param page: the request's ``page`` parameter, None when absent or not an integer.
+        """
+        return self.path_contains in path and (self.page is None or self.page == page)
+
+
+@dataclass
+class FaultPlan:
+    """The faults chosen (and consumed) for one request.
+
+    :param delay: seconds to sleep before answering.
+    :param respond: the fault replacing the response, if any.
+    :param transport: the fault mangling the body bytes, if any.
+    :param after: faults mutating data once the page is rendered.
+    :param tweaks: pagination faults for the API.
+    :param applied: every fault taken, in registration order.
+    """
+
+    delay: float = 0.0
+    respond: Fault | None = None
+    transport: Fault | None = None
+    after: list[Fault] = field(default_factory=list)
+    tweaks: PageTweaks = field(default_factory=PageTweaks)
+    applied: list[Fault] = field(default_factory=list)
+
+    @property
+    def summary(self) -> str | None:
+        """The applied kinds joined by commas, None when none applied (for the request log)."""
+        return ",".join(f.kind for f in self.applied) or None
+
+
+def _tweak(tweaks: PageTweaks, fault: Fault) -> None:
+    params = fault.params
+    if fault.kind == "ignore_page":
+        tweaks.ignore_page, tweaks.echo_page = True, bool(params["echo_page"])
+    elif fault.kind == "wrong_total_pages":
+        tweaks.total_pages_delta = int(params["delta"])
+        tweaks.total_pages_value = None if params["value"] is None else int(params["value"])
+    elif fault.kind == "clamp_size":
+        tweaks.max_size = max(1, int(params["max_size"]))
+
+
+class FaultSet:
+    """The registered faults and the steady latency; safe to use from tests while the server runs.
+
+    :param latency: seconds added to every request.
+    """
+
+    def __init__(self, latency: float = 0.0) -> None:
+        self._lock = threading.Lock()
+        self._faults: list[Fault] = []
+        self._latency = float(latency)
+
+    @property
+    def latency(self) -> float:
+        """Seconds every request waits before being answered (0 by default)."""
+        with self._lock:
+            return self._latency
+
+    @latency.setter
+    def latency(self, seconds: float) -> None:
+        if seconds < 0:
+            raise ValueError("latency must be >= 0")
+        with self._lock:
+            self._latency = float(seconds)
+
+    def add(
+        self,
+        kind: FaultKind,
+        times: int | None = 1,
+        path_contains: str = "logBackupTasks",
+        page: int | None = None,
+        **params: Any,
+    ) -> Fault:
+        """Register a fault.
+
+        :param kind: what goes wrong (see the module documentation for the kinds and their parameters).
+        :param times: how many matching requests it applies to; None for every one.
+        :param path_contains: substring of the raw request path to match (the default targets task queries).
+        :param page: only requests with this ``page`` parameter; None for any.
+        :param params: the kind's parameters.
+        :raises ValueError: for an unknown kind or parameter, or ``times`` < 1.
+        """
+        if kind not in _DEFAULTS:
+            raise ValueError(f"unknown fault kind {kind!r}; known: {', '.join(FAULT_KINDS)}")
+        unknown = set(params) - set(_DEFAULTS[kind])
+        if unknown:
+            raise ValueError(f"fault {kind!r} takes {sorted(_DEFAULTS[kind])}, not {sorted(unknown)}")
+        if times is not None and times < 1:
+            raise ValueError("times must be >= 1 or None (always)")
+        fault = Fault(kind, times, path_contains, page, {**_DEFAULTS[kind], **params})
+        with self._lock:
+            self._faults.append(fault)
+        return fault
+
+    def remove(self, fault: Fault) -> None:
+        """Unregister one fault (no error if it is already gone).
+
+        :param fault: the value :meth:`add` returned.
+        """
+        with self._lock:
+            self._faults = [f for f in self._faults if f is not fault]
+
+    def clear(self) -> None:
+        """Unregister every fault (the latency stays)."""
+        with self._lock:
+            self._faults.clear()
+
+    @property
+    def active(self) -> list[Fault]:
+        """The faults still registered, in registration order."""
+        with self._lock:
+            return list(self._faults)
+
+    def take(self, path: str, page: int | None) -> FaultPlan:
+        """Choose the faults for a request and consume one use of each.
+
+        :param path: the raw request path.
+        :param page: the request's ``page`` parameter, None when absent or not an integer.
+        """
+        plan = FaultPlan()
+        with self._lock:
+            matching = [f for f in self._faults if f.matches(path, page)]
+            plan.respond = next((f for f in matching if f.kind in RESPOND_KINDS), None)
+            plan.transport = next((f for f in matching if f.kind in TRANSPORT_KINDS), None)
+            slow = next((f for f in matching if f.kind == "slow"), None)
+            taken = {id(f) for f in (plan.respond, plan.transport, slow) if f is not None}
+            if plan.respond is None:
+                seen: set[str] = set()
+                for fault in matching:
+                    if fault.kind in SHAPE_KINDS and fault.kind not in seen:
+                        seen.add(fault.kind)
+                        taken.add(id(fault))
+                        _tweak(plan.tweaks, fault)
+                    elif fault.kind in AFTER_KINDS:
+                        taken.add(id(fault))
+                        plan.after.append(fault)
+            plan.applied = [f for f in matching if id(f) in taken]
+            for fault in plan.applied:
+                fault.hits += 1
+                if fault.times is not None:
+                    fault.times -= 1
+            self._faults = [f for f in self._faults if f.times is None or f.times > 0]
+        if slow is not None:
+            plan.delay = float(slow.params["seconds"])
+        return plan

@@ -1,0 +1,69 @@
+"""The provider dict is what every `airflow providers` command loads: a bad one breaks them all."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from importlib import resources
+from importlib.metadata import entry_points
+from pathlib import Path
+
+import jsonschema
+
+from airflow_provider_ocp.provider_info import get_provider_info
+
+
+def test_provider_info_matches_airflow_schema() -> None:
+    schema = json.loads(resources.files("airflow").joinpath("provider_info.schema.json").read_text())
+    info = get_provider_info()
+    jsonschema.validate(info, schema)
+    assert info["package-name"] == "airflow-provider-ocp"
+
+
+def test_entry_point_is_registered() -> None:
+    found = [ep for ep in entry_points(group="apache_airflow_provider") if ep.value.startswith("airflow_provider_ocp")]
+    assert found and found[0].load() is get_provider_info
+
+
+def test_listed_modules_and_hook_class_import() -> None:
+    import importlib
+
+    info = get_provider_info()
+    for kind in ("hooks", "operators", "sensors", "triggers"):
+        for entry in info[kind]:
+            for module in entry["python-modules"]:
+                importlib.import_module(module)
+    for conn in info["connection-types"]:
+        module, _, name = conn["hook-class-name"].rpartition(".")
+        hook = getattr(importlib.import_module(module), name)
+        assert hook.conn_type == conn["connection-type"]
+
+
+def test_conn_fields_are_what_the_form_shows() -> None:
+    (conn,) = get_provider_info()["connection-types"]
+    fields = conn["conn-fields"]
+    assert {"auth_type", "verify", "ca_bundle", "timeout", "proxy", "max_retries", "page_size"} <= set(fields)
+    behaviour = conn["ui-field-behaviour"]
+    assert behaviour["relabeling"] == {
+        "host": "OCP URL",
+        "login": "Username or AccessKey ID",
+        "password": "Password or AccessKey secret",
+    }
+
+
+def _airflow(*args: str, tmp_path: Path) -> str:
+    env = {**os.environ, "AIRFLOW_HOME": str(tmp_path)}
+    result = subprocess.run(
+        [sys.executable, "-m", "airflow", *args], capture_output=True, text=True, env=env, timeout=180, check=True
+    )
+    return result.stdout
+
+
+def test_airflow_cli_lists_provider_and_hook(tmp_path: Path) -> None:
+    providers = _airflow("providers", "list", "--output", "json", tmp_path=tmp_path)
+    assert "airflow-provider-ocp" in {p["package_name"] for p in json.loads(providers)}
+    hooks = json.loads(_airflow("providers", "hooks", "--output", "json", tmp_path=tmp_path))
+    ocp = [h for h in hooks if h["connection_type"] == "ocp"]
+    assert ocp and ocp[0]["class"] == "airflow_provider_ocp.hooks.ocp.OCPHook"
