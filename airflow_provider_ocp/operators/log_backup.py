@@ -1,0 +1,244 @@
+"""OCPLogBackupTasksOperator: extract a cluster's log backup tasks for a time window into XCom or object storage."""
+
+from __future__ import annotations
+
+from collections.abc import Generator, Sequence
+from contextlib import closing
+from datetime import timedelta
+from typing import TYPE_CHECKING, Any
+
+from airflow.sdk import Asset, BaseOperator
+
+from airflow_provider_ocp.exceptions import OCPInputError
+from airflow_provider_ocp.extraction_window import ExtractionWindow, resolve_window
+from airflow_provider_ocp.log_backup_api import log_backup_tasks_query
+from airflow_provider_ocp.output_formats import OUTPUT_FORMATS, import_pyarrow, make_writer
+from airflow_provider_ocp.records import to_json_safe
+from airflow_provider_ocp.storage_output import atomic_output, display_path, openlineage_name, resolve_output_path
+from airflow_provider_ocp.validation import validate_page_size
+
+if TYPE_CHECKING:
+    from airflow.sdk import Context, ObjectStoragePath
+
+    from airflow_provider_ocp.hooks.ocp import OCPHook
+
+
+class OCPLogBackupTasksOperator(BaseOperator):
+    """Extract the log backup tasks of an OCP cluster created in a time window, into XCom or a file.
+
+    The window is half-open, ``[start, end)``, so consecutive runs never both hold a task created at their shared
+    boundary (OCP's own filter may include both ends; records are filtered again on ``createTime``). By default it is
+    the run's data interval. Runs without a usable interval (manual or asset-triggered runs have none; Airflow 3's
+    default cron timetable gives a zero-width one) use ``[end - lookback, end)``, where ``end`` is the interval end,
+    else the run's ``run_after``, else its logical date, else now. The task log says which window was used and why.
+
+    Without ``output_path`` the records are returned (pushed to XCom) as JSON-safe dicts: OCP's field names, times as
+    ISO-8601 UTC text. With ``output_path`` they are streamed page by page to that file, atomically (a complete file
+    or none), each record stamped with ``windowStart``/``windowEnd``, and a summary is returned instead.
+
+    :param cluster_id: the OCP cluster id (templated, e.g. ``"{{ params.cluster_id }}"``).
+    :param ocp_conn_id: the Airflow connection of type ``ocp``.
+    :param start_time: window start, an aware datetime or ISO-8601 text with an offset (templated); default the run's
+        ``data_interval_start``, or ``end - lookback`` when there is none.
+    :param end_time: window end (templated); default the run's ``data_interval_end``, then ``run_after``.
+    :param lookback: width of the fallback window for runs without a real data interval.
+    :param page_size: records per OCP request, at most 2000; default the connection's. Smaller pages mean smaller
+        requests and row groups, more round trips.
+    :param output_path: where to write (templated): any URL Airflow's object storage handles (``file://``, ``s3://``,
+        ``gs://``...) or an absolute local path. Put the interval in it (``date={{ data_interval_start | ds }}``,
+        which for a manual run of date D names the day it extracts, D-1, where ``{{ ds }}`` would say D) so that
+        each interval has its own file and a rerun rewrites it. None returns the records through XCom.
+    :param output_conn_id: the Airflow connection for the store (e.g. an ``aws`` connection for ``s3://``).
+    :param output_format: ``jsonl`` (one JSON object per line) or ``parquet`` (needs the provider's ``parquet``
+        extra).
+    :param max_xcom_records: XCom mode fails beyond this many records: XCom lives in Airflow's metadata database,
+        which is not made for bulk data. Set ``output_path`` for larger extractions.
+    :param kwargs: passed to :class:`~airflow.sdk.BaseOperator`. ``outlets`` defaults to an Asset for the fixed
+        (untemplated) directory of ``output_path``, so downstream DAGs can be scheduled on new extractions.
+    """
+
+    template_fields: Sequence[str] = ("cluster_id", "start_time", "end_time", "output_path")
+    ui_color = "#e8f4fd"
+
+    def __init__(
+        self,
+        *,
+        cluster_id: int | str,
+        ocp_conn_id: str = "ocp_default",
+        start_time: Any = None,
+        end_time: Any = None,
+        lookback: timedelta = timedelta(days=1),
+        page_size: int | None = None,
+        output_path: str | None = None,
+        output_conn_id: str | None = None,
+        output_format: str = "jsonl",
+        max_xcom_records: int = 10_000,
+        **kwargs: Any,
+    ) -> None:
+        if output_format not in OUTPUT_FORMATS:
+            raise OCPInputError(
+                f"output_format {output_format!r} is not supported; use one of {', '.join(OUTPUT_FORMATS)}."
+            )
+        if not isinstance(lookback, timedelta) or lookback <= timedelta(0):
+            raise OCPInputError(f"lookback must be a positive timedelta, e.g. timedelta(days=1); got {lookback!r}.")
+        if isinstance(max_xcom_records, bool) or not isinstance(max_xcom_records, int) or max_xcom_records < 0:
+            raise OCPInputError(f"max_xcom_records must be a non-negative integer; got {max_xcom_records!r}.")
+        if kwargs.get("outlets") is None and output_path is not None:
+            asset = default_output_asset(output_path)
+            if asset is not None:
+                kwargs["outlets"] = [asset]
+        super().__init__(**kwargs)
+        self.cluster_id = cluster_id
+        self.ocp_conn_id = ocp_conn_id
+        self.start_time = start_time
+        self.end_time = end_time
+        self.lookback = lookback
+        self.page_size = validate_page_size(page_size) if page_size is not None else None
+        self.output_path = output_path
+        self.output_conn_id = output_conn_id
+        self.output_format = output_format
+        self.max_xcom_records = max_xcom_records
+        self._written_path: ObjectStoragePath | None = None
+
+    def execute(self, context: Context) -> Any:
+        """Validate everything, then page through OCP into XCom or storage (see the class docstring).
+
+        :param context: the task context.
+        """
+        window = resolve_window(context, self.start_time, self.end_time, self.lookback)
+        self.log.info(
+            "Extracting log backup tasks created in [%s, %s) (%s).",
+            window.start.isoformat(),
+            window.end.isoformat(),
+            window.reason,
+        )
+        query = log_backup_tasks_query(self.cluster_id, window.start, window.end)  # validates before any request
+        path = None
+        if self.output_path is not None:
+            path = resolve_output_path(self.output_path, self.output_conn_id)
+            if self.output_format == "parquet":
+                import_pyarrow()
+        from airflow_provider_ocp.hooks.ocp import OCPHook
+
+        hook = OCPHook(ocp_conn_id=self.ocp_conn_id)
+        if path is None:
+            return self._extract_to_xcom(hook, query.cluster_id, window)
+        return self._extract_to_storage(hook, query.cluster_id, window, path, context)
+
+    def _pages(
+        self, hook: OCPHook, cluster_id: int, window: ExtractionWindow
+    ) -> Generator[list[dict[str, Any]], None, None]:
+        """Yield each page's records inside the half-open window, logging progress and boundary drops."""
+        dropped = 0
+        walk = hook.iter_log_backup_task_pages(cluster_id, window.start, window.end, self.page_size)
+        try:
+            for page in walk:
+                kept = [record for record in page.records if window.contains(record.get("createTime"))]
+                dropped += len(page.records) - len(kept)
+                self.log.info(
+                    "Fetched page %s of %s: %s of %s records so far.",
+                    page.page_number,
+                    page.total_pages if page.total_pages is not None else "?",
+                    page.records_so_far,
+                    page.total_elements if page.total_elements is not None else "?",
+                )
+                yield kept
+        finally:
+            getattr(walk, "close", lambda: None)()  # stop the hook's read-ahead now when we stop early
+        if dropped:
+            self.log.info(
+                "Dropped %s record(s) OCP returned with a createTime outside the half-open window [%s, %s) "
+                "(OCP's filter includes the end; such a task belongs to the next interval).",
+                dropped,
+                window.start.isoformat(),
+                window.end.isoformat(),
+            )
+
+    def _extract_to_xcom(self, hook: OCPHook, cluster_id: int, window: ExtractionWindow) -> list[dict[str, Any]]:
+        records: list[dict[str, Any]] = []
+        with closing(self._pages(hook, cluster_id, window)) as pages:
+            for page in pages:
+                records.extend(to_json_safe(record) for record in page)
+                if len(records) > self.max_xcom_records:
+                    raise OCPInputError(
+                        f"Cluster {cluster_id} has more than max_xcom_records={self.max_xcom_records} log backup tasks "
+                        f"in [{window.start.isoformat()}, {window.end.isoformat()}); XCom is stored in Airflow's "
+                        "metadata database and is not meant for bulk data. Set output_path (e.g. "
+                        "'s3://bucket/ocp/date={{ ds }}/log_backup_tasks.jsonl') to write them to storage, "
+                        "or raise max_xcom_records."
+                    )
+        self.log.info("Returning %s log backup task(s) through XCom.", len(records))
+        return records
+
+    def _extract_to_storage(
+        self, hook: OCPHook, cluster_id: int, window: ExtractionWindow, path: ObjectStoragePath, context: Context
+    ) -> dict[str, Any]:
+        count = 0
+        with (
+            atomic_output(path) as file,
+            make_writer(self.output_format, file, window) as writer,
+            closing(self._pages(hook, cluster_id, window)) as pages,
+        ):
+            for page in pages:
+                writer.write_page(page)
+                count += len(page)
+        self._written_path = path
+        location = display_path(path)
+        self.log.info("Wrote %s log backup task(s) to %s (%s).", count, location, self.output_format)
+        summary = {
+            "path": location,
+            "records": count,
+            **window.as_json(),
+            "cluster_id": cluster_id,
+            "format": self.output_format,
+        }
+        self._annotate_asset_events(context, summary)
+        return summary
+
+    def _annotate_asset_events(self, context: Context, summary: dict[str, Any]) -> None:
+        """Put the concrete file, window and count on each outlet Asset's event, for downstream consumers."""
+        outlet_events = context.get("outlet_events")
+        if outlet_events is None:
+            return
+        for outlet in self.outlets:
+            if isinstance(outlet, Asset):
+                outlet_events[outlet].extra.update(summary)
+
+    def get_openlineage_facets_on_complete(self, task_instance: Any) -> Any:
+        """Report the written file as OpenLineage output (None when OpenLineage is not installed).
+
+        :param task_instance: the finished task instance (unused; the path comes from this run's execute).
+        """
+        try:
+            from airflow.providers.common.compat.openlineage.facet import Dataset
+            from airflow.providers.openlineage.extractors import OperatorLineage
+        except ImportError:
+            return None
+        if self._written_path is None:
+            return OperatorLineage()
+        namespace, name = openlineage_name(self._written_path)
+        return OperatorLineage(outputs=[Dataset(namespace=namespace, name=name)])
+
+
+def default_output_asset(output_path: str) -> Asset | None:
+    """An Asset for the fixed part of ``output_path``: up to the first ``{{``, cut back to the last ``/``.
+
+    ``s3://bucket/ocp/cluster_id=1/date={{ ds }}/tasks.jsonl`` gives ``s3://bucket/ocp/cluster_id=1/``; a path with
+    no template is its own Asset. None when nothing fixed remains (the path starts with a template).
+
+    :param output_path: the unrendered ``output_path``.
+    """
+    text = str(output_path).strip()
+    if "{{" in text:
+        text = text[: text.index("{{")]
+        text = text[: text.rfind("/") + 1]
+    if "://" not in text:
+        if not text.startswith("/"):
+            return None
+        text = f"file://{text}"
+    if not text.partition("://")[2].strip("/"):
+        return None
+    try:
+        return Asset(text)
+    except ValueError:  # a URI Airflow refuses (say, an unknown scheme): the run will explain the path itself
+        return None

@@ -1,0 +1,184 @@
+"""Record formats of an extraction: JSON lines and Parquet, written one page at a time.
+
+Writers take one page of records at a time, so memory stays flat whatever the number of tasks; each record is
+stamped with the window it was extracted for (``windowStart``, ``windowEnd``) so partitions can be told apart.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import Any, BinaryIO
+
+from airflow_provider_ocp.exceptions import OCPInputError
+from airflow_provider_ocp.extraction_window import ExtractionWindow
+from airflow_provider_ocp.records import DOCUMENTED_FIELDS, ID_FIELDS, TIME_FIELDS, to_json_safe
+from airflow_provider_ocp.timestamps import isoformat_utc
+
+OUTPUT_FORMATS = ("jsonl", "parquet")
+WINDOW_FIELDS = ("windowStart", "windowEnd")
+EXTRA_FIELDS_COLUMN = "extraFields"
+
+
+class RecordWriter:
+    """Writes pages of normalised records to an open binary file (which the caller closes).
+
+    As a context manager it completes the file on success (:meth:`finish`) and writes nothing more on failure
+    (:meth:`abort`), so a failed extraction never gets a valid-looking trailer.
+    """
+
+    def write_page(self, records: list[dict[str, Any]]) -> None:
+        """Append one page of records.
+
+        :param records: normalised records (OCP field names, aware datetimes).
+        """
+        raise NotImplementedError
+
+    def finish(self) -> None:
+        """Write any trailer (the Parquet footer)."""
+
+    def abort(self) -> None:
+        """Give up: write nothing more, not even a trailer, to a file that is being thrown away."""
+
+    def __enter__(self) -> RecordWriter:
+        return self
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: Any) -> None:
+        if exc_type is None:
+            self.finish()
+        else:
+            self.abort()
+
+
+class JsonLinesWriter(RecordWriter):
+    """One JSON object per line, UTF-8: OCP's field names, times as ISO-8601 UTC, plus the window.
+
+    :param file: the open binary file.
+    :param window: the extraction window, stamped on every record.
+    """
+
+    def __init__(self, file: BinaryIO, window: ExtractionWindow) -> None:
+        self.file = file
+        self.window_fields = {"windowStart": isoformat_utc(window.start), "windowEnd": isoformat_utc(window.end)}
+
+    def write_page(self, records: list[dict[str, Any]]) -> None:
+        """Append one page; one write call per page keeps object store uploads efficient.
+
+        :param records: normalised records.
+        """
+        lines = (
+            json.dumps({**to_json_safe(record), **self.window_fields}, ensure_ascii=False, separators=(",", ":"))
+            for record in records
+        )
+        if records:
+            self.file.write(("\n".join(lines) + "\n").encode("utf-8"))
+
+
+class ParquetWriter(RecordWriter):
+    """A Parquet file with a fixed schema, one row group per page.
+
+    Documented fields have typed columns (times ``timestamp[us, UTC]``, ids int64, ``delay`` float64, the rest
+    strings), then ``windowStart``/``windowEnd``, then ``extraFields``: the fields OCP sent beyond its docs as JSON
+    text. A documented value that does not fit its column type (say, a time in an unknown format) is also kept in
+    ``extraFields``, so nothing is lost.
+
+    :param file: the open binary file.
+    :param window: the extraction window, stamped on every row.
+    """
+
+    def __init__(self, file: BinaryIO, window: ExtractionWindow) -> None:
+        pa, pq = import_pyarrow()
+        self._pa = pa
+        self.window = window
+        self.schema = parquet_schema()
+        self._writer = pq.ParquetWriter(file, self.schema)
+
+    def write_page(self, records: list[dict[str, Any]]) -> None:
+        """Append one page as a row group (pages with no records add nothing).
+
+        :param records: normalised records.
+        """
+        if not records:
+            return
+        columns: dict[str, list[Any]] = {field.name: [] for field in self.schema}
+        for record in records:
+            extra = {key: value for key, value in record.items() if key not in DOCUMENTED_FIELDS}
+            for name in DOCUMENTED_FIELDS:
+                value = _fit(name, record.get(name))
+                if value is _MISFIT:
+                    extra[name] = record[name]
+                    value = None
+                columns[name].append(value)
+            columns["windowStart"].append(self.window.start)
+            columns["windowEnd"].append(self.window.end)
+            columns[EXTRA_FIELDS_COLUMN].append(
+                json.dumps(to_json_safe(extra), ensure_ascii=False, sort_keys=True, default=str) if extra else None
+            )
+        self._writer.write_table(self._pa.Table.from_pydict(columns, schema=self.schema))
+
+    def finish(self) -> None:
+        """Write the Parquet footer."""
+        self._writer.close()
+
+    def abort(self) -> None:
+        """Keep pyarrow from writing a footer into the discarded file when the writer is garbage collected."""
+        self._writer.is_open = False
+
+
+_MISFIT = object()
+_INT64_RANGE = range(-(2**63), 2**63)
+
+
+def _fit(name: str, value: Any) -> Any:
+    if value is None:
+        return None
+    if name in TIME_FIELDS:
+        return value if isinstance(value, datetime) else _MISFIT
+    if name in ID_FIELDS:
+        return value if isinstance(value, int) and not isinstance(value, bool) and value in _INT64_RANGE else _MISFIT
+    if name == "delay":
+        return value if isinstance(value, float) else _MISFIT
+    return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False, default=str)
+
+
+def parquet_schema() -> Any:
+    """The fixed Parquet schema of an extraction (see :class:`ParquetWriter`)."""
+    pa, _ = import_pyarrow()
+    timestamp = pa.timestamp("us", tz="UTC")
+
+    def column_type(name: str) -> Any:
+        if name in TIME_FIELDS:
+            return timestamp
+        if name in ID_FIELDS:
+            return pa.int64()
+        return pa.float64() if name == "delay" else pa.string()
+
+    fields = [pa.field(name, column_type(name)) for name in DOCUMENTED_FIELDS]
+    fields += [pa.field(name, timestamp) for name in WINDOW_FIELDS]
+    fields.append(pa.field(EXTRA_FIELDS_COLUMN, pa.string()))
+    return pa.schema(fields)
+
+
+def import_pyarrow() -> tuple[Any, Any]:
+    """Import pyarrow lazily: only Parquet output needs it, through the provider's ``parquet`` extra."""
+    try:
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+    except ImportError:
+        raise OCPInputError(
+            "output_format='parquet' needs pyarrow: pip install 'airflow-provider-ocp[parquet]' "
+            "(or use output_format='jsonl')."
+        ) from None
+    return pa, pq
+
+
+def make_writer(output_format: str, file: BinaryIO, window: ExtractionWindow) -> RecordWriter:
+    """The writer for an output format.
+
+    :param output_format: ``jsonl`` or ``parquet``.
+    :param file: the open binary file.
+    :param window: the extraction window.
+    """
+    if output_format == "parquet":
+        return ParquetWriter(file, window)
+    return JsonLinesWriter(file, window)

@@ -1,0 +1,188 @@
+"""Atomic, streaming output of extracted records through :class:`airflow.sdk.ObjectStoragePath`.
+
+Readers must never see a half-written file, so:
+
+* on file systems with a rename (the local one and anything that is not an object store) the records go to a hidden
+  temporary file in the target's directory, renamed over the target only once complete; temporary files left by
+  earlier runs that were killed are removed first;
+* on object stores (S3, GCS, Azure...) the records are uploaded straight to the final key, because an object only
+  appears when its upload completes; on any failure the upload is aborted, so nothing (not even a partial object)
+  is committed.
+
+The record formats are in :mod:`airflow_provider_ocp.output_formats`.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import posixpath
+import re
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, BinaryIO
+
+from airflow_provider_ocp.exceptions import OCPInputError
+
+if TYPE_CHECKING:
+    from airflow.sdk import ObjectStoragePath
+
+log = logging.getLogger(__name__)
+
+LOCAL_PROTOCOLS = frozenset({"", "file", "local"})
+OBJECT_STORE_PROTOCOLS = frozenset({"s3", "s3a", "gs", "gcs", "abfs", "abfss", "az", "adl", "oss"})
+UPLOAD_BLOCK_SIZE = 8 * 2**20
+"""Object store upload part size: memory per upload stays about this big (s3fs's default is 50 MiB)."""
+_FIX_BY_PROTOCOL = {
+    "s3": "pip install 'apache-airflow-providers-amazon[s3fs]'",
+    "gs": "pip install 'apache-airflow-providers-google' gcsfs",
+    "gcs": "pip install 'apache-airflow-providers-google' gcsfs",
+    "abfs": "pip install 'apache-airflow-providers-microsoft-azure' adlfs",
+    "abfss": "pip install 'apache-airflow-providers-microsoft-azure' adlfs",
+}
+
+
+def resolve_output_path(raw: object, conn_id: str | None, name: str = "output_path") -> ObjectStoragePath:
+    """Turn the rendered ``output_path`` into an :class:`ObjectStoragePath` whose file system is usable.
+
+    Runs before any request to OCP, so a typo fails fast; no file is touched.
+
+    :param raw: the rendered parameter (a URL such as ``s3://bucket/key.jsonl`` or an absolute local path).
+    :param conn_id: the Airflow connection for the store (``output_conn_id``), or None for the store's default.
+    :param name: the parameter name, for messages.
+    """
+    from airflow.sdk import ObjectStoragePath
+
+    text = "" if raw is None else str(raw).strip()
+    if not text:
+        raise OCPInputError(
+            f"{name} rendered to an empty path ({raw!r}); check its template, or leave {name} unset (None) "
+            "to return the records through XCom."
+        )
+    if text.endswith("/"):
+        raise OCPInputError(f"{name} {text!r} names a directory; give a file name, e.g. {text}log_backup_tasks.jsonl")
+    scheme = text.split("://", 1)[0].lower() if "://" in text else ""
+    if not scheme and not text.startswith("/"):
+        raise OCPInputError(
+            f"{name} {text!r} is a relative path, which depends on the worker's working directory; "
+            "use an absolute path or a URL such as file:///data/ocp/tasks.jsonl or s3://bucket/ocp/tasks.jsonl."
+        )
+    try:
+        path = ObjectStoragePath(text, conn_id=conn_id)
+        path.fs  # noqa: B018 - resolves the Airflow file system for the scheme now, not mid-extraction
+    except (ValueError, ImportError) as error:
+        fix = _FIX_BY_PROTOCOL.get(
+            scheme, "install the fsspec implementation for this scheme and the Airflow provider that registers it"
+        )
+        raise OCPInputError(
+            f"{name} {text!r}: Airflow's object storage cannot write to the scheme {scheme or 'file'!r} here "
+            f"({error}). Fix: {fix}, or use a supported URL (file://, s3://, ...)."
+        ) from None
+    return path
+
+
+def is_local(path: ObjectStoragePath) -> bool:
+    """Whether the path is on the local file system (where rename is atomic).
+
+    :param path: the output path.
+    """
+    return path.protocol in LOCAL_PROTOCOLS
+
+
+def display_path(path: ObjectStoragePath) -> str:
+    """The path as a URL without the connection id: ``s3://bucket/key``, or ``file://`` plus the absolute path.
+
+    :param path: the output path.
+    """
+    return f"{'file' if is_local(path) else path.protocol}://{path.path}"
+
+
+def openlineage_name(path: ObjectStoragePath) -> tuple[str, str]:
+    """OpenLineage's (namespace, name) for a file, as Airflow's own asset converters name it.
+
+    :param path: the written path.
+    """
+    if is_local(path):
+        return "file", path.path
+    return path.namespace, path.key
+
+
+@contextmanager
+def atomic_output(path: ObjectStoragePath) -> Iterator[BinaryIO]:
+    """Open ``path`` for binary writing so that it appears complete or not at all.
+
+    :param path: the final path.
+    """
+    if path.protocol in OBJECT_STORE_PROTOCOLS:
+        with _single_upload(path) as file:
+            yield file
+    else:
+        with _rename_into_place(path) as file:
+            yield file
+
+
+@contextmanager
+def _single_upload(path: ObjectStoragePath) -> Iterator[BinaryIO]:
+    from fsspec.spec import AbstractBufferedFile
+
+    file = path.fs.open(path.path, "wb", block_size=UPLOAD_BLOCK_SIZE)
+    try:
+        yield file
+    except BaseException:
+        if isinstance(file, AbstractBufferedFile):
+            file.discard()  # aborts a multipart upload already started
+            file.closed = True  # close() would flush and commit what was buffered
+        else:  # pragma: no cover - every object store fsspec ships buffers its uploads
+            file.close()
+            path.fs.rm(path.path)
+        log.warning("Aborted the upload to %s: nothing was committed.", path)
+        raise
+    file.close()  # completes the upload; the object appears only now
+
+
+@contextmanager
+def _rename_into_place(path: ObjectStoragePath) -> Iterator[BinaryIO]:
+    fs, final = path.fs, path.path
+    directory, name = posixpath.split(final)
+    fs.makedirs(directory, exist_ok=True)
+    remove_stale_temp_files(path)
+    temp = posixpath.join(directory, f".{name}.{uuid.uuid4().hex}.tmp")
+    file = fs.open(temp, "wb")
+    try:
+        yield file
+        if is_local(path):
+            file.flush()
+            os.fsync(file.fileno())  # the rename must not expose a file whose data is still in the page cache
+        file.close()
+        if is_local(path):
+            os.replace(temp, final)
+        else:
+            fs.mv(temp, final)
+    except BaseException:
+        file.close()
+        try:
+            fs.rm(temp)
+        except OSError:
+            log.warning("Could not remove the temporary file %s; the next run for this path removes it.", temp)
+        raise
+
+
+def remove_stale_temp_files(path: ObjectStoragePath) -> list[str]:
+    """Remove temporary files that earlier, killed runs left next to the target; return their paths.
+
+    Only names this module creates (``.<name>.<32 hex digits>.tmp``) are touched.
+
+    :param path: the final path.
+    """
+    fs = path.fs
+    directory, name = posixpath.split(path.path)
+    pattern = re.compile(rf"^\.{re.escape(name)}\.[0-9a-f]{{32}}\.tmp$")
+    removed = []
+    for entry in fs.ls(directory, detail=False):
+        if pattern.match(posixpath.basename(str(entry))):
+            fs.rm(entry)
+            removed.append(str(entry))
+    if removed:
+        log.warning("Removed %s temporary file(s) left by an earlier interrupted run: %s", len(removed), removed)
+    return removed
