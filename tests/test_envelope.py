@@ -68,7 +68,7 @@ def test_successful_false_with_200_is_an_error() -> None:
 
 
 def test_redirect_names_the_fix() -> None:
-    with pytest.raises(OCPAPIError, match="redirected.*https://x/login"):
+    with pytest.raises(OCPAPIError, match=r"redirected.*https://x/login"):
         parse_response(302, {"Location": "https://x/login"}, b"", target="/p")
 
 

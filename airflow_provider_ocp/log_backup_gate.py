@@ -1,0 +1,490 @@
+"""The log backup gate: when has log backup caught up enough to go ahead (restore, failover drill, export)?
+
+This module is the ONE implementation of the condition, shared by
+:class:`~airflow_provider_ocp.sensors.log_backup.OCPLogBackupDelaySensor` (on a worker) and
+:class:`~airflow_provider_ocp.triggers.log_backup.OCPLogBackupDelayTrigger` (in the triggerer). It is pure: it
+takes the normalised task records of one cluster (see :mod:`~airflow_provider_ocp.records`) and OCP's clock, and
+returns a :class:`GateVerdict`; it sends no request and reads no connection.
+
+The rules:
+
+* Tasks are grouped into *units*: one per tenant (by ``tenantId``, else ``tenantName``), plus one cluster-level
+  unit for tasks with no tenant fields (OCP 3.x). Only the **latest** task of a unit (by ``createTime``) counts, so a
+  tenant's old STOPPED tasks never fail the gate while its current task runs.
+* Statuses are an open set: RUNNING/INPROGRESS/DOING are healthy, BEGINNING/STARTING starting, STOPPING/STOPPED
+  stopped, FAILED/INTERRUPTED failed; anything else is ``unknown`` (not yet done, with a warning).
+* A unit whose status is in ``fail_on_status`` fails the gate at once. Otherwise a unit is ready when it is healthy,
+  has a checkpoint, its delay is at most ``max_delay`` and its checkpoint is at or after ``target_time`` (if given).
+  A missing ``delay`` is computed as OCP's clock (the envelope ``timestamp``) minus ``checkpoint``.
+* The gate is done when every selected unit is ready; a selected tenant without any task keeps it waiting.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any, Literal
+
+from airflow_provider_ocp.exceptions import OCPInputError
+from airflow_provider_ocp.timestamps import isoformat_utc
+from airflow_provider_ocp.validation import coerce_instant, validate_positive_id
+
+StatusClass = Literal["healthy", "starting", "stopped", "failed", "unknown"]
+UnitState = Literal["ready", "waiting", "failed"]
+GateState = Literal["done", "waiting", "failed"]
+
+STATUS_CLASSES: dict[str, StatusClass] = {
+    "RUNNING": "healthy",
+    "INPROGRESS": "healthy",
+    "DOING": "healthy",
+    "BEGINNING": "starting",
+    "STARTING": "starting",
+    "STOPPING": "stopped",
+    "STOPPED": "stopped",
+    "FAILED": "failed",
+    "INTERRUPTED": "failed",
+}
+DEFAULT_FAIL_ON_STATUS: tuple[str, ...] = ("FAILED", "INTERRUPTED", "STOPPED", "STOPPING")
+TASK_ID_FIELDS = ("clusterId", "obClusterId", "tenantId", "obTenantId")
+
+
+def classify_status(status: object) -> StatusClass:
+    """Classify an OCP log backup status; values this provider does not know are ``unknown``.
+
+    :param status: the task's ``status`` as OCP sent it (any case), or None.
+    """
+    if not isinstance(status, str):
+        return "unknown"
+    return STATUS_CLASSES.get(status.strip().upper(), "unknown")
+
+
+def _as_list(value: object) -> list[Any]:
+    if isinstance(value, str | int):
+        return [value]
+    if isinstance(value, Iterable) and not isinstance(value, Mapping):
+        return list(value)
+    return [value]
+
+
+def validate_max_delay(value: object) -> float:
+    """Return ``max_delay`` in seconds: a non-negative number, numeric text (templates render text) or timedelta.
+
+    :param value: what the DAG author gave, after template rendering.
+    """
+    if isinstance(value, timedelta):
+        seconds = value.total_seconds()
+    elif isinstance(value, bool) or not isinstance(value, int | float | str):
+        raise OCPInputError(
+            f"max_delay must be a number of seconds or a timedelta (e.g. 300 or timedelta(minutes=5)); got {value!r}."
+        )
+    else:
+        try:
+            seconds = float(value)
+        except ValueError:
+            raise OCPInputError(
+                f"max_delay must be a number of seconds or a timedelta (e.g. 300); got {value!r}."
+            ) from None
+    if not math.isfinite(seconds) or seconds < 0:
+        raise OCPInputError(f"max_delay must be a finite number of seconds >= 0; got {value!r}.")
+    return seconds
+
+
+def _validate_tenant_ids(value: object) -> tuple[int, ...] | None:
+    if value is None:
+        return None
+    ids = _as_list(value)
+    if not ids:
+        raise OCPInputError("tenant_ids is an empty list; give at least one OCP tenant id, or None for all tenants.")
+    return tuple(dict.fromkeys(validate_positive_id(item, "tenant_ids") for item in ids))
+
+
+def _validate_tenant_names(value: object) -> tuple[str, ...] | None:
+    if value is None:
+        return None
+    names = _as_list(value)
+    if not names:
+        raise OCPInputError("tenant_names is an empty list; give at least one tenant name, or None for all tenants.")
+    for name in names:
+        if not isinstance(name, str) or not name.strip():
+            raise OCPInputError(f"tenant_names must hold non-empty tenant names (text); got {name!r}.")
+    return tuple(dict.fromkeys(name.strip() for name in names))
+
+
+def _validate_fail_on_status(value: object) -> tuple[str, ...]:
+    if value is None:
+        return DEFAULT_FAIL_ON_STATUS
+    statuses = _as_list(value)
+    for status in statuses:
+        if not isinstance(status, str) or not status.strip():
+            raise OCPInputError(f"fail_on_status must hold OCP status names such as 'FAILED'; got {status!r}.")
+    return tuple(dict.fromkeys(status.strip().upper() for status in statuses))
+
+
+@dataclass(frozen=True)
+class GateCriteria:
+    """What "caught up" means; build it with :meth:`build` (validates) or :meth:`from_dict` (the trigger's form).
+
+    :param max_delay: the largest acceptable log archive delay, in seconds.
+    :param tenant_ids: OCP tenant ids to watch; None (with ``tenant_names`` None) watches every unit.
+    :param tenant_names: tenant names to watch; a tenant is selected if its id or its name is listed.
+    :param target_time: if set, every checkpoint must also be at or after this instant (the restore point).
+    :param fail_on_status: upper-case statuses that fail the gate at once.
+    """
+
+    max_delay: float
+    tenant_ids: tuple[int, ...] | None = None
+    tenant_names: tuple[str, ...] | None = None
+    target_time: datetime | None = None
+    fail_on_status: tuple[str, ...] = DEFAULT_FAIL_ON_STATUS
+
+    @classmethod
+    def build(
+        cls,
+        *,
+        max_delay: object,
+        tenant_ids: object = None,
+        tenant_names: object = None,
+        target_time: object = None,
+        fail_on_status: object = None,
+    ) -> GateCriteria:
+        """Validate user input (after template rendering); each error names its parameter.
+
+        :param max_delay: seconds (number or numeric text) or a timedelta, >= 0.
+        :param tenant_ids: None, or a non-empty list of positive ids (one id is accepted too).
+        :param tenant_names: None, or a non-empty list of names (one name is accepted too).
+        :param target_time: None, an aware datetime or ISO-8601 text with an offset.
+        :param fail_on_status: statuses failing the gate; None for :data:`DEFAULT_FAIL_ON_STATUS`.
+        """
+        return cls(
+            max_delay=validate_max_delay(max_delay),
+            tenant_ids=_validate_tenant_ids(tenant_ids),
+            tenant_names=_validate_tenant_names(tenant_names),
+            target_time=None if target_time is None else coerce_instant(target_time, "target_time"),
+            fail_on_status=_validate_fail_on_status(fail_on_status),
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON-serialisable form passed to the trigger (times as ISO-8601 UTC text)."""
+        return {
+            "max_delay": self.max_delay,
+            "tenant_ids": list(self.tenant_ids) if self.tenant_ids is not None else None,
+            "tenant_names": list(self.tenant_names) if self.tenant_names is not None else None,
+            "target_time": isoformat_utc(self.target_time) if self.target_time is not None else None,
+            "fail_on_status": list(self.fail_on_status),
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> GateCriteria:
+        """Rebuild (and re-validate) criteria from :meth:`to_dict` output.
+
+        :param data: the dict form.
+        """
+        return cls.build(
+            max_delay=data["max_delay"],
+            tenant_ids=data.get("tenant_ids"),
+            tenant_names=data.get("tenant_names"),
+            target_time=data.get("target_time"),
+            fail_on_status=data.get("fail_on_status"),
+        )
+
+    @property
+    def filtered(self) -> bool:
+        """Whether only some tenants are selected."""
+        return self.tenant_ids is not None or self.tenant_names is not None
+
+
+@dataclass(frozen=True)
+class UnitReport:
+    """The latest task of one unit, judged against the criteria.
+
+    :param label: a human-readable name of the unit (tenant name and id, or cluster-level).
+    :param state: ``ready``, ``waiting`` or ``failed``.
+    :param reason: why, in words (for logs and messages).
+    :param status: OCP's status as sent (None if absent).
+    :param status_class: see :func:`classify_status`.
+    :param delay: the delay in seconds (OCP's, or computed), None if unknown.
+    :param delay_source: ``ocp``, ``computed`` (server time minus checkpoint) or None.
+    :param checkpoint: the archive checkpoint, None if absent.
+    :param error_msg: OCP's ``errorMsg``.
+    :param task: the identifying OCP fields of the task (ids, ``tenantName``, ``createTime``).
+    """
+
+    label: str
+    state: UnitState
+    reason: str
+    status: str | None
+    status_class: StatusClass
+    delay: float | None
+    delay_source: str | None
+    checkpoint: datetime | None
+    error_msg: str | None
+    task: dict[str, Any]
+
+    def to_json(self) -> dict[str, Any]:
+        """This unit as XCom/event JSON: tenant, status, delay, checkpoint (ISO UTC) and OCP's identifying fields."""
+        create_time = self.task.get("createTime")
+        return {
+            "tenant_id": self.task.get("tenantId"),
+            "tenant_name": self.task.get("tenantName"),
+            "status": self.status,
+            "delay": self.delay,
+            "delay_source": self.delay_source,
+            "checkpoint": isoformat_utc(self.checkpoint) if self.checkpoint is not None else None,
+            "clusterId": self.task.get("clusterId"),
+            "obClusterId": self.task.get("obClusterId"),
+            "tenantId": self.task.get("tenantId"),
+            "obTenantId": self.task.get("obTenantId"),
+            "createTime": isoformat_utc(create_time) if isinstance(create_time, datetime) else create_time,
+        }
+
+
+@dataclass(frozen=True)
+class GateVerdict:
+    """The outcome of one check.
+
+    :param state: ``done`` (go ahead), ``waiting`` (check again) or ``failed`` (fail at once).
+    :param units: one report per selected unit that has a task.
+    :param message: a one-line summary; for ``failed``, names tenant, status and ``errorMsg``.
+    :param warnings: things worth a warning in the log (a selected tenant without a task, unknown statuses...).
+    :param cluster_id: the cluster checked.
+    :param server_time: OCP's clock at the check.
+    """
+
+    state: GateState
+    units: tuple[UnitReport, ...]
+    message: str
+    warnings: tuple[str, ...] = ()
+    cluster_id: int | None = None
+    server_time: datetime | None = None
+
+    @property
+    def done(self) -> bool:
+        """Whether every selected unit is ready."""
+        return self.state == "done"
+
+    @property
+    def failed(self) -> bool:
+        """Whether a selected unit is in a fail status."""
+        return self.state == "failed"
+
+    def to_xcom(self) -> dict[str, Any]:
+        """The sensor's return value (see :class:`~airflow_provider_ocp.sensors.log_backup.OCPLogBackupDelaySensor`).
+
+        ``checkpoint`` is the earliest checkpoint across units (every selected unit has archived up to it: the
+        latest safe restore point); ``delay`` the largest delay.
+        """
+        checkpoints = [unit.checkpoint for unit in self.units if unit.checkpoint is not None]
+        delays = [unit.delay for unit in self.units if unit.delay is not None]
+        return {
+            "cluster_id": self.cluster_id,
+            "checkpoint": isoformat_utc(min(checkpoints)) if checkpoints else None,
+            "delay": max(delays) if delays else None,
+            "server_time": isoformat_utc(self.server_time) if self.server_time is not None else None,
+            "units": [unit.to_json() for unit in self.units],
+        }
+
+
+def unit_key(task: Mapping[str, Any]) -> tuple[str, object]:
+    """The unit a task belongs to: its tenant, or the cluster-level unit when it has no tenant fields.
+
+    :param task: a normalised record.
+    """
+    if task.get("tenantId") is not None:
+        return ("tenant", task["tenantId"])
+    if task.get("tenantName") is not None:
+        return ("tenant-name", task["tenantName"])
+    return ("cluster", task.get("clusterId"))
+
+
+def _recency(task: Mapping[str, Any]) -> tuple[bool, datetime, bool, datetime]:
+    """Sort key: tasks with a readable ``createTime`` first by it (as naive UTC), then by ``modifyTime``."""
+
+    def instant(value: object) -> tuple[bool, datetime]:
+        if isinstance(value, datetime) and value.tzinfo is not None:
+            return True, value.replace(tzinfo=None) - (value.utcoffset() or timedelta())
+        return False, datetime.min
+
+    return (*instant(task.get("createTime")), *instant(task.get("modifyTime")))
+
+
+def latest_tasks(tasks: Iterable[Mapping[str, Any]]) -> dict[tuple[str, object], Mapping[str, Any]]:
+    """The latest task (by ``createTime``, then ``modifyTime``) of each unit.
+
+    :param tasks: normalised records of one cluster.
+    """
+    latest: dict[tuple[str, object], Mapping[str, Any]] = {}
+    for task in tasks:
+        key = unit_key(task)
+        if key not in latest or _recency(task) > _recency(latest[key]):
+            latest[key] = task
+    return latest
+
+
+def unit_label(task: Mapping[str, Any]) -> str:
+    """How logs and messages name a unit.
+
+    :param task: a normalised record.
+    """
+    if task.get("tenantId") is None and task.get("tenantName") is None:
+        return f"cluster-level backup of cluster {task.get('clusterId')}"
+    return f"tenant {task.get('tenantName')} (tenantId {task.get('tenantId')})"
+
+
+def judge_unit(task: Mapping[str, Any], server_time: datetime | None, criteria: GateCriteria) -> UnitReport:
+    """Judge the latest task of one unit.
+
+    :param task: a normalised record.
+    :param server_time: OCP's clock, to compute a delay OCP left out.
+    :param criteria: what "caught up" means.
+    """
+    status = task.get("status")
+    status_text = status.strip().upper() if isinstance(status, str) else None
+    status_class = classify_status(status)
+    checkpoint = task.get("checkpoint") if isinstance(task.get("checkpoint"), datetime) else None
+    delay: float | None = task.get("delay")
+    delay_source: str | None = "ocp" if delay is not None else None
+    if delay is None and checkpoint is not None and server_time is not None:
+        delay = max(0.0, round((server_time - checkpoint).total_seconds(), 4))
+        delay_source = "computed"
+    error_msg = task.get("errorMsg")
+    state: UnitState = "waiting"
+    if status_text is not None and status_text in criteria.fail_on_status:
+        state = "failed"
+        detail = f"errorMsg {error_msg!r}" if error_msg else "OCP gave no errorMsg"
+        reason = f"log backup is {status_text} ({detail})"
+    elif status_class != "healthy":
+        reason = {
+            "starting": f"log backup is {status_text}, not running yet",
+            "stopped": f"log backup is {status_text}; waiting for it to run again",
+            "failed": f"log backup is {status_text} (not in fail_on_status); waiting for it to run again",
+            "unknown": f"status {status!r} is not one this provider knows; treated as not running yet",
+        }[status_class]
+    elif checkpoint is None:
+        reason = "OCP reports no checkpoint yet"
+    elif delay is None:
+        reason = "the delay is unknown (no delay from OCP and no server time to compute it)"
+    elif delay > criteria.max_delay:
+        reason = f"delay {delay:g}s is above max_delay {criteria.max_delay:g}s"
+    elif criteria.target_time is not None and checkpoint < criteria.target_time:
+        reason = f"checkpoint {isoformat_utc(checkpoint)} is before target_time {isoformat_utc(criteria.target_time)}"
+    else:
+        state, reason = "ready", f"delay {delay:g}s <= max_delay {criteria.max_delay:g}s"
+        if criteria.target_time is not None:
+            reason += f", checkpoint at or after target_time {isoformat_utc(criteria.target_time)}"
+    identity = {name: task.get(name) for name in (*TASK_ID_FIELDS, "tenantName", "createTime")}
+    return UnitReport(
+        label=unit_label(task),
+        state=state,
+        reason=reason,
+        status=status if isinstance(status, str) else None,
+        status_class=status_class,
+        delay=delay,
+        delay_source=delay_source,
+        checkpoint=checkpoint,
+        error_msg=error_msg if isinstance(error_msg, str) else None,
+        task=identity,
+    )
+
+
+def _select(
+    latest: Mapping[tuple[str, object], Mapping[str, Any]], criteria: GateCriteria
+) -> tuple[list[Mapping[str, Any]], list[str]]:
+    if not criteria.filtered:
+        return list(latest.values()), []
+    ids, names = set(criteria.tenant_ids or ()), set(criteria.tenant_names or ())
+    selected = [
+        task
+        for task in latest.values()
+        if (task.get("tenantId") is not None and task.get("tenantId") in ids)
+        or (task.get("tenantName") is not None and task.get("tenantName") in names)
+    ]
+    seen_ids = {task.get("tenantId") for task in selected}
+    seen_names = {task.get("tenantName") for task in selected}
+    missing = [f"tenantId {tenant}" for tenant in criteria.tenant_ids or () if tenant not in seen_ids]
+    missing += [f"tenant name {name!r}" for name in criteria.tenant_names or () if name not in seen_names]
+    return selected, missing
+
+
+def evaluate(
+    tasks: Sequence[Mapping[str, Any]],
+    server_time: datetime | None,
+    criteria: GateCriteria,
+    cluster_id: int | None = None,
+) -> GateVerdict:
+    """Judge a snapshot of a cluster's log backup tasks.
+
+    :param tasks: every normalised log backup task of the cluster (history included).
+    :param server_time: OCP's clock at the snapshot (the envelope ``timestamp``).
+    :param criteria: what "caught up" means.
+    :param cluster_id: the cluster, for messages and the XCom value.
+    """
+    latest = latest_tasks(tasks)
+    selected, missing = _select(latest, criteria)
+    reports = tuple(
+        sorted(
+            (judge_unit(task, server_time, criteria) for task in selected),
+            key=lambda report: (str(report.task.get("tenantName") or ""), str(report.task.get("tenantId") or "")),
+        )
+    )
+    warnings = [f"selected {what} has no log backup task yet; waiting for one" for what in missing]
+    if missing and any(key[0] == "cluster" for key in latest):
+        warnings.append("cluster has cluster-level log backup tasks only, which no tenant filter selects")
+    warnings += [f"{r.label}: {r.reason}" for r in reports if r.status_class == "unknown"]
+    where = f"cluster {cluster_id}" if cluster_id is not None else "the cluster"
+    failed = [r for r in reports if r.state == "failed"]
+    if failed:
+        message = f"Log backup of {where} failed the gate: " + "; ".join(f"{r.label}: {r.reason}" for r in failed)
+        return GateVerdict("failed", reports, message, tuple(warnings), cluster_id, server_time)
+    if not reports and not missing:
+        warnings.append(f"{where} has no log backup task yet; waiting for one")
+    waiting = [r for r in reports if r.state != "ready"]
+    if waiting or missing or not reports:
+        parts = [f"{r.label}: {r.reason}" for r in waiting] + [f"{what}: no task yet" for what in missing]
+        message = f"Log backup of {where} has not caught up: " + ("; ".join(parts) or "no log backup task yet")
+        return GateVerdict("waiting", reports, message, tuple(warnings), cluster_id, server_time)
+    message = f"Log backup of {where} has caught up (max_delay {criteria.max_delay:g}s) for {len(reports)} unit(s)"
+    return GateVerdict("done", reports, message, tuple(warnings), cluster_id, server_time)
+
+
+def log_verdict(logger: logging.Logger | Any, verdict: GateVerdict) -> None:
+    """Log one line per unit (status, delay, checkpoint, judgement), the warnings, then the summary.
+
+    Shared by the sensor and the trigger so both write the same lines.
+
+    :param logger: where to log (a stdlib or structlog-compatible logger).
+    :param verdict: the verdict to describe.
+    """
+    for unit in verdict.units:
+        logger.info(
+            "%s: status %s, delay %s, checkpoint %s -> %s (%s)",
+            unit.label,
+            unit.status,
+            "unknown" if unit.delay is None else f"{unit.delay:g}s ({unit.delay_source})",
+            isoformat_utc(unit.checkpoint) if unit.checkpoint is not None else None,
+            unit.state,
+            unit.reason,
+        )
+    for warning in verdict.warnings:
+        logger.warning("%s", warning)
+    if verdict.state == "waiting":
+        ready = sum(unit.state == "ready" for unit in verdict.units)
+        logger.info("Not caught up yet: %s of %s selected unit(s) ready.", ready, len(verdict.units))
+    else:
+        logger.info("%s", verdict.message)
+
+
+__all__ = [
+    "DEFAULT_FAIL_ON_STATUS",
+    "GateCriteria",
+    "GateVerdict",
+    "UnitReport",
+    "classify_status",
+    "evaluate",
+    "judge_unit",
+    "latest_tasks",
+    "log_verdict",
+    "validate_max_delay",
+]

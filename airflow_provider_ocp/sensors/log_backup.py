@@ -1,0 +1,219 @@
+"""OCPLogBackupDelaySensor: wait until OCP log backup has caught up, and fail at once when it has stopped or failed."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from datetime import datetime, timedelta, timezone
+from functools import cached_property
+from typing import Any
+
+from airflow.sdk import BaseSensorOperator, Context, PokeReturnValue, conf
+from airflow.sdk.exceptions import AirflowFailException, AirflowSensorTimeout, AirflowSkipException
+
+from airflow_provider_ocp.exceptions import OCPInputError
+from airflow_provider_ocp.hooks.ocp import OCPHook
+from airflow_provider_ocp.log_backup_gate import (
+    DEFAULT_FAIL_ON_STATUS,
+    GateCriteria,
+    GateVerdict,
+    evaluate,
+    log_verdict,
+)
+from airflow_provider_ocp.timestamps import isoformat_utc
+from airflow_provider_ocp.triggers.log_backup import OCPLogBackupDelayTrigger
+from airflow_provider_ocp.validation import validate_positive_id
+
+
+class OCPLogBackupPollError(RuntimeError):
+    """The deferred check gave up after consecutive OCP API failures (or a failure no retry can fix).
+
+    Not an ``AirflowException`` on purpose: like an API error in poke mode it fails the task (task retries apply)
+    and is not turned into a skip by ``soft_fail``, which only covers the gate failing and the sensor timing out.
+    """
+
+
+class OCPLogBackupDelaySensor(BaseSensorOperator):
+    """Wait until OCP's log backup of a cluster is running and its checkpoint delay is at most ``max_delay``.
+
+    The gate before a point-in-time restore, a failover drill or an export. Only the latest log backup task of each
+    tenant (or the cluster-level task) counts. The sensor is done when every selected unit is in a running status
+    (RUNNING, INPROGRESS, DOING), its delay is at most ``max_delay`` and, with ``target_time``, its checkpoint is at
+    or after ``target_time``. A unit in a ``fail_on_status`` status fails the task at once (skipped with
+    ``soft_fail``) with a message naming the tenant, the status and OCP's ``errorMsg``. The condition itself lives in
+    :mod:`airflow_provider_ocp.log_backup_gate`, shared with the deferrable trigger.
+
+    The return value (XCom ``return_value``) is a dict::
+
+        {
+            "cluster_id": 1000001,
+            "checkpoint": "2024-08-06T00:00:00.123Z",  # earliest checkpoint of all selected units: restore point
+            "delay": 3.5,                               # largest delay of all selected units, seconds
+            "server_time": "2024-08-06T00:00:03.623Z",  # OCP's clock at the successful check
+            "units": [                                  # one entry per selected unit, sorted by tenant name
+                {"tenant_id": 2001001, "tenant_name": "tenant_1", "status": "RUNNING", "delay": 3.5,
+                 "delay_source": "ocp",  # or "computed": OCP's clock minus checkpoint, when OCP left delay out
+                 "checkpoint": "2024-08-06T00:00:00.123Z", "clusterId": 1000001, "obClusterId": 1,
+                 "tenantId": 2001001, "obTenantId": 1002, "createTime": "2024-08-05T23:00:00Z"},
+            ],
+        }
+
+    A cluster-level unit (OCP 3.x) has ``tenant_id``/``tenant_name`` None.
+
+    :param cluster_id: the OCP cluster id (templated); validated before any request.
+    :param max_delay: the largest acceptable checkpoint delay, in seconds or as a timedelta (templated; numeric text
+        is accepted because templates render text). Negative or non-numeric values fail the task before any request.
+    :param ocp_conn_id: the Airflow connection of type ``ocp``.
+    :param tenant_ids: OCP tenant ids to wait for; None waits for every tenant. An empty list is an error (it would
+        make the gate pass vacuously). A selected tenant without any task keeps the sensor waiting.
+    :param tenant_names: tenant names to wait for, as an alternative to ids; a tenant listed by id or by name is
+        selected.
+    :param target_time: the restore point (templated): also wait until every checkpoint is at or after it. An aware
+        datetime or ISO-8601 text with an offset; a naive time is refused because OCP works with instants.
+    :param fail_on_status: statuses that fail the task at once rather than keep waiting. Defaults to FAILED,
+        INTERRUPTED, STOPPED and STOPPING, because a stopped log backup never catches up on its own.
+    :param deferrable: check once on the worker, then wait in the triggerer without holding a worker slot.
+    :param max_consecutive_failures: in deferrable mode, how many polls in a row may fail with a transient API error
+        (after the connection's own per-request retries) before the task fails with the last error.
+    :param kwargs: standard sensor arguments (``poke_interval``, ``timeout``, ``mode``, ``soft_fail``,
+        ``exponential_backoff``, ``max_wait``...), with their usual meaning in every mode.
+    """
+
+    template_fields: Sequence[str] = ("cluster_id", "max_delay", "target_time")
+    ui_color = "#d7ecf9"
+
+    def __init__(
+        self,
+        *,
+        cluster_id: int | str,
+        max_delay: float | timedelta | str,
+        ocp_conn_id: str = OCPHook.default_conn_name,
+        tenant_ids: Sequence[int | str] | None = None,
+        tenant_names: Sequence[str] | None = None,
+        target_time: datetime | str | None = None,
+        fail_on_status: Sequence[str] = DEFAULT_FAIL_ON_STATUS,
+        deferrable: bool = conf.getboolean("operators", "default_deferrable", fallback=False),
+        max_consecutive_failures: int = 5,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(**kwargs)
+        self.cluster_id = cluster_id
+        self.max_delay = max_delay
+        self.ocp_conn_id = ocp_conn_id
+        self.tenant_ids = tenant_ids
+        self.tenant_names = tenant_names
+        self.target_time = target_time
+        self.fail_on_status = fail_on_status
+        self.deferrable = deferrable
+        if (
+            isinstance(max_consecutive_failures, bool)
+            or not isinstance(max_consecutive_failures, int)
+            or (max_consecutive_failures < 1)
+        ):
+            raise OCPInputError(
+                f"max_consecutive_failures must be a whole number >= 1; got {max_consecutive_failures!r}"
+            )
+        self.max_consecutive_failures = max_consecutive_failures
+
+    @cached_property
+    def hook(self) -> OCPHook:
+        """The OCP hook, built on first use (never at DAG parse time)."""
+        return OCPHook(ocp_conn_id=self.ocp_conn_id)
+
+    def _validated(self) -> tuple[int, GateCriteria]:
+        """Validate the rendered parameters; raises OCPInputError naming the parameter, before any request."""
+        cluster = validate_positive_id(self.cluster_id, "cluster_id")
+        criteria = GateCriteria.build(
+            max_delay=self.max_delay,
+            tenant_ids=self.tenant_ids,
+            tenant_names=self.tenant_names,
+            target_time=self.target_time,
+            fail_on_status=self.fail_on_status,
+        )
+        return cluster, criteria
+
+    def check(self) -> GateVerdict:
+        """Read the cluster's log backup tasks once and judge them (logging one line per unit)."""
+        cluster, criteria = self._validated()
+        snapshot = self.hook.get_log_backup_snapshot(cluster)
+        verdict = evaluate(snapshot.tasks, snapshot.server_time, criteria, cluster_id=cluster)
+        log_verdict(self.log, verdict)
+        return verdict
+
+    def poke(self, context: Context) -> bool | PokeReturnValue:
+        """One check: done with the XCom value, not yet, or AirflowFailException for a fail status."""
+        verdict = self.check()
+        if verdict.failed:
+            raise AirflowFailException(verdict.message)
+        if verdict.done:
+            return PokeReturnValue(is_done=True, xcom_value=verdict.to_xcom())
+        return False
+
+    def execute(self, context: Context) -> Any:
+        """Validate input (a bad value fails regardless of ``soft_fail``), then poke, reschedule or defer."""
+        cluster, criteria = self._validated()
+        if not self.deferrable:
+            return super().execute(context)
+        started = time.monotonic()
+        done = self._first_check(context)
+        if done is not None:
+            self.log.info("Success criteria met on the first check; not deferring.")
+            return done.xcom_value
+        # The sensor's timeout counts from the first check, as in poke mode.
+        remaining = max(0.0, self.timeout - (time.monotonic() - started))
+        deadline = datetime.now(timezone.utc) + timedelta(seconds=remaining)
+        self.defer(
+            trigger=OCPLogBackupDelayTrigger(
+                cluster_id=cluster,
+                criteria=criteria.to_dict(),
+                ocp_conn_id=self.ocp_conn_id,
+                poke_interval=self.poke_interval,
+                deadline=isoformat_utc(deadline),
+                max_consecutive_failures=self.max_consecutive_failures,
+                exponential_backoff=self.exponential_backoff,
+                max_wait=self.max_wait.total_seconds() if self.max_wait else None,
+            ),
+            method_name="execute_complete",
+            timeout=timedelta(seconds=remaining),
+        )
+
+    def _first_check(self, context: Context) -> PokeReturnValue | None:
+        """The worker-side check before deferring, handling errors exactly as BaseSensorOperator's poke loop does."""
+        try:
+            result = self.poke(context)
+        except (AirflowSensorTimeout, AirflowFailException) as error:
+            if self.soft_fail or self.never_fail:
+                raise AirflowSkipException(f"Skipping due to soft_fail/never_fail: {error}") from error
+            raise
+        except AirflowSkipException:
+            raise
+        except Exception as error:
+            if self.silent_fail:
+                self.log.warning("First check failed (silent_fail); deferring anyway: %s", error)
+                return None
+            if self.never_fail:
+                raise AirflowSkipException(f"Skipping due to never_fail: {error}") from error
+            raise
+        return result if isinstance(result, PokeReturnValue) and result.is_done else None
+
+    def execute_complete(self, context: Context, event: dict[str, Any] | None = None) -> Any:
+        """Turn the trigger's event into the outcome poke mode would have had.
+
+        ``success`` returns the XCom value; ``failed`` raises AirflowFailException and ``timeout``
+        AirflowSensorTimeout (both skipped with ``soft_fail``); ``error`` fails the task with the last API error.
+        """
+        if not event:
+            raise OCPLogBackupPollError("The log backup trigger ended without an event.")
+        status, message = event.get("status"), str(event.get("message", ""))
+        if status == "success":
+            self.log.info("%s", message)
+            return event.get("result")
+        if status == "failed":
+            raise AirflowFailException(message)
+        if status == "timeout":
+            raise AirflowSensorTimeout(message)
+        if status == "error":
+            if self.never_fail:
+                raise AirflowSkipException(f"Skipping due to never_fail: {message}")
+            raise OCPLogBackupPollError(message)
+        raise OCPLogBackupPollError(f"Unexpected event from the log backup trigger: {event!r}")

@@ -1,0 +1,1 @@
+"""Triggers of the OCP provider (run in the triggerer for deferrable sensors)."""

@@ -1,0 +1,169 @@
+"""OCPLogBackupDelayTrigger: the deferred half of the log backup delay sensor, polling OCP from the triggerer."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Mapping
+from datetime import datetime, timezone
+from typing import Any
+
+from airflow.providers.common.compat.connection import get_async_connection, get_async_extra_dejson
+from airflow.triggers.base import BaseTrigger, TriggerEvent
+
+from airflow_provider_ocp.async_client import OCPAsyncClient
+from airflow_provider_ocp.connection_settings import OCPSettings, settings_from_connection
+from airflow_provider_ocp.exceptions import OCPAPIError
+from airflow_provider_ocp.log_backup_gate import GateCriteria, evaluate, log_verdict
+from airflow_provider_ocp.validation import coerce_instant
+
+
+class OCPLogBackupDelayTrigger(BaseTrigger):
+    """Poll a cluster's log backup tasks until the gate is done, failed, timed out or OCP keeps failing.
+
+    Every argument is JSON-serialisable, so :meth:`serialize` round-trips through the metadata database. It yields
+    exactly one event, a dict with ``status`` and ``message``:
+
+    * ``success``: the gate is done; ``result`` holds the sensor's XCom value.
+    * ``failed``: a selected unit is in a fail status; the message names tenant, status and ``errorMsg``.
+    * ``timeout``: ``deadline`` passed first (the triggerer also enforces the sensor's timeout; whichever comes
+      first wins, with the same outcome).
+    * ``error``: ``max_consecutive_failures`` polls in a row failed with transient API errors, or one failed with an
+      error no retry can fix (bad credentials, unknown cluster, TLS); the message is the last error.
+
+    :param cluster_id: the OCP cluster id.
+    :param criteria: :meth:`GateCriteria.to_dict` output; re-validated when the trigger runs.
+    :param ocp_conn_id: the Airflow connection of type ``ocp``; read asynchronously when the trigger runs.
+    :param poke_interval: seconds between polls.
+    :param deadline: ISO-8601 instant after which the trigger gives up with a ``timeout`` event; None for never.
+    :param max_consecutive_failures: transient failures in a row tolerated before the ``error`` event.
+    :param exponential_backoff: double the wait after each poll, like the sensor's option in poke mode.
+    :param max_wait: cap on one wait with ``exponential_backoff``, in seconds.
+    """
+
+    def __init__(
+        self,
+        *,
+        cluster_id: int,
+        criteria: Mapping[str, Any],
+        ocp_conn_id: str = "ocp_default",
+        poke_interval: float = 60.0,
+        deadline: str | None = None,
+        max_consecutive_failures: int = 5,
+        exponential_backoff: bool = False,
+        max_wait: float | None = None,
+    ) -> None:
+        super().__init__()
+        self.cluster_id = cluster_id
+        self.criteria = dict(criteria)
+        self.ocp_conn_id = ocp_conn_id
+        self.poke_interval = float(poke_interval)
+        self.deadline = deadline
+        self.max_consecutive_failures = max(1, int(max_consecutive_failures))
+        self.exponential_backoff = exponential_backoff
+        self.max_wait = max_wait
+
+    def serialize(self) -> tuple[str, dict[str, Any]]:
+        """The class path and keyword arguments that rebuild this trigger (JSON-serialisable only)."""
+        return (
+            f"{type(self).__module__}.{type(self).__qualname__}",
+            {
+                "cluster_id": self.cluster_id,
+                "criteria": self.criteria,
+                "ocp_conn_id": self.ocp_conn_id,
+                "poke_interval": self.poke_interval,
+                "deadline": self.deadline,
+                "max_consecutive_failures": self.max_consecutive_failures,
+                "exponential_backoff": self.exponential_backoff,
+                "max_wait": self.max_wait,
+            },
+        )
+
+    async def _settings(self) -> OCPSettings:
+        """Read the connection without blocking the event loop (never ``get_connection()`` here)."""
+        conn = await get_async_connection(self.ocp_conn_id)
+        extra = await get_async_extra_dejson(conn)
+        return settings_from_connection(
+            conn_id=self.ocp_conn_id,
+            host=conn.host,
+            schema=conn.schema,
+            port=conn.port,
+            login=conn.login,
+            password=conn.password,
+            extra=extra,
+        )
+
+    def _wait(self, polls: int) -> float:
+        if not self.exponential_backoff:
+            return self.poke_interval
+        wait = self.poke_interval * 2 ** min(polls - 1, 30)
+        return min(wait, self.max_wait) if self.max_wait else wait
+
+    async def run(self) -> AsyncIterator[TriggerEvent]:
+        """Poll until done (``success``), fail status (``failed``), deadline (``timeout``) or API failure (``error``).
+
+        ``asyncio.CancelledError`` (the triggerer stopping or moving this trigger) is never caught.
+        """
+        try:
+            criteria = GateCriteria.from_dict(self.criteria)
+            deadline = coerce_instant(self.deadline, "deadline") if self.deadline else None
+            settings = await self._settings()
+        except Exception as error:  # a bad connection or argument: nothing a retry fixes
+            yield TriggerEvent({"status": "error", "message": f"Cannot start the log backup check: {error}"})
+            return
+        failures, polls = 0, 0
+        async with OCPAsyncClient(settings) as client:
+            while True:
+                if deadline is not None and datetime.now(timezone.utc) >= deadline:
+                    event = self._timeout_event(deadline)
+                    self.log.warning("%s", event["message"])
+                    yield TriggerEvent(event)
+                    return
+                polls += 1
+                try:
+                    snapshot = await client.get_log_backup_snapshot(self.cluster_id)
+                except OCPAPIError as error:
+                    failures += 1
+                    if not error.retryable or failures >= self.max_consecutive_failures:
+                        event = self._error_event(error, failures)
+                        self.log.error("%s", event["message"])
+                        yield TriggerEvent(event)
+                        return
+                    self.log.warning(
+                        "Log backup check of cluster %s failed (%s of %s consecutive failures allowed): %s",
+                        self.cluster_id,
+                        failures,
+                        self.max_consecutive_failures,
+                        error,
+                    )
+                else:
+                    failures = 0
+                    verdict = evaluate(snapshot.tasks, snapshot.server_time, criteria, cluster_id=self.cluster_id)
+                    log_verdict(self.log, verdict)
+                    if verdict.done:
+                        event = {"status": "success", "message": verdict.message, "result": verdict.to_xcom()}
+                        yield TriggerEvent(event)
+                        return
+                    if verdict.failed:
+                        yield TriggerEvent({"status": "failed", "message": verdict.message})
+                        return
+                wait = self._wait(polls)
+                if deadline is not None:
+                    wait = max(0.0, min(wait, (deadline - datetime.now(timezone.utc)).total_seconds()))
+                await asyncio.sleep(wait)
+
+    def _timeout_event(self, deadline: datetime) -> dict[str, Any]:
+        return {
+            "status": "timeout",
+            "message": (
+                f"Sensor has timed out: log backup of cluster {self.cluster_id} did not catch up by "
+                f"{deadline.isoformat()} (the sensor's timeout)."
+            ),
+        }
+
+    def _error_event(self, error: OCPAPIError, failures: int) -> dict[str, Any]:
+        why = "a non-retryable error" if not error.retryable else f"{failures} consecutive failed polls"
+        return {
+            "status": "error",
+            "message": f"Log backup check of cluster {self.cluster_id} gave up after {why}: {error}",
+            "failures": failures,
+        }

@@ -1,0 +1,309 @@
+"""Unit tests of the log backup gate (pure logic shared by the sensor and the trigger)."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timedelta, timezone
+from typing import Any
+
+import pytest
+
+from airflow_provider_ocp.exceptions import OCPInputError
+from airflow_provider_ocp.log_backup_gate import (
+    DEFAULT_FAIL_ON_STATUS,
+    GateCriteria,
+    classify_status,
+    evaluate,
+    latest_tasks,
+    validate_max_delay,
+)
+from airflow_provider_ocp.records import normalize_task
+
+NOW = datetime(2024, 8, 6, 12, 0, 0, tzinfo=timezone.utc)
+
+
+def task(
+    tenant: int | None = 1,
+    *,
+    status: str = "RUNNING",
+    delay: Any = 5.0,
+    created: timedelta = timedelta(hours=1),
+    checkpoint_age: float | None = None,
+    error_msg: str | None = None,
+    name: str | None = None,
+) -> dict[str, Any]:
+    """A normalised record as OCP would send it (Java timestamps, +0800), ``created`` before NOW."""
+    age = checkpoint_age if checkpoint_age is not None else (float(delay) if delay is not None else 5.0)
+    raw: dict[str, Any] = {
+        "clusterId": 1000001,
+        "obClusterId": 1,
+        "status": status,
+        "createTime": (NOW - created).astimezone(timezone(timedelta(hours=8))).strftime("%Y-%m-%dT%H:%M:%S.000%z"),
+        "checkpoint": (NOW - timedelta(seconds=age)).isoformat(),
+    }
+    if delay is not None:
+        raw["delay"] = delay
+    if tenant is not None:
+        raw.update(tenantId=str(2000 + tenant), tenantName=name or f"t{tenant}", obTenantId=1000 + tenant)
+    if error_msg is not None:
+        raw["errorMsg"] = error_msg
+    return normalize_task(raw)
+
+
+def crit(**kwargs: Any) -> GateCriteria:
+    kwargs.setdefault("max_delay", 20)
+    return GateCriteria.build(**kwargs)
+
+
+@pytest.mark.parametrize(
+    ("status", "expected"),
+    [
+        ("RUNNING", "healthy"),
+        ("inprogress", "healthy"),
+        ("DOING", "healthy"),
+        ("BEGINNING", "starting"),
+        ("STARTING", "starting"),
+        ("STOPPING", "stopped"),
+        ("STOPPED", "stopped"),
+        ("FAILED", "failed"),
+        ("INTERRUPTED", "failed"),
+        ("UNKNOWN", "unknown"),
+        ("PAUSED", "unknown"),
+        (None, "unknown"),
+    ],
+)
+def test_classify_status(status: Any, expected: str) -> None:
+    assert classify_status(status) == expected
+
+
+def test_done_when_every_unit_is_running_and_under_max_delay() -> None:
+    verdict = evaluate([task(1, delay=3.5), task(2, delay=19.0)], NOW, crit(), cluster_id=1000001)
+    assert verdict.done and verdict.state == "done"
+    xcom = verdict.to_xcom()
+    json.dumps(xcom)  # JSON-serialisable
+    assert xcom["cluster_id"] == 1000001
+    assert xcom["delay"] == 19.0
+    assert xcom["checkpoint"] == "2024-08-06T11:59:41Z"  # the earliest checkpoint: NOW - 19 s
+    assert [u["tenant_name"] for u in xcom["units"]] == ["t1", "t2"]
+    unit = xcom["units"][0]
+    assert unit["tenantId"] == 2001 and unit["tenant_id"] == 2001 and unit["obTenantId"] == 1001
+    assert unit["status"] == "RUNNING" and unit["delay"] == 3.5 and unit["delay_source"] == "ocp"
+    assert unit["createTime"] == "2024-08-06T11:00:00Z"
+    assert unit["clusterId"] == 1000001 and unit["obClusterId"] == 1
+
+
+def test_waiting_while_one_unit_is_above_max_delay() -> None:
+    verdict = evaluate([task(1, delay=3), task(2, delay=20.5)], NOW, crit())
+    assert verdict.state == "waiting"
+    assert "above max_delay" in verdict.message and "t2" in verdict.message
+    assert {u.label: u.state for u in verdict.units} == {
+        "tenant t1 (tenantId 2001)": "ready",
+        "tenant t2 (tenantId 2002)": "waiting",
+    }
+
+
+def test_delay_equal_to_max_delay_is_done() -> None:
+    assert evaluate([task(1, delay=20)], NOW, crit()).done
+
+
+@pytest.mark.parametrize("status", DEFAULT_FAIL_ON_STATUS)
+def test_fail_status_fails_with_tenant_status_and_error_msg(status: str) -> None:
+    verdict = evaluate(
+        [task(1), task(2, status=status, error_msg="archive destination unreachable")], NOW, crit(), 1000001
+    )
+    assert verdict.failed
+    assert "t2" in verdict.message and "2002" in verdict.message
+    assert status in verdict.message and "archive destination unreachable" in verdict.message
+    assert "cluster 1000001" in verdict.message
+
+
+def test_fail_status_without_error_msg_says_so() -> None:
+    verdict = evaluate([task(1, status="FAILED")], NOW, crit())
+    assert verdict.failed and "no errorMsg" in verdict.message
+
+
+def test_fail_beats_a_missing_tenant() -> None:
+    verdict = evaluate([task(1, status="INTERRUPTED")], NOW, crit(tenant_ids=[2001, 2009]))
+    assert verdict.failed
+
+
+def test_old_stopped_task_beside_the_current_running_one_is_ignored() -> None:
+    history = [task(1, status="STOPPED", created=timedelta(days=d)) for d in (1, 2, 3)]
+    verdict = evaluate([*history, task(1, created=timedelta(minutes=5))], NOW, crit())
+    assert verdict.done
+    assert len(verdict.units) == 1
+
+
+def test_a_newer_stopped_task_does_fail() -> None:
+    older_running = task(1, created=timedelta(days=1))
+    verdict = evaluate([older_running, task(1, status="STOPPED", created=timedelta(minutes=1))], NOW, crit())
+    assert verdict.failed
+
+
+def test_latest_is_by_create_time_across_offsets() -> None:
+    a = task(1, status="STOPPED", created=timedelta(minutes=30))
+    b = task(1, status="RUNNING", created=timedelta(minutes=20))
+    assert latest_tasks([b, a])[("tenant", 2001)] is b
+    assert latest_tasks([a, b])[("tenant", 2001)] is b
+
+
+def test_fail_status_set_is_configurable() -> None:
+    records = [task(1, status="STOPPED")]
+    verdict = evaluate(records, NOW, crit(fail_on_status=["FAILED"]))
+    assert verdict.state == "waiting" and "STOPPED" in verdict.units[0].reason
+    assert evaluate([task(1, status="paused")], NOW, crit(fail_on_status="PAUSED")).failed
+
+
+@pytest.mark.parametrize("status", ["BEGINNING", "STARTING"])
+def test_starting_statuses_wait(status: str) -> None:
+    verdict = evaluate([task(1, status=status, delay=0)], NOW, crit())
+    assert verdict.state == "waiting" and "not running yet" in verdict.units[0].reason
+
+
+def test_unknown_status_waits_with_a_warning() -> None:
+    verdict = evaluate([task(1, status="SUSPENDED", delay=0)], NOW, crit())
+    assert verdict.state == "waiting"
+    assert verdict.units[0].status_class == "unknown"
+    assert any("SUSPENDED" in warning for warning in verdict.warnings)
+
+
+def test_cluster_level_task_is_one_unit() -> None:
+    records = [task(None, status="STOPPED", created=timedelta(days=1)), task(None, delay=2.0)]
+    verdict = evaluate(records, NOW, crit(), cluster_id=1000001)
+    assert verdict.done and len(verdict.units) == 1
+    unit = verdict.to_xcom()["units"][0]
+    assert unit["tenant_id"] is None and unit["tenant_name"] is None and unit["clusterId"] == 1000001
+    assert "cluster-level" in verdict.units[0].label
+
+
+def test_tenant_filter_by_id_and_by_name() -> None:
+    records = [task(1, delay=3), task(2, delay=500), task(3, delay=4, name="sales")]
+    assert evaluate(records, NOW, crit()).state == "waiting"
+    by_id = evaluate(records, NOW, crit(tenant_ids=["2001"]))
+    assert by_id.done and [u.task["tenantId"] for u in by_id.units] == [2001]
+    by_name = evaluate(records, NOW, crit(tenant_names=["sales"]))
+    assert by_name.done and [u.task["tenantName"] for u in by_name.units] == ["sales"]
+    both = evaluate(records, NOW, crit(tenant_ids=[2001], tenant_names=["sales"]))
+    assert both.done and len(both.units) == 2
+    assert evaluate(records, NOW, crit(tenant_ids=[2002])).state == "waiting"
+
+
+def test_selected_tenant_without_a_task_keeps_waiting_with_a_warning() -> None:
+    verdict = evaluate([task(1)], NOW, crit(tenant_ids=[2001, 2009], tenant_names=["ghost"]))
+    assert verdict.state == "waiting"
+    assert "selected tenantId 2009 has no log backup task yet; waiting for one" in verdict.warnings
+    assert any("'ghost'" in warning for warning in verdict.warnings)
+
+
+def test_no_task_at_all_keeps_waiting() -> None:
+    verdict = evaluate([], NOW, crit(), cluster_id=7)
+    assert verdict.state == "waiting"
+    assert any("no log backup task yet" in warning for warning in verdict.warnings)
+
+
+def test_tenant_filter_on_a_cluster_level_cluster_explains() -> None:
+    verdict = evaluate([task(None)], NOW, crit(tenant_names=["t1"]))
+    assert verdict.state == "waiting" and any("cluster-level" in warning for warning in verdict.warnings)
+
+
+def test_missing_delay_is_server_time_minus_checkpoint() -> None:
+    verdict = evaluate([task(1, delay=None, checkpoint_age=12.5)], NOW, crit())
+    assert verdict.done
+    assert verdict.units[0].delay == 12.5 and verdict.units[0].delay_source == "computed"
+    too_old = evaluate([task(1, delay=None, checkpoint_age=25)], NOW, crit())
+    assert too_old.state == "waiting" and too_old.units[0].delay == 25.0
+
+
+def test_missing_delay_uses_the_server_clock_not_the_worker_clock() -> None:
+    server_time = NOW - timedelta(hours=1)  # a server whose clock is an hour behind
+    record = task(1, delay=None, checkpoint_age=3600 + 4)
+    verdict = evaluate([record], server_time, crit())
+    assert verdict.done and verdict.units[0].delay == 4.0
+
+
+def test_missing_delay_without_server_time_waits() -> None:
+    verdict = evaluate([task(1, delay=None)], None, crit())
+    assert verdict.state == "waiting" and "unknown" in verdict.units[0].reason
+
+
+def test_delay_as_decimal_text_is_accepted() -> None:
+    assert evaluate([task(1, delay="7.25")], NOW, crit()).units[0].delay == 7.25
+
+
+def test_target_time() -> None:
+    records = [task(1, delay=5)]  # checkpoint NOW - 5 s
+    assert evaluate(records, NOW, crit(target_time=NOW - timedelta(seconds=6))).done
+    assert evaluate(records, NOW, crit(target_time=NOW - timedelta(seconds=5))).done
+    late = evaluate(records, NOW, crit(target_time="2024-08-06T19:59:58+08:00"))  # NOW - 2 s
+    assert late.state == "waiting" and "before target_time" in late.units[0].reason
+
+
+def test_missing_checkpoint_waits() -> None:
+    record = task(1)
+    record["checkpoint"] = None
+    assert evaluate([record], NOW, crit()).state == "waiting"
+
+
+def test_criteria_round_trip_through_json() -> None:
+    criteria = GateCriteria.build(
+        max_delay=timedelta(minutes=2),
+        tenant_ids=[2001, "2002"],
+        tenant_names=["sales"],
+        target_time="2024-08-06T08:00:00+08:00",
+        fail_on_status=["failed", "Interrupted"],
+    )
+    data = json.loads(json.dumps(criteria.to_dict()))
+    assert data == {
+        "max_delay": 120.0,
+        "tenant_ids": [2001, 2002],
+        "tenant_names": ["sales"],
+        "target_time": "2024-08-06T00:00:00Z",
+        "fail_on_status": ["FAILED", "INTERRUPTED"],
+    }
+    assert GateCriteria.from_dict(data) == criteria
+    default = GateCriteria.build(max_delay="30")
+    assert GateCriteria.from_dict(json.loads(json.dumps(default.to_dict()))) == default
+    assert default.fail_on_status == DEFAULT_FAIL_ON_STATUS and default.tenant_ids is None
+
+
+@pytest.mark.parametrize(
+    ("value", "seconds"), [(0, 0.0), (20, 20.0), (2.5, 2.5), ("15", 15.0), (" 1.5 ", 1.5), (timedelta(minutes=1), 60.0)]
+)
+def test_max_delay_accepted(value: Any, seconds: float) -> None:
+    assert validate_max_delay(value) == seconds
+
+
+@pytest.mark.parametrize(
+    "value", [-1, -0.5, "-3", "abc", "", None, True, float("nan"), float("inf"), [20], timedelta(seconds=-1)]
+)
+def test_max_delay_refused(value: Any) -> None:
+    with pytest.raises(OCPInputError, match="max_delay"):
+        validate_max_delay(value)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "name"),
+    [
+        ({"tenant_ids": []}, "tenant_ids"),
+        ({"tenant_ids": ()}, "tenant_ids"),
+        ({"tenant_ids": ["abc"]}, "tenant_ids"),
+        ({"tenant_ids": [0]}, "tenant_ids"),
+        ({"tenant_names": []}, "tenant_names"),
+        ({"tenant_names": [""]}, "tenant_names"),
+        ({"tenant_names": [3]}, "tenant_names"),
+        ({"target_time": "2024-08-06T00:00:00"}, "target_time"),
+        ({"target_time": datetime(2024, 8, 6)}, "target_time"),
+        ({"target_time": "yesterday"}, "target_time"),
+        ({"target_time": 1722902400}, "target_time"),
+        ({"fail_on_status": [""]}, "fail_on_status"),
+    ],
+)
+def test_bad_criteria_name_the_parameter(kwargs: dict[str, Any], name: str) -> None:
+    with pytest.raises(OCPInputError, match=name):
+        crit(**kwargs)
+
+
+def test_single_values_are_accepted_for_lists() -> None:
+    criteria = crit(tenant_ids=2001, tenant_names="sales", fail_on_status="FAILED")
+    assert criteria.tenant_ids == (2001,) and criteria.tenant_names == ("sales",)
+    assert criteria.fail_on_status == ("FAILED",)
