@@ -22,178 +22,24 @@ The rules:
 from __future__ import annotations
 
 import logging
-import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Literal
 
-from airflow_provider_ocp.exceptions import OCPInputError
+from airflow_provider_ocp.gate_criteria import (  # noqa: F401 - re-exported
+    DEFAULT_FAIL_ON_STATUS,
+    STATUS_CLASSES,
+    GateCriteria,
+    StatusClass,
+    classify_status,
+    validate_max_delay,
+)
 from airflow_provider_ocp.timestamps import isoformat_utc
-from airflow_provider_ocp.validation import coerce_instant, validate_positive_id
 
-StatusClass = Literal["healthy", "starting", "stopped", "failed", "unknown"]
 UnitState = Literal["ready", "waiting", "failed"]
 GateState = Literal["done", "waiting", "failed"]
-
-STATUS_CLASSES: dict[str, StatusClass] = {
-    "RUNNING": "healthy",
-    "INPROGRESS": "healthy",
-    "DOING": "healthy",
-    "BEGINNING": "starting",
-    "STARTING": "starting",
-    "STOPPING": "stopped",
-    "STOPPED": "stopped",
-    "FAILED": "failed",
-    "INTERRUPTED": "failed",
-}
-DEFAULT_FAIL_ON_STATUS: tuple[str, ...] = ("FAILED", "INTERRUPTED", "STOPPED", "STOPPING")
 TASK_ID_FIELDS = ("clusterId", "obClusterId", "tenantId", "obTenantId")
-
-
-def classify_status(status: object) -> StatusClass:
-    """Classify an OCP log backup status; values this provider does not know are ``unknown``.
-
-    :param status: the task's ``status`` as OCP sent it (any case), or None.
-    """
-    if not isinstance(status, str):
-        return "unknown"
-    return STATUS_CLASSES.get(status.strip().upper(), "unknown")
-
-
-def _as_list(value: object) -> list[Any]:
-    if isinstance(value, str | int):
-        return [value]
-    if isinstance(value, Iterable) and not isinstance(value, Mapping):
-        return list(value)
-    return [value]
-
-
-def validate_max_delay(value: object) -> float:
-    """Return ``max_delay`` in seconds: a non-negative number, numeric text (templates render text) or timedelta.
-
-    :param value: what the DAG author gave, after template rendering.
-    """
-    if isinstance(value, timedelta):
-        seconds = value.total_seconds()
-    elif isinstance(value, bool) or not isinstance(value, int | float | str):
-        raise OCPInputError(
-            f"max_delay must be a number of seconds or a timedelta (e.g. 300 or timedelta(minutes=5)); got {value!r}."
-        )
-    else:
-        try:
-            seconds = float(value)
-        except ValueError:
-            raise OCPInputError(
-                f"max_delay must be a number of seconds or a timedelta (e.g. 300); got {value!r}."
-            ) from None
-    if not math.isfinite(seconds) or seconds < 0:
-        raise OCPInputError(f"max_delay must be a finite number of seconds >= 0; got {value!r}.")
-    return seconds
-
-
-def _validate_tenant_ids(value: object) -> tuple[int, ...] | None:
-    if value is None:
-        return None
-    ids = _as_list(value)
-    if not ids:
-        raise OCPInputError("tenant_ids is an empty list; give at least one OCP tenant id, or None for all tenants.")
-    return tuple(dict.fromkeys(validate_positive_id(item, "tenant_ids") for item in ids))
-
-
-def _validate_tenant_names(value: object) -> tuple[str, ...] | None:
-    if value is None:
-        return None
-    names = _as_list(value)
-    if not names:
-        raise OCPInputError("tenant_names is an empty list; give at least one tenant name, or None for all tenants.")
-    for name in names:
-        if not isinstance(name, str) or not name.strip():
-            raise OCPInputError(f"tenant_names must hold non-empty tenant names (text); got {name!r}.")
-    return tuple(dict.fromkeys(name.strip() for name in names))
-
-
-def _validate_fail_on_status(value: object) -> tuple[str, ...]:
-    if value is None:
-        return DEFAULT_FAIL_ON_STATUS
-    statuses = _as_list(value)
-    for status in statuses:
-        if not isinstance(status, str) or not status.strip():
-            raise OCPInputError(f"fail_on_status must hold OCP status names such as 'FAILED'; got {status!r}.")
-    return tuple(dict.fromkeys(status.strip().upper() for status in statuses))
-
-
-@dataclass(frozen=True)
-class GateCriteria:
-    """What "caught up" means; build it with :meth:`build` (validates) or :meth:`from_dict` (the trigger's form).
-
-    :param max_delay: the largest acceptable log archive delay, in seconds.
-    :param tenant_ids: OCP tenant ids to watch; None (with ``tenant_names`` None) watches every unit.
-    :param tenant_names: tenant names to watch; a tenant is selected if its id or its name is listed.
-    :param target_time: if set, every checkpoint must also be at or after this instant (the restore point).
-    :param fail_on_status: upper-case statuses that fail the gate at once.
-    """
-
-    max_delay: float
-    tenant_ids: tuple[int, ...] | None = None
-    tenant_names: tuple[str, ...] | None = None
-    target_time: datetime | None = None
-    fail_on_status: tuple[str, ...] = DEFAULT_FAIL_ON_STATUS
-
-    @classmethod
-    def build(
-        cls,
-        *,
-        max_delay: object,
-        tenant_ids: object = None,
-        tenant_names: object = None,
-        target_time: object = None,
-        fail_on_status: object = None,
-    ) -> GateCriteria:
-        """Validate user input (after template rendering); each error names its parameter.
-
-        :param max_delay: seconds (number or numeric text) or a timedelta, >= 0.
-        :param tenant_ids: None, or a non-empty list of positive ids (one id is accepted too).
-        :param tenant_names: None, or a non-empty list of names (one name is accepted too).
-        :param target_time: None, an aware datetime or ISO-8601 text with an offset.
-        :param fail_on_status: statuses failing the gate; None for :data:`DEFAULT_FAIL_ON_STATUS`.
-        """
-        return cls(
-            max_delay=validate_max_delay(max_delay),
-            tenant_ids=_validate_tenant_ids(tenant_ids),
-            tenant_names=_validate_tenant_names(tenant_names),
-            target_time=None if target_time is None else coerce_instant(target_time, "target_time"),
-            fail_on_status=_validate_fail_on_status(fail_on_status),
-        )
-
-    def to_dict(self) -> dict[str, Any]:
-        """The JSON-serialisable form passed to the trigger (times as ISO-8601 UTC text)."""
-        return {
-            "max_delay": self.max_delay,
-            "tenant_ids": list(self.tenant_ids) if self.tenant_ids is not None else None,
-            "tenant_names": list(self.tenant_names) if self.tenant_names is not None else None,
-            "target_time": isoformat_utc(self.target_time) if self.target_time is not None else None,
-            "fail_on_status": list(self.fail_on_status),
-        }
-
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> GateCriteria:
-        """Rebuild (and re-validate) criteria from :meth:`to_dict` output.
-
-        :param data: the dict form.
-        """
-        return cls.build(
-            max_delay=data["max_delay"],
-            tenant_ids=data.get("tenant_ids"),
-            tenant_names=data.get("tenant_names"),
-            target_time=data.get("target_time"),
-            fail_on_status=data.get("fail_on_status"),
-        )
-
-    @property
-    def filtered(self) -> bool:
-        """Whether only some tenants are selected."""
-        return self.tenant_ids is not None or self.tenant_names is not None
 
 
 @dataclass(frozen=True)
