@@ -8,18 +8,20 @@ It shares request building (:mod:`~airflow_provider_ocp.api_request`), the envel
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import ssl
 from collections.abc import AsyncIterator, Sequence
 from types import TracebackType
 from typing import Any
 
+import certifi
 import httpx
 
 from airflow_provider_ocp.api_request import OCPRequest, build_get
-from airflow_provider_ocp.connection_settings import OCPSettings
+from airflow_provider_ocp.connection_settings import OCPSettings, ca_bundle_message
 from airflow_provider_ocp.envelope import Envelope, parse_response, redact
-from airflow_provider_ocp.exceptions import OCPAPIError
+from airflow_provider_ocp.exceptions import OCPAPIError, OCPInputError
 from airflow_provider_ocp.log_backup_api import LogBackupSnapshot, log_backup_tasks_query, parse_server_time
 from airflow_provider_ocp.pagination import PageWalk, parse_page
 from airflow_provider_ocp.records import normalize_task
@@ -132,10 +134,21 @@ class OCPAsyncClient:
         return LogBackupSnapshot(tasks, server_time)
 
 
+@functools.lru_cache(maxsize=16)
 def _ssl_verify(verify: bool | str) -> bool | ssl.SSLContext:
-    if isinstance(verify, str):
+    """One SSL context per verify setting, shared by every client in the process.
+
+    Building a context loads the CA store (tens of milliseconds of CPU); a triggerer running many triggers would
+    otherwise stall its event loop building one per trigger.
+    """
+    if verify is False:
+        return False
+    if not isinstance(verify, str):
+        return ssl.create_default_context(cafile=certifi.where())
+    try:
         return ssl.create_default_context(cafile=verify)
-    return verify
+    except OSError as error:  # missing, unreadable or not PEM: "[Errno 2]" alone would not say which file
+        raise OCPInputError(ca_bundle_message(verify, error)) from None
 
 
 def _proxy_mounts(proxies: dict[str, str] | None) -> dict[str, httpx.AsyncBaseTransport | None] | None:

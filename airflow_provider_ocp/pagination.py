@@ -8,6 +8,8 @@ totals that are wrong, a server that ignores ``page``, and records that shift be
 from __future__ import annotations
 
 import math
+from array import array
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -16,6 +18,8 @@ from airflow_provider_ocp.exceptions import OCPAPIError
 from airflow_provider_ocp.records import record_identity
 
 MAX_PASSES = 3
+RECENT_PAGES = 2
+RECENT_RECORDS = 10_000
 
 
 @dataclass(frozen=True)
@@ -91,7 +95,10 @@ class PageWalk:
     total_elements: int | None = None
     total_pages: int | None = None
     passes: int = 1
-    _seen: set[int] = field(default_factory=set)
+    _returned: array[int] = field(default_factory=lambda: array("q"))
+    _recent: deque[set[int]] = field(default_factory=deque)
+    _recent_count: int = 0
+    _seen_all: set[int] | None = None
     _pass_records: int = 0
     _pass_baseline: int | None = None
     _drift: bool = False
@@ -113,7 +120,10 @@ class PageWalk:
                 path=self.target,
             )
         keys = [self.identity(record) for record in page.records]
-        if requested > 1 and keys and keys == self._previous_keys:
+        # The same records again mean an ignored ``page``, unless the total moved: then tasks created meanwhile
+        # pushed the previous page's records down by exactly one page (drift, handled by another pass).
+        moved = page.total_elements is not None and page.total_elements != self.total_elements
+        if requested > 1 and keys and keys == self._previous_keys and not moved:
             raise OCPAPIError(
                 f"OCP returned the same records for page {requested} as for page {requested - 1}: "
                 "it seems to ignore the page parameter.",
@@ -121,11 +131,19 @@ class PageWalk:
             )
         self._previous_keys = keys
         self._note_totals(page)
+        if self._drift and self._seen_all is None:  # records may now reappear any number of pages later
+            self._seen_all = set(self._returned)
         fresh = []
+        this_page: set[int] = set()
         for key, record in zip(keys, page.records, strict=True):
-            if key not in self._seen:
-                self._seen.add(key)
-                fresh.append(record)
+            if key in this_page or self._seen_before(key):
+                continue
+            this_page.add(key)
+            self._returned.append(key)
+            if self._seen_all is not None:
+                self._seen_all.add(key)
+            fresh.append(record)
+        self._remember_recent(this_page)
         self._pass_records += len(page.records)
         self.next_page = self._decide_next(requested, page)
         if self.next_page is not None and self.requests_made >= self.max_pages:
@@ -139,7 +157,23 @@ class PageWalk:
     @property
     def records_returned(self) -> int:
         """How many distinct records the walk has returned so far."""
-        return len(self._seen)
+        return len(self._returned)
+
+    def _remember_recent(self, keys: set[int]) -> None:
+        self._recent.append(keys)
+        self._recent_count += len(keys)
+        while len(self._recent) > RECENT_PAGES and self._recent_count - len(self._recent[0]) >= RECENT_RECORDS:
+            self._recent_count -= len(self._recent.popleft())
+
+    def _seen_before(self, key: int) -> bool:
+        # While the totals hold still, a record can reappear only a little later (pushed down by tasks created while
+        # tasks were also removed), so only the last RECENT_RECORDS keys (at least RECENT_PAGES pages) are kept in
+        # sets and memory stays at 8 bytes a record. Once the totals move (tasks created or removed while
+        # paging), records may shift any distance and a drift pass re-reads from page 1: then every key is needed,
+        # and the full set is built once (rare).
+        if self._seen_all is not None:
+            return key in self._seen_all
+        return any(key in page for page in self._recent)
 
     def _note_totals(self, page: Page) -> None:
         if page.total_elements is not None:
@@ -163,6 +197,9 @@ class PageWalk:
             self._pass_baseline = None
             self._pass_records = 0
             self._previous_keys = []
+            self._recent.clear()
+            self._recent_count = 0
+            self._seen_all = set(self._returned)
             return 1
         return None
 

@@ -102,7 +102,11 @@ def record_identity(record: dict[str, Any]) -> int:
 
     :param record: a raw or normalised record.
     """
-    return hash(tuple(str(record.get(name)) for name in IDENTITY_FIELDS))
+    values = tuple(record.get(name) for name in IDENTITY_FIELDS)
+    try:
+        return hash(values)
+    except TypeError:  # an unhashable value (a list or object where OCP documents a scalar)
+        return hash(tuple(repr(value) for value in values))
 
 
 def to_json_safe(record: dict[str, Any]) -> dict[str, Any]:

@@ -6,13 +6,12 @@ import time
 from collections.abc import Sequence
 from datetime import datetime, timedelta, timezone
 from functools import cached_property
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from airflow.sdk import BaseSensorOperator, Context, PokeReturnValue, conf
 from airflow.sdk.exceptions import AirflowFailException, AirflowSensorTimeout, AirflowSkipException
 
 from airflow_provider_ocp.exceptions import OCPInputError
-from airflow_provider_ocp.hooks.ocp import OCPHook
 from airflow_provider_ocp.log_backup_gate import (
     DEFAULT_FAIL_ON_STATUS,
     GateCriteria,
@@ -21,8 +20,18 @@ from airflow_provider_ocp.log_backup_gate import (
     log_verdict,
 )
 from airflow_provider_ocp.timestamps import isoformat_utc
-from airflow_provider_ocp.triggers.log_backup import OCPLogBackupDelayTrigger
 from airflow_provider_ocp.validation import validate_positive_id
+
+if TYPE_CHECKING:
+    from airflow_provider_ocp.hooks.ocp import OCPHook
+    from airflow_provider_ocp.triggers.log_backup import OCPLogBackupDelayTrigger
+
+
+def _trigger_class() -> type[OCPLogBackupDelayTrigger]:
+    """The trigger class, imported on first deferral: DAG parsing need not import the triggerer's machinery."""
+    from airflow_provider_ocp.triggers.log_backup import OCPLogBackupDelayTrigger
+
+    return OCPLogBackupDelayTrigger
 
 
 class OCPLogBackupPollError(RuntimeError):
@@ -87,7 +96,7 @@ class OCPLogBackupDelaySensor(BaseSensorOperator):
         *,
         cluster_id: int | str,
         max_delay: float | timedelta | str,
-        ocp_conn_id: str = OCPHook.default_conn_name,
+        ocp_conn_id: str = "ocp_default",
         tenant_ids: Sequence[int | str] | None = None,
         tenant_names: Sequence[str] | None = None,
         target_time: datetime | str | None = None,
@@ -118,6 +127,8 @@ class OCPLogBackupDelaySensor(BaseSensorOperator):
     @cached_property
     def hook(self) -> OCPHook:
         """The OCP hook, built on first use (never at DAG parse time)."""
+        from airflow_provider_ocp.hooks.ocp import OCPHook  # lazy: DAG parsing need not import requests
+
         return OCPHook(ocp_conn_id=self.ocp_conn_id)
 
     def _validated(self) -> tuple[int, GateCriteria]:
@@ -163,7 +174,7 @@ class OCPLogBackupDelaySensor(BaseSensorOperator):
         remaining = max(0.0, self.timeout - (time.monotonic() - started))
         deadline = datetime.now(timezone.utc) + timedelta(seconds=remaining)
         self.defer(
-            trigger=OCPLogBackupDelayTrigger(
+            trigger=_trigger_class()(
                 cluster_id=cluster,
                 criteria=criteria.to_dict(),
                 ocp_conn_id=self.ocp_conn_id,

@@ -24,6 +24,8 @@ class EmulatorHTTPServer(ThreadingHTTPServer):
     """
 
     daemon_threads = True
+    # Many clients connect at once (a triggerer with hundreds of triggers); socketserver's default backlog is 5.
+    request_queue_size = 512
     block_on_close = False
 
     def __init__(

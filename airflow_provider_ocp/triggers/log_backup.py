@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import random
 from collections.abc import AsyncIterator, Mapping
 from datetime import datetime, timezone
 from typing import Any
@@ -93,10 +94,20 @@ class OCPLogBackupDelayTrigger(BaseTrigger):
         )
 
     def _wait(self, polls: int) -> float:
+        # +-10 % jitter: triggers deferred together would otherwise poll OCP, and load the event loop, in lockstep.
+        jitter = random.uniform(0.9, 1.1)
+        if polls == 0:  # the sensor has just checked on the worker: spread first polls over one interval
+            return self.poke_interval * random.random()
         if not self.exponential_backoff:
-            return self.poke_interval
+            return self.poke_interval * jitter
         wait = self.poke_interval * 2 ** min(polls - 1, 30)
-        return min(wait, self.max_wait) if self.max_wait else wait
+        return (min(wait, self.max_wait) if self.max_wait else wait) * jitter
+
+    def _bounded_wait(self, polls: int, deadline: datetime | None) -> float:
+        wait = self._wait(polls)
+        if deadline is not None:
+            wait = max(0.0, min(wait, (deadline - datetime.now(timezone.utc)).total_seconds()))
+        return wait
 
     async def run(self) -> AsyncIterator[TriggerEvent]:
         """Poll until done (``success``), fail status (``failed``), deadline (``timeout``) or API failure (``error``).
@@ -112,6 +123,7 @@ class OCPLogBackupDelayTrigger(BaseTrigger):
             return
         failures, polls = 0, 0
         async with OCPAsyncClient(settings) as client:
+            await asyncio.sleep(self._bounded_wait(polls, deadline))
             while True:
                 if deadline is not None and datetime.now(timezone.utc) >= deadline:
                     event = self._timeout_event(deadline)
@@ -146,10 +158,7 @@ class OCPLogBackupDelayTrigger(BaseTrigger):
                     if verdict.failed:
                         yield TriggerEvent({"status": "failed", "message": verdict.message})
                         return
-                wait = self._wait(polls)
-                if deadline is not None:
-                    wait = max(0.0, min(wait, (deadline - datetime.now(timezone.utc)).total_seconds()))
-                await asyncio.sleep(wait)
+                await asyncio.sleep(self._bounded_wait(polls, deadline))
 
     def _timeout_event(self, deadline: datetime) -> dict[str, Any]:
         return {
