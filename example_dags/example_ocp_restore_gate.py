@@ -9,11 +9,13 @@ is STOPPED/STOPPING: a restore would not get the data it needs, and waiting hour
 the latest instant every tenant can be restored to. This example only prints what a restore would use.
 
 Set up a connection ``ocp_default`` of type ``ocp`` first (or run against the emulator:
-``python -m airflow_provider_ocp.testing``).
+``python -m airflow_provider_ocp.testing``). ``OCP_GATE_POKE_INTERVAL`` (seconds, default 60, read when the file is
+parsed) sets how often the triggerer asks OCP; demos and tests use a few seconds.
 """
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 import pendulum
@@ -48,7 +50,7 @@ def example_ocp_restore_gate() -> None:
         max_delay="{{ params.max_delay_seconds }}",
         target_time="{{ params.restore_point or dag_run.run_after }}",
         deferrable=True,
-        poke_interval=60,
+        poke_interval=float(os.environ.get("OCP_GATE_POKE_INTERVAL", "60")),
         timeout=2 * 60 * 60,
     )
 

@@ -1,0 +1,146 @@
+"""``scripts/demo``: both example DAGs in a real Airflow against the OCP emulator, with their output printed.
+
+The same machinery as the end-to-end tests (``airflow_standalone`` and ``scenario``), without pytest: the emulator
+runs in this process, ``airflow standalone`` (api-server, scheduler, dag-processor, triggerer; LocalExecutor,
+SQLite) in a fresh AIRFLOW_HOME under ``demo-output/``; the DAGs are unpaused and triggered through the REST API.
+Everything is stopped by PID at the end, also on Ctrl-C or an error. ``--keep`` leaves Airflow up until Ctrl-C.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import signal
+import sys
+import time
+from pathlib import Path
+from types import FrameType
+from typing import Any
+
+from airflow_standalone import REPO_ROOT, AirflowClient, AirflowStandalone, StandaloneError, read_json_log
+from scenario import EXTRACT_DAG, GATE_DAG, GATE_SENSOR, E2EScenario, ExtractOutcome, GateOutcome
+
+OUTPUT = REPO_ROOT / "demo-output"
+
+
+def say(text: str = "") -> None:
+    print(text, flush=True)
+
+
+def relative(path: Path) -> str:
+    try:
+        return str(path.relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)
+
+
+def show_extract(extract: ExtractOutcome, first: int = 3) -> bool:
+    run = extract.run
+    say(f"== {EXTRACT_DAG}: run e2e_extract (data interval 2024-08-06) -> {run.state} in {run.duration or 0:.0f}s")
+    if run.state != "success":
+        return False
+    records = extract.records()
+    say(f"   XCom return_value: {json.dumps(extract.summary)}")
+    say(f"   {len(records)} records in {relative(extract.file)}; the first {first}:")
+    for record in records[:first]:
+        say(f"   {json.dumps(record)}")
+    return True
+
+
+def show_gate(gate: GateOutcome) -> bool:
+    run = gate.run
+    say(f"== {GATE_DAG}: run e2e_restore_gate -> {run.state} in {run.duration or 0:.0f}s")
+    say(f"   {GATE_SENSOR} went through the states {' -> '.join(run.seen_states.get(GATE_SENSOR, []))}")
+    worker_part = gate.sensor_log.partition("Pausing task as DEFERRED")[0]
+    first_check = [line.split(" ", 1)[-1].split(" {")[0] for line in worker_part.splitlines() if "-> waiting" in line]
+    if first_check:
+        say(f"   first check, on a worker: {first_check[-1][:150]}...")
+    trigger = (run.deferred.get(GATE_SENSOR) or {}).get("trigger") or {}
+    if trigger:
+        say(f"   so it deferred to the triggerer with {trigger.get('classpath')}")
+    for path in gate.trigger_log_files:
+        say(f"   the trigger's log, written by the triggerer ({relative(path)}):")
+        for entry in read_json_log(path):
+            text = str(entry.get("event"))
+            if entry.get("result"):
+                text += f": {entry['result']}"
+            say(f"     {str(entry.get('timestamp'))[11:19]} {text[:150]}{'...' if len(text) > 150 else ''}")
+    if run.state != "success":
+        return False
+    xcom: dict[str, Any] = gate.sensor_xcom
+    say(
+        f"   restore point (earliest checkpoint): {xcom['checkpoint']}, delay {xcom['delay']}s, run triggered at "
+        f"{gate.run_after.isoformat()}"
+    )
+    say(f"   sensor XCom return_value: {json.dumps(xcom)}")
+    say(f"   restore task returned: {json.dumps(gate.restore_xcom)}")
+    return True
+
+
+def show_scheduled_runs(client: AirflowClient) -> None:
+    """Unpausing the extraction DAG also lets the scheduler start its latest scheduled run (catchup=False)."""
+    for run in client.request("GET", f"/dags/{EXTRACT_DAG}/dagRuns")["dag_runs"]:
+        if run["run_type"] == "scheduled":
+            interval = f"[{run['data_interval_start']}, {run['data_interval_end']})"
+            say(
+                f"   (unpausing it also let the scheduler start its latest scheduled run, {run['dag_run_id']}, "
+                f"for {interval}: {run['state']}; the emulator has no tasks then)"
+            )
+
+
+def _interrupt(signum: int, frame: FrameType | None) -> None:
+    raise KeyboardInterrupt(f"signal {signum}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="scripts/demo", description=__doc__.splitlines()[0])
+    parser.add_argument("--keep", action="store_true", help="leave Airflow running until Ctrl-C")
+    args = parser.parse_args(argv)
+    signal.signal(signal.SIGTERM, _interrupt)  # `kill <pid>` stops the demo like Ctrl-C: Airflow is stopped too
+    started = time.monotonic()
+    shutil.rmtree(OUTPUT, ignore_errors=True)
+    OUTPUT.mkdir(parents=True)
+    ok = False
+    with E2EScenario(OUTPUT / "ocp-extract") as scenario:
+        tenants = scenario.emulator.tenant_ids(scenario.cluster_id)
+        say(f"== OCP emulator on {scenario.emulator.url} (cluster {scenario.cluster_id}, tenants {tenants})")
+        airflow = AirflowStandalone(OUTPUT / "airflow-home", env=scenario.airflow_env())
+        say("== starting airflow standalone (api-server, scheduler, dag-processor, triggerer) ...")
+        try:
+            with airflow:
+                assert airflow.process is not None
+                say(
+                    f"   ready in {airflow.ready_after:.0f}s: {airflow.base_url} (pid {airflow.process.pid}), "
+                    f"log in as admin / {airflow.password}; output in {relative(airflow.output_path)}"
+                )
+                say(f"== unpausing and triggering both example DAGs through {airflow.base_url}/api/v2 ...")
+                client = airflow.client()
+                extract, gate = scenario.run_both(client, airflow.logs_dir)
+                extract_ok = show_extract(extract)
+                show_scheduled_runs(client)
+                ok = show_gate(gate) and extract_ok
+                if not ok:
+                    say(f"!! a run failed; Airflow's output ends with:\n{airflow.output_tail(30)}")
+                    say(f"!! task logs: {relative(airflow.logs_dir)}")
+                if args.keep:
+                    say(f"== Airflow keeps running at {airflow.base_url} (admin / {airflow.password}); Ctrl-C stops it")
+                    while True:
+                        time.sleep(1)
+        except KeyboardInterrupt:
+            say("   interrupted")
+        except StandaloneError as error:
+            say(f"!! {error}")
+            ok = False
+        if airflow.stopped_clean:
+            how = "; ".join(airflow.stop_report) or "SIGINT, clean shutdown"
+            say(f"== stopped Airflow by PID ({how}): no process or port left")
+    say(
+        f"== done in {time.monotonic() - started:.0f}s; Airflow's files, task logs and the extraction are in "
+        f"{relative(OUTPUT)}/"
+    )
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
