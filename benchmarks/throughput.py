@@ -1,0 +1,620 @@
+"""Benchmark 1: extraction throughput of 100,000 tasks against an emulator with per-request latency.
+
+Compared in one process run, interleaved round by round so that load drift hits every variant alike:
+
+* ``OCPHook.iter_log_backup_task_pages`` with the connection extra ``concurrency`` 1, the default (4) and 8, page
+  size 2000 (records normalised: aware datetimes, ints, floats);
+* Airflow's ``HttpOperator`` with a ``pagination_function`` and a ``response_filter``, page size 2000, run through
+  ``execute()`` as a task would (records as raw JSON dicts);
+* a plain ``requests`` loop at OCP's default page size of 10 (raw dicts). At 20 ms per request, 10,000 pages take
+  over 200 s, so it is timed on the first pages and extrapolated (per-page cost is flat).
+
+Also measured: the client's CPU seconds per run, the emulator's CPU seconds, a cProfile of one hook run, and what-if
+runs with a faster timestamp parser patched in (benchmark-only, labelled as such).
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import functools
+import io
+import os
+import pstats
+import time
+from collections.abc import Callable
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from benchmarks.common import (
+    EmulatorConfig,
+    RunningEmulator,
+    emulator_process,
+    ensure_airflow_home,
+    fmt,
+    format_table,
+    median,
+    write_json,
+)
+
+HTTP_CONN_ID = "ocp_http_bench"
+BIG_PAGE = 2000
+OCP_DEFAULT_PAGE = 10
+
+
+def hook_conn_id(concurrency: int | None) -> str:
+    """The connection id used for one hook variant (None: the connection's default concurrency).
+
+    :param concurrency: the ``concurrency`` extra, or None to leave it unset.
+    """
+    return "ocp_bench_default" if concurrency is None else f"ocp_bench_c{concurrency}"
+
+
+def configure_connections(emu: RunningEmulator, concurrencies: list[int | None]) -> None:
+    """Export ``AIRFLOW_CONN_*`` variables for the hook variants and for HttpOperator.
+
+    :param emu: the running emulator.
+    :param concurrencies: the hook variants.
+    """
+    import json
+
+    for concurrency in concurrencies:
+        extra = {} if concurrency is None else {"concurrency": concurrency}
+        os.environ[f"AIRFLOW_CONN_{hook_conn_id(concurrency).upper()}"] = emu.connection_json(**extra)
+    http = {
+        "conn_type": "http",
+        "host": emu.url,
+        "login": emu.connection["login"],
+        "password": emu.connection["password"],
+    }
+    os.environ[f"AIRFLOW_CONN_{HTTP_CONN_ID.upper()}"] = json.dumps(http)
+
+
+def run_hook(cluster_id: int, concurrency: int | None, expected: int) -> int:
+    """Walk every page with the provider's hook; returns the record count (checked: no loss, no duplicate).
+
+    :param cluster_id: the cluster.
+    :param concurrency: the connection's ``concurrency`` extra (None: default).
+    :param expected: how many tasks the cluster has.
+    """
+    from airflow_provider_ocp.hooks.ocp import OCPHook
+
+    hook = OCPHook(ocp_conn_id=hook_conn_id(concurrency))
+    count, distinct = 0, 0
+    for page in hook.iter_log_backup_task_pages(cluster_id):
+        count += len(page.records)
+        distinct = page.records_so_far
+    if count != expected or distinct != expected:
+        raise AssertionError(f"hook returned {count} records ({distinct} distinct), expected {expected}")
+    return count
+
+
+def run_http_operator(url_path: str, expected: int) -> int:
+    """Page with Airflow's HttpOperator as a user would (pagination_function + response_filter, execute()).
+
+    :param url_path: the endpoint below the connection's host.
+    :param expected: how many tasks the cluster has.
+    """
+    from airflow.providers.http.operators.http import HttpOperator
+
+    def next_page(response: Any) -> dict[str, Any] | None:
+        page = response.json()["data"]["page"]
+        if page["number"] >= page["totalPages"]:
+            return None
+        return {"data": {"page": page["number"] + 1, "size": BIG_PAGE}}
+
+    def all_records(responses: list[Any]) -> list[dict[str, Any]]:
+        return [record for response in responses for record in response.json()["data"]["contents"]]
+
+    operator = HttpOperator(
+        task_id="http_operator_baseline",
+        http_conn_id=HTTP_CONN_ID,
+        method="GET",
+        endpoint=url_path,
+        data={"page": 1, "size": BIG_PAGE},
+        pagination_function=next_page,
+        response_filter=all_records,
+    )
+    records = operator.execute(context={})
+    if len(records) != expected:
+        raise AssertionError(f"HttpOperator returned {len(records)} records, expected {expected}")
+    return len(records)
+
+
+def run_requests_loop(emu: RunningEmulator, url_path: str, pages: int) -> int:
+    """A plain requests loop at OCP's default page size, over the first ``pages`` pages.
+
+    :param emu: the emulator.
+    :param url_path: the endpoint.
+    :param pages: how many pages to read.
+    """
+    import requests
+
+    records: list[dict[str, Any]] = []
+    with requests.Session() as session:
+        session.auth = (emu.connection["login"], emu.connection["password"])
+        for number in range(1, pages + 1):
+            response = session.get(f"{emu.url}{url_path}", params={"page": number, "size": OCP_DEFAULT_PAGE})
+            response.raise_for_status()
+            contents = response.json()["data"]["contents"]
+            if not contents:
+                break
+            records.extend(contents)
+    if len(records) != pages * OCP_DEFAULT_PAGE:
+        raise AssertionError(f"requests loop read {len(records)} records from {pages} pages")
+    return len(records)
+
+
+def run_decode_floor(emu: RunningEmulator, url_path: str, pages: int, threads: int, expected: int) -> int:
+    """Reference, not a product: fetch every page with ``threads`` threads and only ``json.loads`` it.
+
+    The least any CPython client must do at this concurrency: what is left above it is per-record work.
+
+    :param emu: the emulator.
+    :param url_path: the endpoint.
+    :param pages: pages at size 2000.
+    :param threads: requests in flight.
+    :param expected: the task count.
+    """
+    import json
+    import threading
+    from concurrent.futures import ThreadPoolExecutor
+
+    import requests
+
+    local = threading.local()
+
+    def fetch(number: int) -> int:
+        session = getattr(local, "session", None)
+        if session is None:
+            session = local.session = requests.Session()
+            session.auth = (emu.connection["login"], emu.connection["password"])
+        response = session.get(f"{emu.url}{url_path}", params={"page": number, "size": BIG_PAGE})
+        return len(json.loads(response.content)["data"]["contents"])
+
+    with ThreadPoolExecutor(threads) as pool:
+        count = sum(pool.map(fetch, range(1, pages + 1)))
+    if count != expected:
+        raise AssertionError(f"decode floor read {count} records, expected {expected}")
+    return count
+
+
+def skip_normalisation() -> Callable[[], None]:
+    """What-if (benchmark-only): the hook yields raw records, no normalisation; returns an undo.
+
+    Not a proposal: it shows what the hook's transport, page walk and read-ahead cost on their own.
+    """
+    from airflow_provider_ocp.hooks import ocp
+
+    original = ocp.normalize_task
+    ocp.normalize_task = dict  # type: ignore[assignment]
+
+    def undo() -> None:
+        ocp.normalize_task = original
+
+    return undo
+
+
+def read_ahead_one_page() -> Callable[[], None]:
+    """What-if (benchmark-only): with ``concurrency=1``, fetch page n+1 in the background once page n arrived.
+
+    Still one request in flight at a time (sequential for OCP), but the network wait overlaps the caller's work on
+    the previous page. Returns an undo.
+    """
+    from concurrent.futures import ThreadPoolExecutor
+
+    from airflow_provider_ocp.page_prefetch import PagePrefetcher
+
+    original = PagePrefetcher.get
+
+    def get(self: Any, number: int, last_page: int | None) -> Any:
+        if self._concurrency != 1 or last_page is None:
+            return original(self, number, last_page)
+        if number <= self._last_asked:
+            self._discard()
+        self._last_asked = number
+        future = self._inflight.pop(number, None)
+        page = future.result() if future is not None else self._fetch(number)
+        if number < last_page:
+            self._pool = self._pool or ThreadPoolExecutor(1, thread_name_prefix="ocp-page")
+            self._inflight[number + 1] = self._pool.submit(self._fetch, number + 1)
+        return page
+
+    PagePrefetcher.get = get  # type: ignore[method-assign]
+
+    def undo() -> None:
+        PagePrefetcher.get = original  # type: ignore[method-assign]
+
+    return undo
+
+
+def timed(function: Callable[[], int]) -> dict[str, float]:
+    """Run once; wall seconds, process CPU seconds (all threads) and records.
+
+    :param function: the run.
+    """
+    cpu, wall = time.process_time(), time.perf_counter()
+    records = function()
+    return {"wall": time.perf_counter() - wall, "cpu": time.process_time() - cpu, "records": records}
+
+
+def fast_timestamp_parser() -> Callable[[], None]:
+    """What-if (benchmark-only): let ``normalize_task`` try ``datetime.fromisoformat`` first; returns an undo.
+
+    Python 3.11's ``fromisoformat`` reads both OCP forms (``+08:00`` and Java's ``+0800``); anything it refuses, or
+    reads as naive, goes to the provider's own parser, so results are identical.
+    """
+    from airflow_provider_ocp import records
+
+    original = records.parse_ocp_timestamp
+
+    def parse(value: str) -> datetime:
+        if len(value) >= 20 and value[4] == "-" and value[10] in "T ":
+            try:
+                moment = datetime.fromisoformat(value)
+            except ValueError:
+                return original(value)
+            if moment.tzinfo is not None:
+                return moment
+        return original(value)
+
+    records.parse_ocp_timestamp = parse
+
+    def undo() -> None:
+        records.parse_ocp_timestamp = original
+
+    return undo
+
+
+def profile_hook(cluster_id: int, concurrency: int | None, expected: int, top: int = 14) -> list[dict[str, Any]]:
+    """cProfile one hook run (main thread only: page fetches in read-ahead threads are not profiled).
+
+    :param cluster_id: the cluster.
+    :param concurrency: the connection's ``concurrency``.
+    :param expected: the task count.
+    :param top: how many functions to keep, by own time.
+    """
+    profiler = cProfile.Profile()
+    profiler.enable()
+    run_hook(cluster_id, concurrency, expected)
+    profiler.disable()
+    stats = pstats.Stats(profiler, stream=io.StringIO())
+    rows = []
+    for (filename, line, name), (_cc, calls, tottime, cumtime, _callers) in stats.stats.items():  # type: ignore[attr-defined]
+        rows.append(
+            {
+                "function": f"{Path(filename).name}:{line}({name})",
+                "calls": calls,
+                "own_s": round(tottime, 4),
+                "cumulative_s": round(cumtime, 4),
+            }
+        )
+    rows.sort(key=lambda row: row["own_s"], reverse=True)
+    return rows[:top]
+
+
+def measure(args: argparse.Namespace) -> dict[str, Any]:
+    """Run the whole benchmark and return its figures.
+
+    :param args: the command-line arguments.
+    """
+    ensure_airflow_home()
+    tasks = args.tasks
+    big_pages = -(-tasks // BIG_PAGE)
+    sample_pages = args.sample_pages
+    concurrencies: list[int | None] = [1, None, 8]
+    config = EmulatorConfig(
+        clusters=[{"tasks": tasks}],
+        latency=args.latency,
+        fast=True,
+        warm=[[0, BIG_PAGE, big_pages], [0, OCP_DEFAULT_PAGE, sample_pages]],
+    )
+    result: dict[str, Any] = {
+        "tasks": tasks,
+        "latency_s": args.latency,
+        "repeats": args.repeats,
+        "sample_pages_size_10": sample_pages,
+    }
+    with emulator_process(config) as emu:
+        result["emulator"] = {k: emu.info[k] for k in ("cache", "nodelay", "warm_requests", "warm_seconds")}
+        configure_connections(emu, concurrencies)
+        cluster_id = emu.cluster_ids[0]
+        url_path = f"/api/v2/ob/clusters/{cluster_id}/backup/task/logBackupTasks"
+
+        variants: dict[str, Callable[[], int]] = {
+            "hook c=1": lambda: run_hook(cluster_id, 1, tasks),
+            "hook c=4 (default)": lambda: run_hook(cluster_id, None, tasks),
+            "hook c=8": lambda: run_hook(cluster_id, 8, tasks),
+            "HttpOperator": lambda: run_http_operator(url_path, tasks),
+            "requests loop": lambda: run_requests_loop(emu, url_path, sample_pages),
+            "reference: 4 threads, json.loads only": lambda: run_decode_floor(emu, url_path, big_pages, 4, tasks),
+        }
+        # One untimed pass of each variant: imports, connection look-ups and first TCP connections.
+        run_hook(cluster_id, None, tasks)
+        run_http_operator(url_path, tasks)
+        run_requests_loop(emu, url_path, min(sample_pages, 5))
+        samples: dict[str, list[dict[str, float]]] = {name: [] for name in variants}
+        for _ in range(args.repeats):
+            for name, function in variants.items():
+                before = emu.stats()["cpu_seconds"]
+                sample = timed(function)
+                sample["server_cpu"] = emu.stats()["cpu_seconds"] - before
+                samples[name].append(sample)
+        result["samples"] = samples
+
+        if not args.quick:
+            what_if: dict[str, list[dict[str, float]]] = {}
+            both: tuple[tuple[str, int | None], ...] = (("hook c=1", 1), ("hook c=4 (default)", None))
+            experiments: tuple[tuple[str, tuple[Callable[[], Callable[[], None]], ...], tuple[Any, ...]], ...] = (
+                ("fast timestamps", (fast_timestamp_parser,), both),
+                ("no normalisation", (skip_normalisation,), both),
+                ("fast timestamps + next page read ahead", (fast_timestamp_parser, read_ahead_one_page), both[:1]),
+            )
+            for label, patches, hooks in experiments:
+                undos = [patch() for patch in patches]
+                try:
+                    for _ in range(args.repeats):
+                        for name, concurrency in hooks:
+                            sample = timed(functools.partial(run_hook, cluster_id, concurrency, tasks))
+                            what_if.setdefault(f"{name}, {label}", []).append(sample)
+                finally:
+                    for undo in reversed(undos):
+                        undo()
+            result["what_if"] = what_if
+            result["profile_hook_c4"] = profile_hook(cluster_id, None, tasks)
+            result["calibration"] = calibrate(emu, url_path, args.latency)
+        result["server_totals"] = emu.stats()
+    if not args.quick:
+        result["as_shipped_emulator"] = as_shipped(args, tasks, big_pages)
+    summarise(result, big_pages)
+    return result
+
+
+def _one_request_seconds(emu: RunningEmulator, url_path: str, size: int, count: int) -> float:
+    import requests
+
+    times = []
+    with requests.Session() as session:
+        session.auth = (emu.connection["login"], emu.connection["password"])
+        for number in range(1, count + 1):
+            started = time.perf_counter()
+            session.get(f"{emu.url}{url_path}", params={"page": number, "size": size}).raise_for_status()
+            times.append(time.perf_counter() - started)
+    return median(times[1:])
+
+
+def calibrate(emu: RunningEmulator, url_path: str, latency: float) -> dict[str, float]:
+    """Round trip of one request with the latency switched off, on the benchmark emulator (cache, TCP_NODELAY).
+
+    :param emu: the benchmark emulator.
+    :param url_path: the endpoint.
+    :param latency: the latency to restore afterwards.
+    """
+    emu.set_latency(0.0)
+    try:
+        return {
+            "rtt_size_10_ms": 1000 * _one_request_seconds(emu, url_path, OCP_DEFAULT_PAGE, 21),
+            "rtt_size_2000_ms": 1000 * _one_request_seconds(emu, url_path, BIG_PAGE, 6),
+        }
+    finally:
+        emu.set_latency(latency)
+
+
+def as_shipped(args: argparse.Namespace, tasks: int, big_pages: int) -> dict[str, Any]:
+    """The same client against the emulator as shipped (no cache, Nagle on): what the emulator itself costs.
+
+    :param args: the command-line arguments.
+    :param tasks: the task count.
+    :param big_pages: pages at size 2000.
+    """
+    out: dict[str, Any] = {}
+    for label, nodelay in (("as shipped", False), ("TCP_NODELAY only", True)):
+        config = EmulatorConfig(clusters=[{"tasks": tasks}], latency=0.0, fast=False, nodelay=nodelay)
+        with emulator_process(config) as emu:
+            configure_connections(emu, [1, None])
+            cluster_id = emu.cluster_ids[0]
+            url_path = f"/api/v2/ob/clusters/{cluster_id}/backup/task/logBackupTasks"
+            entry: dict[str, Any] = {
+                "rtt_size_10_ms": 1000 * _one_request_seconds(emu, url_path, OCP_DEFAULT_PAGE, 21),
+                "rtt_size_2000_ms": 1000 * _one_request_seconds(emu, url_path, BIG_PAGE, 6),
+            }
+            emu.set_latency(args.latency)
+            for name, concurrency in (("hook c=1", 1), ("hook c=4 (default)", None)):
+                before = emu.stats()["cpu_seconds"]
+                sample = timed(functools.partial(run_hook, cluster_id, concurrency, tasks))
+                sample["server_cpu"] = emu.stats()["cpu_seconds"] - before
+                entry[name] = sample
+            out[label] = entry
+    return out
+
+
+def summarise(result: dict[str, Any], big_pages: int) -> None:
+    """Add medians, rates, ideal bounds and ratios to the result.
+
+    :param result: the raw result (modified).
+    :param big_pages: pages at size 2000.
+    """
+    latency, tasks = result["latency_s"], result["tasks"]
+    small_pages_total = -(-tasks // OCP_DEFAULT_PAGE)
+    shape = {
+        "hook c=1": (BIG_PAGE, big_pages, 1),
+        "hook c=4 (default)": (BIG_PAGE, big_pages, 4),
+        "hook c=8": (BIG_PAGE, big_pages, 8),
+        "HttpOperator": (BIG_PAGE, big_pages, 1),
+        "requests loop": (OCP_DEFAULT_PAGE, small_pages_total, 1),
+        "reference: 4 threads, json.loads only": (BIG_PAGE, big_pages, 4),
+    }
+    summary: dict[str, dict[str, Any]] = {}
+    for name, samples in result["samples"].items():
+        page_size, pages, concurrency = shape[name]
+        wall = median([s["wall"] for s in samples])
+        records = samples[0]["records"]
+        rate = records / wall
+        full_wall = tasks / rate  # the requests loop is extrapolated from its sample
+        ideal = pages * latency / concurrency
+        summary[name] = {
+            "page_size": page_size,
+            "pages": pages,
+            "concurrency": concurrency,
+            "runs": len(samples),
+            "median_wall_s": full_wall,
+            "measured_wall_s": wall,
+            "min_wall_s": min(s["wall"] for s in samples),
+            "max_wall_s": max(s["wall"] for s in samples),
+            "tasks_per_s": rate,
+            "ideal_s": ideal,
+            "x_ideal": full_wall / ideal,
+            "client_cpu_s": median([s["cpu"] for s in samples]) * tasks / records,
+            "server_cpu_s": median([s["server_cpu"] for s in samples]) * tasks / records,
+            "extrapolated": records != tasks,
+        }
+    baseline = summary["HttpOperator"]["tasks_per_s"]
+    for entry in summary.values():
+        entry["x_http_operator"] = entry["tasks_per_s"] / baseline
+    result["summary"] = summary
+    if "what_if" in result:
+        what_if = {}
+        for name, samples in result["what_if"].items():
+            wall = median([s["wall"] for s in samples])
+            what_if[name] = {
+                "median_wall_s": wall,
+                "tasks_per_s": tasks / wall,
+                "client_cpu_s": median([s["cpu"] for s in samples]),
+                "x_ideal": wall / summary[name.split(",")[0]]["ideal_s"],
+                "x_http_operator": (tasks / wall) / baseline,
+            }
+        result["what_if_summary"] = what_if
+
+
+def render(result: dict[str, Any]) -> str:
+    """The benchmark's tables as Markdown.
+
+    :param result: what :func:`measure` returned.
+    """
+    s = result["summary"]
+    lat_ms = result["latency_s"] * 1000
+    rows = []
+    for name, e in s.items():
+        label = f"{name} (extrapolated from {result['sample_pages_size_10']} pages)" if e["extrapolated"] else name
+        rows.append(
+            [
+                label,
+                e["page_size"],
+                f"{e['pages']:,}",
+                fmt(e["median_wall_s"]),
+                f"{e['tasks_per_s']:,.0f}",
+                fmt(e["ideal_s"]),
+                fmt(e["x_ideal"]),
+                fmt(e["x_http_operator"]),
+                fmt(e["client_cpu_s"]),
+                fmt(e["server_cpu_s"]),
+            ]
+        )
+    title = (
+        f"1. Extraction throughput: {result['tasks']:,} tasks, {lat_ms:g} ms per request, "
+        f"median of {result['repeats']} interleaved runs"
+    )
+    headers = [
+        "client",
+        "page size",
+        "pages",
+        "time s",
+        "tasks/s",
+        "ideal s",
+        "x ideal",
+        "x HttpOperator",
+        "client CPU s",
+        "emulator CPU s",
+    ]
+    text = format_table(title, headers, rows)
+    text += (
+        "\nideal = pages x latency / concurrency. Hook records are normalised (datetimes, ints, floats); "
+        "HttpOperator and the requests loop return raw JSON dicts.\n\n"
+    )
+    if "what_if_summary" in result:
+        rows = [
+            [
+                name,
+                fmt(e["median_wall_s"]),
+                f"{e['tasks_per_s']:,.0f}",
+                fmt(e["x_ideal"]),
+                fmt(e["x_http_operator"]),
+                fmt(e["client_cpu_s"]),
+            ]
+            for name, e in result["what_if_summary"].items()
+        ]
+        text += format_table(
+            "1b. What-if (benchmark-only patches, not the provider's code), median of the same number of runs",
+            ["client", "time s", "tasks/s", "x ideal", "x HttpOperator", "client CPU s"],
+            rows,
+        )
+        text += "\n"
+    if "profile_hook_c4" in result:
+        rows = [
+            [p["function"], f"{p['calls']:,}", fmt(p["own_s"], 3), fmt(p["cumulative_s"], 3)]
+            for p in result["profile_hook_c4"]
+        ]
+        text += format_table(
+            "1c. cProfile of one hook run (c=4, main thread), by own time",
+            ["function", "calls", "own s", "cumulative s"],
+            rows,
+        )
+        text += "\n"
+    if "as_shipped_emulator" in result:
+        rows = []
+        cal = result.get("calibration", {})
+        rows.append(
+            [
+                "benchmark mode (TCP_NODELAY + response cache)",
+                fmt(cal.get("rtt_size_10_ms", float("nan")), 1),
+                fmt(cal.get("rtt_size_2000_ms", float("nan")), 1),
+                fmt(s["hook c=1"]["median_wall_s"]),
+                fmt(s["hook c=4 (default)"]["median_wall_s"]),
+                fmt(s["hook c=4 (default)"]["server_cpu_s"]),
+            ]
+        )
+        for label, e in result["as_shipped_emulator"].items():
+            rows.append(
+                [
+                    label,
+                    fmt(e["rtt_size_10_ms"], 1),
+                    fmt(e["rtt_size_2000_ms"], 1),
+                    fmt(e["hook c=1"]["wall"]),
+                    fmt(e["hook c=4 (default)"]["wall"]),
+                    fmt(e["hook c=4 (default)"]["server_cpu"]),
+                ]
+            )
+        text += format_table(
+            "1d. The emulator's own cost: one request at 0 ms latency, and one hook run at "
+            f"{lat_ms:g} ms (single runs)",
+            ["emulator mode", "size 10 ms", "size 2000 ms", "hook c=1 s", "hook c=4 s", "emulator CPU s (c=4)"],
+            rows,
+        )
+    return text
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Command line: ``python -m benchmarks.throughput --json-out FILE [--quick]``.
+
+    :param argv: the arguments.
+    """
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.throughput")
+    parser.add_argument("--json-out", type=Path, required=True)
+    parser.add_argument("--quick", action="store_true")
+    parser.add_argument("--latency", type=float, default=0.02)
+    parser.add_argument("--tasks", type=int, default=None)
+    parser.add_argument("--repeats", type=int, default=None)
+    parser.add_argument("--sample-pages", type=int, default=None)
+    args = parser.parse_args(argv)
+    args.tasks = args.tasks or (6_000 if args.quick else 100_000)
+    args.repeats = args.repeats or (1 if args.quick else 5)
+    args.sample_pages = args.sample_pages or (10 if args.quick else 150)
+    result = measure(args)
+    write_json(args.json_out, result)
+    print(render(result), flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,362 @@
+"""Benchmark 3: many ``OCPLogBackupDelayTrigger`` instances in one asyncio event loop, as in a triggerer.
+
+The emulator serves 10 clusters (2 tenants each) whose current log backup delay starts far above the threshold. The
+triggers (spread over the clusters) all start at once and poll every ``poke_interval`` seconds. Once every trigger
+has polled at least once, the delay is made to fall linearly, crossing the threshold at a known instant; every
+trigger must then fire ``success``. Measured:
+
+* event-loop lag: a ticker coroutine sleeping 20 ms, the overshoot of each sleep (p50/p99/max), for the start-up
+  phase (until every trigger has polled once) and the steady phase (after that);
+* CPU seconds of the process per 1,000 polls (steady phase, and overall);
+* time from the crossing to the first and to the last trigger firing.
+
+Polls are counted by wrapping ``OCPAsyncClient.get_log_backup_snapshot`` (instrumentation only). In full mode a
+second run patches in one shared SSL context for all clients, a third also staggers and jitters the polls
+(benchmark-only what-ifs, see the README).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import functools
+import os
+import random
+import time
+from pathlib import Path
+from typing import Any
+
+from benchmarks.common import (
+    EmulatorConfig,
+    RunningEmulator,
+    emulator_process,
+    ensure_airflow_home,
+    fmt,
+    format_table,
+    percentile,
+    write_json,
+)
+
+TICK = 0.02
+DELAY_HIGH = 600.0
+THRESHOLD = 60.0
+FALL_FROM = 120.0
+
+
+class PollCounter:
+    """Wraps ``OCPAsyncClient.get_log_backup_snapshot``: counts polls and which clients have polled."""
+
+    def __init__(self) -> None:
+        self.polls = 0
+        self.clients_polled: set[int] = set()
+        self._original: Any = None
+
+    def install(self) -> None:
+        """Patch the client class (undo with :meth:`remove`)."""
+        from airflow_provider_ocp.async_client import OCPAsyncClient
+
+        original = OCPAsyncClient.get_log_backup_snapshot
+        counter = self
+
+        @functools.wraps(original)
+        async def counted(client: Any, cluster_id: int | str) -> Any:
+            snapshot = await original(client, cluster_id)
+            counter.polls += 1
+            counter.clients_polled.add(id(client))
+            return snapshot
+
+        self._original = original
+        OCPAsyncClient.get_log_backup_snapshot = counted  # type: ignore[method-assign,assignment]
+
+    def remove(self) -> None:
+        """Restore the client class."""
+        from airflow_provider_ocp.async_client import OCPAsyncClient
+
+        if self._original is not None:
+            OCPAsyncClient.get_log_backup_snapshot = self._original  # type: ignore[method-assign]
+
+
+def shared_ssl_context() -> Any:
+    """What-if (benchmark-only): every ``OCPAsyncClient`` reuses one SSL context per ``verify`` value.
+
+    httpx builds a new SSL context (loading the CA bundle) for every client created with ``verify=True``: ~20 ms of
+    CPU, on the event loop, per trigger start. Returns an undo.
+    """
+    import httpx
+
+    from airflow_provider_ocp import async_client
+
+    original = async_client._ssl_verify
+
+    @functools.lru_cache(maxsize=8)
+    def cached(verify: bool | str) -> Any:
+        if verify is False:
+            return False
+        if verify is True:
+            return httpx.create_ssl_context()
+        return original(verify)
+
+    async_client._ssl_verify = cached
+
+    def undo() -> None:
+        async_client._ssl_verify = original
+
+    return undo
+
+
+def staggered_polls() -> Any:
+    """What-if (benchmark-only): first poll after a random part of one poke interval, then each wait +-10 %.
+
+    Triggers that start together (1,000 sensors deferring at once) otherwise poll in lockstep forever, and each
+    burst of responses queues seconds of work ahead of everything else on the loop. Returns an undo.
+    """
+    from airflow_provider_ocp.triggers.log_backup import OCPLogBackupDelayTrigger as Trigger
+
+    original_settings, original_wait = Trigger._settings, Trigger._wait
+
+    async def settings(self: Any) -> Any:
+        await asyncio.sleep(random.uniform(0, self.poke_interval))
+        return await original_settings(self)
+
+    def wait(self: Any, polls: int) -> float:
+        return float(original_wait(self, polls)) * random.uniform(0.9, 1.1)
+
+    Trigger._settings = settings  # type: ignore[method-assign]
+    Trigger._wait = wait  # type: ignore[method-assign]
+
+    def undo() -> None:
+        Trigger._settings = original_settings  # type: ignore[method-assign]
+        Trigger._wait = original_wait  # type: ignore[method-assign]
+
+    return undo
+
+
+async def run_once(emu: RunningEmulator, triggers: int, poke: float, label: str) -> dict[str, Any]:
+    """Start ``triggers`` triggers at once, make the delay cross the threshold, wait for every event.
+
+    :param emu: the emulator (delay constant at :data:`DELAY_HIGH`).
+    :param triggers: how many triggers.
+    :param poke: their poke interval.
+    :param label: a name for this run.
+    """
+    from airflow_provider_ocp.log_backup_gate import GateCriteria
+    from airflow_provider_ocp.triggers.log_backup import OCPLogBackupDelayTrigger
+
+    criteria = GateCriteria.build(max_delay=THRESHOLD).to_dict()
+    counter = PollCounter()
+    counter.install()
+    lags: list[tuple[float, float]] = []
+    fired: list[tuple[float, str]] = []
+    stop = asyncio.Event()
+
+    async def ticker() -> None:
+        while not stop.is_set():
+            before = time.perf_counter()
+            await asyncio.sleep(TICK)
+            lags.append((time.time(), time.perf_counter() - before - TICK))
+
+    async def first_event(trigger: OCPLogBackupDelayTrigger) -> None:
+        events = trigger.run()
+        try:
+            async for event in events:
+                fired.append((time.time(), str(event.payload.get("status"))))
+                return
+        finally:
+            await events.aclose()  # type: ignore[attr-defined]
+
+    tick_task = asyncio.create_task(ticker())
+    await asyncio.sleep(0.2)
+    started_wall, started_cpu = time.time(), time.process_time()
+    tasks = [
+        asyncio.create_task(
+            first_event(
+                OCPLogBackupDelayTrigger(
+                    cluster_id=emu.cluster_ids[number % len(emu.cluster_ids)],
+                    criteria=criteria,
+                    poke_interval=poke,
+                    max_consecutive_failures=3,
+                )
+            )
+        )
+        for number in range(triggers)
+    ]
+    # Start-up: until every trigger has completed one poll.
+    while len(counter.clients_polled) < triggers and not any(t.done() for t in tasks):
+        await asyncio.sleep(0.05)
+    steady_wall, steady_cpu, steady_polls = time.time(), time.process_time(), counter.polls
+    await asyncio.sleep(poke)  # one full poll cycle in steady state before the delay starts to fall
+    over = 3 * poke  # from FALL_FROM to 0: crosses THRESHOLD (half way) 1.5 poke intervals after it is set
+    loop = asyncio.get_running_loop()
+    set_wall = await loop.run_in_executor(None, emu.set_delay, FALL_FROM, 0.0, over)
+    crossing_wall = set_wall + over * (FALL_FROM - THRESHOLD) / FALL_FROM
+    await asyncio.wait(tasks, timeout=over + 4 * poke + 30)
+    end_wall, end_cpu, end_polls = time.time(), time.process_time(), counter.polls
+    stop.set()
+    await tick_task
+    counter.remove()
+    await loop.run_in_executor(None, emu.set_delay, DELAY_HIGH, DELAY_HIGH, 0.0)
+
+    startup_lags = [lag for when, lag in lags if started_wall <= when < steady_wall]
+    steady_lags = [lag for when, lag in lags if steady_wall <= when <= end_wall]
+    all_lags = [lag for when, lag in lags if started_wall <= when <= end_wall]
+    statuses: dict[str, int] = {}
+    for _, status in fired:
+        statuses[status] = statuses.get(status, 0) + 1
+    fire_times = sorted(when for when, _ in fired)
+    steady_poll_count = end_polls - steady_polls
+    return {
+        "label": label,
+        "triggers": triggers,
+        "poke_interval_s": poke,
+        "threshold_s": THRESHOLD,
+        "fired": len(fired),
+        "statuses": statuses,
+        "startup_s": steady_wall - started_wall,
+        "polls_total": end_polls,
+        "polls_steady": steady_poll_count,
+        "polls_per_s_steady": steady_poll_count / max(end_wall - steady_wall, 1e-9),
+        "cpu_s_total": end_cpu - started_cpu,
+        "cpu_s_startup": steady_cpu - started_cpu,
+        "cpu_s_steady": end_cpu - steady_cpu,
+        "cpu_s_per_1000_polls_steady": 1000 * (end_cpu - steady_cpu) / max(steady_poll_count, 1),
+        "cpu_s_per_1000_polls_total": 1000 * (end_cpu - started_cpu) / max(end_polls, 1),
+        "lag_ms": {
+            phase: {
+                "samples": len(values),
+                "p50": 1000 * percentile(values, 50),
+                "p99": 1000 * percentile(values, 99),
+                "max": 1000 * max(values, default=float("nan")),
+                "over_100ms_s": sum(value for value in values if value > 0.1),
+            }
+            for phase, values in (("startup", startup_lags), ("steady", steady_lags), ("whole run", all_lags))
+        },
+        "crossing_to_first_fire_s": (fire_times[0] - crossing_wall) if fire_times else None,
+        "crossing_to_last_fire_s": (fire_times[-1] - crossing_wall) if fire_times else None,
+        "all_fired_within_two_intervals": bool(
+            len(fired) == triggers
+            and statuses.get("success") == triggers
+            and fire_times[-1] - crossing_wall <= 2 * poke
+        ),
+    }
+
+
+def measure(args: argparse.Namespace) -> dict[str, Any]:
+    """Run the benchmark (and the what-if run in full mode).
+
+    :param args: the command-line arguments.
+    """
+    ensure_airflow_home()
+    config = EmulatorConfig(
+        clusters=10,
+        tenants=2,
+        tasks_per_tenant=3,
+        latency=args.latency,
+        delay=[DELAY_HIGH, DELAY_HIGH, 0.0],
+        backlog=2048,
+    )
+    runs = []
+    with emulator_process(config) as emu:
+        os.environ["AIRFLOW_CONN_OCP_DEFAULT"] = emu.connection_json(max_retries=2, retry_backoff=0.5)
+        before = emu.stats()["cpu_seconds"]
+        runs.append(asyncio.run(run_once(emu, args.triggers, args.poke_interval, "as is")))
+        runs[-1]["emulator_cpu_s"] = emu.stats()["cpu_seconds"] - before
+        if not args.quick:
+            what_ifs = (
+                ("what-if A: one shared SSL context", (shared_ssl_context,)),
+                ("what-if B: A + staggered first poll + 10 % jitter", (shared_ssl_context, staggered_polls)),
+            )
+            for label, patches in what_ifs:
+                undos = [patch() for patch in patches]
+                try:
+                    before = emu.stats()["cpu_seconds"]
+                    runs.append(asyncio.run(run_once(emu, args.triggers, args.poke_interval, label)))
+                    runs[-1]["emulator_cpu_s"] = emu.stats()["cpu_seconds"] - before
+                finally:
+                    for undo in undos:
+                        undo()
+    return {"latency_s": args.latency, "tick_s": TICK, "runs": runs}
+
+
+def render(result: dict[str, Any]) -> str:
+    """The benchmark's tables as Markdown.
+
+    :param result: what :func:`measure` returned.
+    """
+    first = result["runs"][0]
+    rows = []
+    for run in result["runs"]:
+        for phase in ("startup", "steady", "whole run"):
+            lag = run["lag_ms"][phase]
+            rows.append(
+                [
+                    run["label"],
+                    phase,
+                    lag["samples"],
+                    fmt(lag["p50"], 1),
+                    fmt(lag["p99"], 1),
+                    fmt(lag["max"], 1),
+                    fmt(lag["over_100ms_s"], 1),
+                ]
+            )
+    title = (
+        f"3. Triggerer scale: {first['triggers']:,} OCPLogBackupDelayTrigger in one event loop, poke "
+        f"{first['poke_interval_s']:g} s, {result['latency_s'] * 1000:g} ms per request: event-loop lag"
+    )
+    headers = ["run", "phase", "ticks", "lag p50 ms", "lag p99 ms", "lag max ms", "sum of lags > 100 ms, s"]
+    text = format_table(title, headers, rows)
+    rows = [
+        [
+            run["label"],
+            fmt(run["startup_s"], 1),
+            f"{run['polls_total']:,}",
+            fmt(run["polls_per_s_steady"], 0),
+            fmt(run["cpu_s_per_1000_polls_steady"], 2),
+            fmt(run["cpu_s_per_1000_polls_total"], 2),
+            fmt(run["crossing_to_first_fire_s"], 2),
+            fmt(run["crossing_to_last_fire_s"], 2),
+            f"{run['statuses'].get('success', 0):,}/{run['triggers']:,}",
+            "yes" if run["all_fired_within_two_intervals"] else "NO",
+        ]
+        for run in result["runs"]
+    ]
+    text += "\n" + format_table(
+        "3b. Triggerer scale: polls, CPU and firing",
+        [
+            "run",
+            "start-up s",
+            "polls",
+            "polls/s (steady)",
+            "CPU s / 1,000 polls (steady)",
+            "CPU s / 1,000 polls (all)",
+            "crossing to first fire s",
+            "crossing to last fire s",
+            "success events",
+            f"all within 2 x {first['poke_interval_s']:g} s",
+        ],
+        rows,
+    )
+    return text
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Command line: ``python -m benchmarks.triggerer --json-out FILE [--quick]``.
+
+    :param argv: the arguments.
+    """
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.triggerer")
+    parser.add_argument("--json-out", type=Path, required=True)
+    parser.add_argument("--quick", action="store_true")
+    parser.add_argument("--latency", type=float, default=0.02)
+    parser.add_argument("--triggers", type=int, default=None)
+    parser.add_argument("--poke-interval", type=float, default=None)
+    args = parser.parse_args(argv)
+    args.triggers = args.triggers or (50 if args.quick else 1000)
+    args.poke_interval = args.poke_interval or (1.0 if args.quick else 5.0)
+    result = measure(args)
+    write_json(args.json_out, result)
+    print(render(result), flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

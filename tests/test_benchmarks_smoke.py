@@ -1,0 +1,31 @@
+"""Smoke check of the benchmark command: ``--quick`` completes and prints every table. Speed is never asserted."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_benchmarks_quick_run_prints_every_table(tmp_path: Path) -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "benchmarks", "--quick", "--results-dir", str(tmp_path)],
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=280,
+        check=False,
+    )
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    for heading in (
+        "### 1. Extraction throughput",
+        "### 2. Memory",
+        "### 3. Triggerer scale",
+        "### 3b. Triggerer scale",
+        "### 4. Parse cost",
+        "### Targets",
+    ):
+        assert heading in done.stdout
+    assert (tmp_path / "summary.md").exists()
