@@ -23,7 +23,9 @@ CONNECTION_FIELDS: dict[str, dict[str, Any]] = {
     },
     "ca_bundle": {
         "label": "CA bundle path",
-        "description": "PEM file of the CA that signed OCP's certificate, for private CAs.",
+        "description": (
+            "PEM file of the CA that signed OCP's certificate, for private CAs, e.g. /etc/ssl/certs/ocp-ca.pem"
+        ),
         "schema": {"type": ["string", "null"]},
     },
     "timeout": {
