@@ -172,6 +172,18 @@ def _verify(conn_id: str, extra: dict[str, Any]) -> bool | str:
     return flag
 
 
+def ca_bundle_message(path: str, error: BaseException) -> str:
+    """The error for a CA bundle a client cannot load, naming the file and the connection extra.
+
+    :param path: the configured ``ca_bundle`` (or ``verify`` path).
+    :param error: what loading it raised.
+    """
+    return (
+        f"Cannot load the CA bundle {path!r} set in the connection extra 'ca_bundle' (or 'verify'): {error}. "
+        "The PEM file must exist and be readable on every worker and triggerer that uses this connection."
+    )
+
+
 def _proxies(conn_id: str, extra: dict[str, Any]) -> dict[str, str] | None:
     proxies = extra.get("proxies")
     if proxies:

@@ -63,7 +63,7 @@ def parse_retry_after(value: str | None, now: datetime | None = None) -> float |
         pass
     try:
         when = parsedate_to_datetime(text)
-    except (TypeError, ValueError, IndexError):
+    except (TypeError, ValueError, IndexError, OverflowError):  # OverflowError: a year no datetime holds
         return None
     if when.tzinfo is None:
         when = when.replace(tzinfo=timezone.utc)
@@ -116,10 +116,10 @@ def parse_response(
 
     try:
         document = json.loads(body.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError):
+    except (UnicodeDecodeError, ValueError, RecursionError):  # RecursionError: nesting deeper than the decoder's limit
         raise _non_json_error(status, body, headers.get("Location") or headers.get("location"), fail) from None
-    if not isinstance(document, dict):
-        raise fail("OCP answered with JSON that is not its response envelope", retryable=False)
+    if not isinstance(document, dict):  # a gateway's 429/5xx may carry any JSON: its status still says "transient"
+        raise fail("OCP answered with JSON that is not its response envelope", retryable=status in RETRYABLE_STATUSES)
     trace_id = document.get("traceId") if isinstance(document.get("traceId"), str) else None
     if document.get("successful") is True and 200 <= status < 300:
         timestamp = document.get("timestamp")
@@ -127,7 +127,8 @@ def parse_response(
     raw_error = document.get("error")
     error: dict[str, Any] = raw_error if isinstance(raw_error, dict) else {}
     code = error.get("code") if isinstance(error.get("code"), int) and not isinstance(error.get("code"), bool) else None
-    message = str(error.get("message") or "").strip()[:MAX_MESSAGE_CHARS]
+    # Scrub before cutting: a secret straddling the cut would otherwise leave its first half behind.
+    message = redact(str(error.get("message") or "").strip(), secrets)[:MAX_MESSAGE_CHARS]
     effective = status if status >= 300 else _int_or(document.get("status"), status)
     if "successful" not in document and 200 <= status < 300:
         raise fail("OCP answered with JSON that is not its response envelope (no 'successful')", retryable=False)

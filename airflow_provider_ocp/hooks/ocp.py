@@ -15,9 +15,9 @@ from airflow.sdk import BaseHook
 from requests.adapters import HTTPAdapter
 
 from airflow_provider_ocp.api_request import OCPRequest, build_get
-from airflow_provider_ocp.connection_settings import OCPSettings, settings_from_connection
+from airflow_provider_ocp.connection_settings import OCPSettings, ca_bundle_message, settings_from_connection
 from airflow_provider_ocp.envelope import Envelope, parse_response, redact
-from airflow_provider_ocp.exceptions import OCPAPIError
+from airflow_provider_ocp.exceptions import OCPAPIError, OCPInputError
 from airflow_provider_ocp.log_backup_api import LogBackupSnapshot, log_backup_tasks_query, parse_server_time
 from airflow_provider_ocp.page_prefetch import PagePrefetcher
 from airflow_provider_ocp.pagination import PageWalk, parse_page
@@ -99,6 +99,7 @@ class OCPHook(BaseHook):
         session = requests.Session()
         session.verify = self.settings.verify
         session.trust_env = True
+        session.auth = _KeepAuthorization()  # else requests would replace our header with ~/.netrc credentials
         if self.settings.proxies:
             session.proxies.update(self.settings.proxies)
         adapter = HTTPAdapter(pool_connections=4, pool_maxsize=16, max_retries=0)
@@ -152,10 +153,17 @@ class OCPHook(BaseHook):
                 headers=request.headers,
                 timeout=(self.settings.connect_timeout, self.settings.read_timeout),
                 allow_redirects=False,
+                # Per request: requests lets REQUESTS_CA_BUNDLE/CURL_CA_BUNDLE override ``session.verify`` (so the
+                # connection's ca_bundle or verify=false), but never an explicit per-request value.
+                verify=self.settings.verify,
             )
             body = response.content
         except requests.RequestException as exc:
             raise transport_error(exc, request, self.settings) from None
+        except OSError as exc:  # requests' own check of the CA bundle path (a plain OSError, before any request)
+            if isinstance(self.settings.verify, str):
+                raise OCPInputError(ca_bundle_message(self.settings.verify, exc)) from None
+            raise
         return parse_response(
             response.status_code,
             response.headers,
@@ -294,6 +302,17 @@ class OCPHook(BaseHook):
         except Exception as error:  # the UI shows the message; it never carries credentials
             return False, str(error)
         return True, f"Connected to OCP (traceId {envelope.trace_id})."
+
+
+class _KeepAuthorization(requests.auth.AuthBase):
+    """Leaves the ``Authorization`` header that :func:`build_get` set untouched.
+
+    A session without ``auth`` lets requests (with ``trust_env``, needed for proxy and CA variables) fill in
+    credentials from ``~/.netrc``, replacing the connection's basic or AccessKey header.
+    """
+
+    def __call__(self, request: requests.PreparedRequest) -> requests.PreparedRequest:
+        return request
 
 
 def transport_error(exc: requests.RequestException, request: OCPRequest, settings: OCPSettings) -> OCPAPIError:
