@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import logging
+import os
 import ssl
 from collections.abc import AsyncIterator, Sequence
 from types import TracebackType
@@ -41,6 +42,7 @@ class OCPAsyncClient:
     def __init__(self, settings: OCPSettings, retry_policy: RetryPolicy | None = None) -> None:
         self.settings = settings
         self.retry_policy = retry_policy or RetryPolicy.from_settings(settings)
+        self._verify = _ssl_verify(settings.verify)  # here, so a CA bundle that cannot load fails at construction
         self._client: httpx.AsyncClient | None = None
 
     def __repr__(self) -> str:
@@ -48,7 +50,7 @@ class OCPAsyncClient:
 
     async def __aenter__(self) -> OCPAsyncClient:
         self._client = httpx.AsyncClient(
-            verify=_ssl_verify(self.settings.verify),
+            verify=self._verify,
             timeout=httpx.Timeout(self.settings.read_timeout, connect=self.settings.connect_timeout),
             follow_redirects=False,
             mounts=_proxy_mounts(self.settings.proxies),
@@ -134,21 +136,34 @@ class OCPAsyncClient:
         return LogBackupSnapshot(tasks, server_time)
 
 
-@functools.lru_cache(maxsize=16)
 def _ssl_verify(verify: bool | str) -> bool | ssl.SSLContext:
-    """One SSL context per verify setting, shared by every client in the process.
+    """The TLS verification httpx should use, matching the synchronous hook (requests) exactly.
+
+    ``verify=True`` trusts what the environment names, as requests does (``REQUESTS_CA_BUNDLE``, ``CURL_CA_BUNDLE``,
+    then ``SSL_CERT_FILE``), else certifi's bundle; a path trusts that bundle; False turns verification off.
+    """
+    if verify is False:
+        return False
+    if isinstance(verify, str):
+        return _ssl_context(verify)
+    environment = next((os.environ[name] for name in _CA_BUNDLE_VARIABLES if os.environ.get(name)), None)
+    return _ssl_context(environment or certifi.where())
+
+
+_CA_BUNDLE_VARIABLES = ("REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE", "SSL_CERT_FILE")
+
+
+@functools.lru_cache(maxsize=16)
+def _ssl_context(cafile: str) -> ssl.SSLContext:
+    """One SSL context per CA bundle, shared by every client in the process.
 
     Building a context loads the CA store (tens of milliseconds of CPU); a triggerer running many triggers would
     otherwise stall its event loop building one per trigger.
     """
-    if verify is False:
-        return False
-    if not isinstance(verify, str):
-        return ssl.create_default_context(cafile=certifi.where())
     try:
-        return ssl.create_default_context(cafile=verify)
+        return ssl.create_default_context(cafile=cafile)
     except OSError as error:  # missing, unreadable or not PEM: "[Errno 2]" alone would not say which file
-        raise OCPInputError(ca_bundle_message(verify, error)) from None
+        raise OCPInputError(ca_bundle_message(cafile, error)) from None
 
 
 def _proxy_mounts(proxies: dict[str, str] | None) -> dict[str, httpx.AsyncBaseTransport | None] | None:

@@ -148,24 +148,7 @@ def test_environment_ca_bundles_do_not_override_the_connection(
             CLIENTS[client](hook, https_emu.cluster_ids[0])
 
 
-@pytest.mark.parametrize(
-    "client",
-    [
-        "sync_hook",
-        pytest.param(
-            "async_client",
-            marks=pytest.mark.xfail(
-                strict=True,
-                raises=OCPAPIError,
-                reason=(
-                    "async_client._ssl_verify builds verify=True contexts from certifi only, so SSL_CERT_FILE (httpx's "
-                    "own variable, honoured before the lru_cache/certifi change) no longer applies: the deferrable "
-                    "sensor rejects a CA the worker trusts and the sync hook accepts (REQUESTS_CA_BUNDLE)"
-                ),
-            ),
-        ),
-    ],
-)
+@pytest.mark.parametrize("client", CLIENTS)
 def test_default_verification_trusts_the_environments_ca_bundle(
     https_emu: OCPEmulator, monkeypatch: pytest.MonkeyPatch, cert: tuple[str, str], client: str
 ) -> None:
@@ -226,14 +209,6 @@ def test_deferred_sensor_trigger_reports_the_ca_problem_at_once(
     json.dumps(payload)  # the event crosses the triggerer's database
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=OCPInputError,
-    reason=(
-        "triggers/log_backup.py:125 opens OCPAsyncClient outside the try of lines 117-123, so a CA bundle the "
-        "client cannot load escapes run() as an exception instead of the documented 'error' event naming it"
-    ),
-)
 def test_trigger_turns_an_unloadable_ca_bundle_into_an_error_event(
     https_emu: OCPEmulator, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:

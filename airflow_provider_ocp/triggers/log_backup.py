@@ -117,12 +117,12 @@ class OCPLogBackupDelayTrigger(BaseTrigger):
         try:
             criteria = GateCriteria.from_dict(self.criteria)
             deadline = coerce_instant(self.deadline, "deadline") if self.deadline else None
-            settings = await self._settings()
+            client = OCPAsyncClient(await self._settings())
         except Exception as error:  # a bad connection or argument: nothing a retry fixes
             yield TriggerEvent({"status": "error", "message": f"Cannot start the log backup check: {error}"})
             return
         failures, polls = 0, 0
-        async with OCPAsyncClient(settings) as client:
+        async with client:
             await asyncio.sleep(self._bounded_wait(polls, deadline))
             while True:
                 if deadline is not None and datetime.now(timezone.utc) >= deadline:
