@@ -121,6 +121,24 @@ def settings_from_connection(
     return settings
 
 
+def settings_from_airflow_connection(conn_id: str, conn: Any, extra: dict[str, Any] | None = None) -> OCPSettings:
+    """:func:`settings_from_connection` for an Airflow ``Connection`` object.
+
+    :param conn_id: the connection id, to name it in error messages.
+    :param conn: the Airflow connection (``host``, ``schema``, ``port``, ``login``, ``password``, ``extra_dejson``).
+    :param extra: its extras when already read another way (the triggerer reads them asynchronously).
+    """
+    return settings_from_connection(
+        conn_id=conn_id,
+        host=conn.host,
+        schema=conn.schema,
+        port=conn.port,
+        login=conn.login,
+        password=conn.password,
+        extra=conn.extra_dejson if extra is None else extra,
+    )
+
+
 def _base_url(conn_id: str, host: str | None, schema: str | None, port: int | None) -> tuple[str, str]:
     host = (host or "").strip()
     if not host:

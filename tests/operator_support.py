@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 from airflow.sdk import DAG
+from dag_support import register_dag
 
 from airflow_provider_ocp.operators.log_backup import OCPLogBackupTasksOperator
 from airflow_provider_ocp.records import normalize_task, to_json_safe
@@ -67,24 +68,6 @@ def expected_records(emu: OCPEmulator, start: datetime = DAY_START, end: datetim
     cluster_id = emu.cluster_ids[0]
     records = [normalize_task(raw) for raw in emu.expected_tasks(cluster_id, start, end)]
     return [to_json_safe(r) for r in records if start <= r["createTime"] < end]
-
-
-def register_dag(dag: DAG) -> None:
-    """Serialize a DAG defined in a test into the metadata DB, as the DAG processor would; dag.test() needs it.
-
-    :param dag: the DAG.
-    """
-    from airflow.dag_processing.bundles.manager import DagBundlesManager
-    from airflow.dag_processing.collection import update_dag_parsing_results_in_db
-    from airflow.serialization.serialized_objects import LazyDeserializedDAG
-    from airflow.utils.session import create_session
-
-    with create_session() as session:
-        DagBundlesManager().sync_bundles_to_db(session=session)
-        session.flush()
-        update_dag_parsing_results_in_db(
-            "dags-folder", None, [LazyDeserializedDAG.from_dag(dag)], {}, None, set(), session=session
-        )
 
 
 @dataclass

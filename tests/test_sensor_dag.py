@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 from airflow.sdk import DAG
+from dag_support import register_dag
 
 from airflow_provider_ocp.sensors.log_backup import OCPLogBackupDelaySensor
 from airflow_provider_ocp.testing import DelayProfile, OCPEmulator
@@ -51,21 +52,6 @@ def on_first_query(emulator: OCPEmulator, action: Callable[[], None]) -> threadi
     thread = threading.Thread(target=watch, daemon=True)
     thread.start()
     return thread
-
-
-def register_dag(dag: DAG) -> None:
-    """Serialize a DAG defined in a test into the metadata DB (as the DAG processor would); dag.test() needs it."""
-    from airflow.dag_processing.bundles.manager import DagBundlesManager
-    from airflow.dag_processing.collection import update_dag_parsing_results_in_db
-    from airflow.serialization.serialized_objects import LazyDeserializedDAG
-    from airflow.utils.session import create_session
-
-    with create_session() as session:
-        DagBundlesManager().sync_bundles_to_db(session=session)
-        session.flush()
-        update_dag_parsing_results_in_db(
-            "dags-folder", None, [LazyDeserializedDAG.from_dag(dag)], {}, None, set(), session=session
-        )
 
 
 @dataclass

@@ -15,7 +15,7 @@ from airflow.sdk import BaseHook
 from requests.adapters import HTTPAdapter
 
 from airflow_provider_ocp.api_request import OCPRequest, build_get
-from airflow_provider_ocp.connection_settings import OCPSettings, ca_bundle_message, settings_from_connection
+from airflow_provider_ocp.connection_settings import OCPSettings, ca_bundle_message, settings_from_airflow_connection
 from airflow_provider_ocp.envelope import Envelope, parse_response, redact
 from airflow_provider_ocp.exceptions import OCPAPIError, OCPInputError
 from airflow_provider_ocp.log_backup_api import LogBackupSnapshot, log_backup_tasks_query, parse_server_time
@@ -82,16 +82,7 @@ class OCPHook(BaseHook):
     @cached_property
     def settings(self) -> OCPSettings:
         """The validated connection settings (read once per hook)."""
-        conn = self.get_connection(self.ocp_conn_id)
-        return settings_from_connection(
-            conn_id=self.ocp_conn_id,
-            host=conn.host,
-            schema=conn.schema,
-            port=conn.port,
-            login=conn.login,
-            password=conn.password,
-            extra=conn.extra_dejson,
-        )
+        return settings_from_airflow_connection(self.ocp_conn_id, self.get_connection(self.ocp_conn_id))
 
     @cached_property
     def session(self) -> requests.Session:

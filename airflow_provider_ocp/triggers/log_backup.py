@@ -12,7 +12,7 @@ from airflow.providers.common.compat.connection import get_async_connection, get
 from airflow.triggers.base import BaseTrigger, TriggerEvent
 
 from airflow_provider_ocp.async_client import OCPAsyncClient
-from airflow_provider_ocp.connection_settings import OCPSettings, settings_from_connection
+from airflow_provider_ocp.connection_settings import OCPSettings, settings_from_airflow_connection
 from airflow_provider_ocp.exceptions import OCPAPIError
 from airflow_provider_ocp.log_backup_gate import GateCriteria, evaluate, log_verdict
 from airflow_provider_ocp.validation import coerce_instant
@@ -82,16 +82,7 @@ class OCPLogBackupDelayTrigger(BaseTrigger):
     async def _settings(self) -> OCPSettings:
         """Read the connection without blocking the event loop (never ``get_connection()`` here)."""
         conn = await get_async_connection(self.ocp_conn_id)
-        extra = await get_async_extra_dejson(conn)
-        return settings_from_connection(
-            conn_id=self.ocp_conn_id,
-            host=conn.host,
-            schema=conn.schema,
-            port=conn.port,
-            login=conn.login,
-            password=conn.password,
-            extra=extra,
-        )
+        return settings_from_airflow_connection(self.ocp_conn_id, conn, await get_async_extra_dejson(conn))
 
     def _wait(self, polls: int) -> float:
         # +-10 % jitter: triggers deferred together would otherwise poll OCP, and load the event loop, in lockstep.
