@@ -105,16 +105,18 @@ class OCPLogBackupDelayTrigger(BaseTrigger):
 
         ``asyncio.CancelledError`` (the triggerer stopping or moving this trigger) is never caught.
         """
+        failures, polls = 0, 0
         try:
             criteria = GateCriteria.from_dict(self.criteria)
             deadline = coerce_instant(self.deadline, "deadline") if self.deadline else None
+            # The first, spread-out wait comes before reading the connection and building the client: triggers
+            # deferred together then also do that set-up at different moments instead of all at once.
+            await asyncio.sleep(self._bounded_wait(polls, deadline))
             client = OCPAsyncClient(await self._settings())
         except Exception as error:  # a bad connection or argument: nothing a retry fixes
             yield TriggerEvent({"status": "error", "message": f"Cannot start the log backup check: {error}"})
             return
-        failures, polls = 0, 0
         async with client:
-            await asyncio.sleep(self._bounded_wait(polls, deadline))
             while True:
                 if deadline is not None and datetime.now(timezone.utc) >= deadline:
                     event = self._timeout_event(deadline)
