@@ -82,9 +82,7 @@ class EmulatorConfig:
     :param delay: ``[start, end, over]`` of a linear delay profile, or None for the emulator's default.
     :param fast: freeze the clock and cache responses (warm-up first), so the emulator's own rendering cost does
         not stand in for a distant OCP's latency.
-    :param nodelay: set TCP_NODELAY on the emulator's sockets, as Tomcat (OCP's server) does by default.
     :param warm: ``[cluster_index, page_size, pages]`` to request once before the latency is switched on.
-    :param backlog: the listen backlog (0: the emulator's default, 5).
     """
 
     clusters: int | list[dict[str, Any]] = 1
@@ -94,9 +92,7 @@ class EmulatorConfig:
     task_interval_s: float = 60.0
     delay: list[float] | None = None
     fast: bool = False
-    nodelay: bool = True
     warm: list[list[int]] = field(default_factory=list)
-    backlog: int = 0
 
 
 @dataclass
@@ -287,6 +283,20 @@ def _package_version(name: str) -> str:
         return "not installed"
 
 
+def _git(*args: str) -> str:
+    try:
+        done = subprocess.run(["git", *args], cwd=REPO_ROOT, capture_output=True, text=True, timeout=10, check=False)
+    except (OSError, subprocess.TimeoutExpired):
+        return ""
+    return done.stdout.rstrip() if done.returncode == 0 else ""
+
+
+def _sha256(text: str) -> str:
+    import hashlib
+
+    return hashlib.sha256(text.encode()).hexdigest()[:16] if text else ""
+
+
 def machine_info() -> dict[str, Any]:
     """The machine and software the figures come from."""
     cpu_model = "unknown"
@@ -318,6 +328,9 @@ def machine_info() -> dict[str, Any]:
         "httpx": _package_version("httpx"),
         "airflow_provider_ocp": _package_version("airflow-provider-ocp"),
         "loadavg": [round(x, 2) for x in os.getloadavg()],
+        "git_head": _git("rev-parse", "HEAD"),
+        "provider_uncommitted": _git("status", "--porcelain", "--", "airflow_provider_ocp").splitlines(),
+        "provider_diff_sha256": _sha256(_git("diff", "HEAD", "--", "airflow_provider_ocp")),
     }
 
 

@@ -6,17 +6,15 @@ listens (URL, cluster ids, an Airflow connection, the start time), answers ``sta
 seconds and request count (``latency SECONDS`` changes the latency, ``delay START END OVER`` starts a linear
 delay profile on every current task), and stops when stdin closes or after LIFETIME_SECONDS.
 
-Two benchmark-only adjustments (nothing in the provider is changed; see benchmarks/README.md for why):
+One benchmark-only adjustment (nothing in the provider is changed; see benchmarks/README.md for why):
 
-* ``nodelay``: TCP_NODELAY on the server sockets. The emulator writes headers and body in two ``send`` calls; with
-  Nagle's algorithm the small body then waits for the client's delayed ACK (40 ms on Linux). OCP's Tomcat sets
-  TCP_NODELAY by default, so this is the faithful setting.
-* ``backlog``: a listen backlog above socketserver's default of 5, so that 1,000 clients connecting at once are
-  not dropped and retried by the kernel (Tomcat accepts 100 pending connections by default, Linux caps at
-  ``net.core.somaxconn``).
 * ``fast``: freeze the server clock and cache each distinct response after a warm-up, so that rendering 2,000
   synthetic records in Python (~60 ms of CPU per page, serialised by the dataset lock) does not replace the
   injected network latency as what the client waits for.
+
+TCP_NODELAY and a listen backlog above socketserver's 5 used to be patched in here too; the emulator now ships both
+(``EmulatorRequestHandler.disable_nagle_algorithm``, ``EmulatorHTTPServer.request_queue_size``), and the ready line
+reports the values it runs with.
 """
 
 from __future__ import annotations
@@ -130,10 +128,6 @@ def main(argv: list[str]) -> int:
     """
     config = json.loads(argv[0])
     lifetime = float(argv[1]) if len(argv) > 1 else 900.0
-    if config.get("nodelay", True):
-        EmulatorRequestHandler.disable_nagle_algorithm = True
-    if config.get("backlog"):
-        EmulatorHTTPServer.request_queue_size = int(config["backlog"])
     emu = build_emulator(config)
     caching: CachingApi | None = None
     if config.get("fast"):
@@ -158,7 +152,8 @@ def main(argv: list[str]) -> int:
                 "connection": emu.airflow_connection(),
                 "started_wall": started_wall,
                 "cache": caching is not None,
-                "nodelay": bool(config.get("nodelay", True)),
+                "tcp_nodelay": bool(EmulatorRequestHandler.disable_nagle_algorithm),
+                "listen_backlog": int(EmulatorHTTPServer.request_queue_size),
                 "warm_requests": warmed,
                 "warm_seconds": round(warm_seconds, 3),
             }

@@ -84,29 +84,57 @@ def child(args: argparse.Namespace) -> int:
     return 0
 
 
-def identity_set_child(count: int) -> int:
-    """In a fresh process: RSS taken by a set of ``count`` 64-bit hashes, the shape of ``PageWalk``'s ``_seen``.
+def walk_state_child(count: int) -> int:
+    """In a fresh process: what ``PageWalk`` (the provider's, as shipped) retains after walking ``count`` records.
 
-    :param count: how many hashes.
+    Synthetic records with distinct identities are fed in pages of 2,000 (each page dropped after ``accept``), with
+    ``tracemalloc`` on: the memory still allocated once the last page is gone is the walk's own state.
+
+    :param count: how many records.
     """
-    import psutil
+    import tracemalloc
 
-    process = psutil.Process()
-    before = process.memory_info().rss
-    seen = {hash(("1000001", str(number), "tenant")) for number in range(count)}
-    grown = process.memory_info().rss - before
-    print(json.dumps({"count": len(seen), "rss_growth_bytes": grown}), flush=True)
+    from airflow_provider_ocp.pagination import Page, PageWalk
+
+    size = 2000
+    pages = -(-count // size)
+    walk = PageWalk(page_size=size, max_pages=pages + 10, target="/bench")
+    tracemalloc.start()
+    baseline = tracemalloc.get_traced_memory()[0]
+    returned = 0
+    for number in range(1, pages + 1):
+        first = (number - 1) * size
+        records = [
+            {
+                "clusterId": 1000001,
+                "obClusterId": 1,
+                "tenantId": 2001001 + index % 2,
+                "obTenantId": 1001 + index % 2,
+                "tenantName": f"tenant_{1 + index % 2}",
+                "createTime": f"2026-01-01T00:00:00.{index:09d}+0800",
+                "backupUri": "file:///obbackup",
+            }
+            for index in range(first, min(first + size, count))
+        ]
+        page = Page(records=records, number=number, size=size, total_elements=count, total_pages=pages)
+        returned += len(walk.accept(page))
+        del records, page
+    retained = tracemalloc.get_traced_memory()[0] - baseline
+    tracemalloc.stop()
+    if returned != count or walk.records_returned != count or walk.next_page is not None:
+        raise AssertionError(f"walk returned {returned} of {count} records")
+    print(json.dumps({"count": count, "retained_bytes": retained}), flush=True)
     return 0
 
 
-def identity_set_rss(count: int) -> float:
-    """MiB of RSS a set of ``count`` identity hashes takes, measured in a fresh interpreter.
+def walk_state_mib(count: int) -> float:
+    """MiB that ``PageWalk`` retains after ``count`` records, measured in a fresh interpreter.
 
-    :param count: how many hashes.
+    :param count: how many records.
     """
-    command = [PYTHON, "-m", "benchmarks.memory", "--identity-set", str(count), "--json-out", os.devnull]
+    command = [PYTHON, "-m", "benchmarks.memory", "--walk-state", str(count), "--json-out", os.devnull]
     done = subprocess.run(command, env=child_env(), cwd=REPO_ROOT, capture_output=True, text=True, check=True)
-    return float(json.loads(done.stdout.strip().splitlines()[-1])["rss_growth_bytes"]) / MIB
+    return float(json.loads(done.stdout.strip().splitlines()[-1])["retained_bytes"]) / MIB
 
 
 def run_child(cluster_id: int, tasks: int, conn: str, timeout: float) -> dict[str, Any]:
@@ -163,9 +191,9 @@ def measure(args: argparse.Namespace) -> dict[str, Any]:
     first, last = str(sizes[0]), str(sizes[-1])
     growth = summary[last]["peak_rss_mib"] - summary[first]["peak_rss_mib"]
     return {
-        "identity_set_mib": {
-            str(sizes[-1]): identity_set_rss(sizes[-1]),
-            str(sizes[0]): identity_set_rss(sizes[0]),
+        "walk_state_mib": {
+            str(sizes[0]): walk_state_mib(sizes[0]),
+            str(sizes[-1]): walk_state_mib(sizes[-1]),
         },
         "latency_s": args.latency,
         "sizes": sizes,
@@ -217,10 +245,10 @@ def render(result: dict[str, Any]) -> str:
         f"\nPeak RSS growth from {result['growth_from']:,} to {result['growth_to']:,} tasks: "
         f"{result['growth_mib']:.1f} MiB (target < 50 MB = 47.7 MiB).\n"
     )
-    sets = result.get("identity_set_mib", {})
-    if sets:
-        parts = ", ".join(f"{int(n):,} hashes: {mib:.1f} MiB" for n, mib in sets.items())
-        text += f"RSS of a Python set of 64-bit hashes, the shape of PageWalk's `_seen` (fresh process): {parts}.\n"
+    state = result.get("walk_state_mib", {})
+    if state:
+        parts = ", ".join(f"after {int(n):,} records: {mib:.2f} MiB" for n, mib in state.items())
+        text += f"Memory PageWalk retains (tracemalloc, fresh process, pages of 2,000): {parts}.\n"
     return text
 
 
@@ -234,15 +262,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--latency", type=float, default=0.02)
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
-    parser.add_argument("--identity-set", type=int, default=0, help=argparse.SUPPRESS)
+    parser.add_argument("--walk-state", type=int, default=0, help=argparse.SUPPRESS)
     parser.add_argument("--cluster-id", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--tasks", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--conn", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.child:
         return child(args)
-    if args.identity_set:
-        return identity_set_child(args.identity_set)
+    if args.walk_state:
+        return walk_state_child(args.walk_state)
     result = measure(args)
     write_json(args.json_out, result)
     print(render(result), flush=True)

@@ -97,15 +97,18 @@ def targets(results: dict[str, dict[str, Any]]) -> list[list[str]]:
         label = f"2. peak RSS growth {m['growth_from']:,} -> {m['growth_to']:,} tasks < 50 MB"
         row(label, f"{growth_mb:.1f} MB", growth_mb < 50)
     if "triggerer" in results:
-        run = results["triggerer"]["runs"][0]
-        whole, steady = run["lag_ms"]["whole run"], run["lag_ms"]["steady"]
-        row("3. event-loop lag p99 < 100 ms (whole run)", f"{whole['p99']:.0f} ms", whole["p99"] < 100)
-        row("3. event-loop lag p99 < 100 ms (steady phase)", f"{steady['p99']:.0f} ms", steady["p99"] < 100)
-        last = run["crossing_to_last_fire_s"]
+        runs = [run for run in results["triggerer"]["runs"] if not run.get("what_if")]
+        worst = f" (worst of {len(runs)} runs)" if len(runs) > 1 else ""
+        for phase in ("whole run", "steady"):
+            p99 = max(run["lag_ms"][phase]["p99"] for run in runs)
+            row(f"3. event-loop lag p99 < 100 ms ({phase}){worst}", f"{p99:.0f} ms", p99 < 100)
+        fired = sum(run["statuses"].get("success", 0) for run in runs)
+        total = sum(run["triggers"] for run in runs)
+        last = max(run["crossing_to_last_fire_s"] or float("inf") for run in runs)
         row(
-            f"3. every trigger fired within 2 x {run['poke_interval_s']:g} s",
-            f"{run['statuses'].get('success', 0)}/{run['triggers']} fired, last {fmt(last)} s after crossing",
-            bool(run["all_fired_within_two_intervals"]),
+            f"3. every trigger fired within 2 x {runs[0]['poke_interval_s']:g} s{worst}",
+            f"{fired}/{total} fired, last {fmt(last)} s after crossing",
+            all(run["all_fired_within_two_intervals"] for run in runs),
         )
     if "parse_cost" in results:
         e = results["parse_cost"]["summary"]["provider operator + sensor (target)"]
