@@ -237,7 +237,7 @@ def test_non_retryable_error_ends_at_once(emu: OCPEmulator, monkeypatch: pytest.
 
 def test_bad_connection_is_an_error_event(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("AIRFLOW_CONN_OCP_DEFAULT", json.dumps({"conn_type": "ocp", "host": "", "login": "a"}))
-    payload = first_event(OCPLogBackupDelayTrigger(cluster_id=1, criteria=CRITERIA))
+    payload = first_event(OCPLogBackupDelayTrigger(cluster_id=1, criteria=CRITERIA, poke_interval=0.2))
     assert payload["status"] == "error" and "has no host" in payload["message"]
 
 
