@@ -70,7 +70,8 @@ def build_get(
     :param params: decoded query parameters; they are sorted and percent-encoded once, here.
     :param now: the instant for the ``Date`` header (a retry builds a fresh request with a fresh Date).
     """
-    full_path = urlsplit(settings.base_url).path + API_PREFIX + path
+    prefix = urlsplit(settings.base_url).path
+    full_path = prefix + API_PREFIX + path
     query = canonical_query(params)
     target = f"{full_path}?{query}" if query else full_path
     date = http_date(now or datetime.now(timezone.utc))
@@ -101,5 +102,5 @@ def build_get(
     else:
         headers["Authorization"] = basic_authorization(settings.login, settings.secret)
         secrets = (settings.secret, headers["Authorization"], headers["Authorization"].split(" ", 1)[1])
-    origin = settings.base_url[: len(settings.base_url) - len(urlsplit(settings.base_url).path)]
+    origin = settings.base_url[: len(settings.base_url) - len(prefix)]
     return OCPRequest(url=origin + target, target=target, headers=headers, trace_id=trace_id, secrets=secrets)

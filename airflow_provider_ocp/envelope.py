@@ -126,25 +126,20 @@ def parse_response(
         return Envelope(document.get("data"), timestamp if isinstance(timestamp, str) else None, trace_id)
     raw_error = document.get("error")
     error: dict[str, Any] = raw_error if isinstance(raw_error, dict) else {}
-    code = error.get("code") if isinstance(error.get("code"), int) and not isinstance(error.get("code"), bool) else None
+    code = _strict_int(error.get("code"))
     # Scrub before cutting: a secret straddling the cut would otherwise leave its first half behind.
     message = redact(str(error.get("message") or "").strip(), secrets)[:MAX_MESSAGE_CHARS]
-    effective = status if status >= 300 else _int_or(document.get("status"), status)
+    declared = _strict_int(document.get("status"))
+    effective = status if status >= 300 or declared is None else declared
     if "successful" not in document and 200 <= status < 300:
         raise fail("OCP answered with JSON that is not its response envelope (no 'successful')", retryable=False)
     hint = STATUS_HINTS.get(effective, "")
     summary = f"OCP request failed: {message}" if message else f"OCP request failed with status {effective}"
-    return_error = fail(
-        f"{summary}. {hint}".strip(),
-        code=code,
-        trace=trace_id,
-        retryable=effective in RETRYABLE_STATUSES,
-    )
-    raise return_error
+    raise fail(f"{summary}. {hint}".strip(), code=code, trace=trace_id, retryable=effective in RETRYABLE_STATUSES)
 
 
-def _int_or(value: Any, default: int) -> int:
-    return value if isinstance(value, int) and not isinstance(value, bool) else default
+def _strict_int(value: Any) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
 
 
 def _non_json_error(status: int, body: bytes, location: str | None, fail: Callable[..., OCPAPIError]) -> OCPAPIError:
@@ -155,7 +150,7 @@ def _non_json_error(status: int, body: bytes, location: str | None, fail: Callab
             retryable=False,
         )
     head = body[:512].lstrip().lower()
-    looks_html = head.startswith((b"<!doctype", b"<html", b"<"))
+    looks_html = head.startswith(b"<")  # <!doctype, <html, or any markup a proxy sends
     if status in RETRYABLE_STATUSES:
         kind = "an HTML page" if looks_html else "a non-JSON body"
         return fail(f"OCP or a proxy in front of it answered HTTP {status} with {kind}", retryable=True)

@@ -27,19 +27,18 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Literal
 
-from airflow_provider_ocp.gate_criteria import (  # noqa: F401 - re-exported
+from airflow_provider_ocp.gate_criteria import (
     DEFAULT_FAIL_ON_STATUS,
-    STATUS_CLASSES,
     GateCriteria,
     StatusClass,
     classify_status,
     validate_max_delay,
 )
+from airflow_provider_ocp.records import ID_FIELDS
 from airflow_provider_ocp.timestamps import isoformat_utc
 
 UnitState = Literal["ready", "waiting", "failed"]
 GateState = Literal["done", "waiting", "failed"]
-TASK_ID_FIELDS = ("clusterId", "obClusterId", "tenantId", "obTenantId")
 
 
 @dataclass(frozen=True)
@@ -220,7 +219,7 @@ def judge_unit(task: Mapping[str, Any], server_time: datetime | None, criteria: 
         state, reason = "ready", f"delay {delay:g}s <= max_delay {criteria.max_delay:g}s"
         if criteria.target_time is not None:
             reason += f", checkpoint at or after target_time {isoformat_utc(criteria.target_time)}"
-    identity = {name: task.get(name) for name in (*TASK_ID_FIELDS, "tenantName", "createTime")}
+    identity = {name: task.get(name) for name in (*ID_FIELDS, "tenantName", "createTime")}
     return UnitReport(
         label=unit_label(task),
         state=state,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from functools import cached_property
 from typing import Any
@@ -213,17 +213,8 @@ class OCPHook(BaseHook):
         :param tenant_id: restrict to one tenant (OCP 4.x tenant endpoint).
         """
         query = log_backup_tasks_query(cluster_id, start_time, end_time, tenant_id)
-        if page_size is not None:
-            page_size = validate_page_size(page_size)
-        for page in self.iter_pages(query.path, query.params, page_size):
-            yield PageResult(
-                [normalize_task(record) for record in page.records],
-                page.page_number,
-                page.records_so_far,
-                page.total_elements,
-                page.total_pages,
-                page.server_time,
-            )
+        for page in self.iter_pages(query.path, query.params, page_size):  # validates page_size before any request
+            yield replace(page, records=[normalize_task(record) for record in page.records])
 
     def iter_log_backup_tasks(
         self,

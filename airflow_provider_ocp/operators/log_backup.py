@@ -11,11 +11,10 @@ from airflow.sdk import Asset, BaseOperator
 
 from airflow_provider_ocp.exceptions import OCPInputError
 from airflow_provider_ocp.extraction_window import ExtractionWindow, resolve_window
-from airflow_provider_ocp.log_backup_api import log_backup_tasks_query
 from airflow_provider_ocp.output_formats import OUTPUT_FORMATS, import_pyarrow, make_writer
 from airflow_provider_ocp.records import to_json_safe
 from airflow_provider_ocp.storage_output import atomic_output, display_path, openlineage_name, resolve_output_path
-from airflow_provider_ocp.validation import validate_page_size
+from airflow_provider_ocp.validation import validate_page_size, validate_positive_id
 
 if TYPE_CHECKING:
     from airflow.sdk import Context, ObjectStoragePath
@@ -112,7 +111,7 @@ class OCPLogBackupTasksOperator(BaseOperator):
             window.end.isoformat(),
             window.reason,
         )
-        query = log_backup_tasks_query(self.cluster_id, window.start, window.end)  # validates before any request
+        cluster_id = validate_positive_id(self.cluster_id, "cluster_id")  # the window is valid already
         path = None
         if self.output_path is not None:
             path = resolve_output_path(self.output_path, self.output_conn_id)
@@ -122,8 +121,8 @@ class OCPLogBackupTasksOperator(BaseOperator):
 
         hook = OCPHook(ocp_conn_id=self.ocp_conn_id)
         if path is None:
-            return self._extract_to_xcom(hook, query.cluster_id, window)
-        return self._extract_to_storage(hook, query.cluster_id, window, path, context)
+            return self._extract_to_xcom(hook, cluster_id, window)
+        return self._extract_to_storage(hook, cluster_id, window, path, context)
 
     def _pages(
         self, hook: OCPHook, cluster_id: int, window: ExtractionWindow
