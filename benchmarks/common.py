@@ -5,6 +5,7 @@ Nothing here imports Airflow, so the orchestrator stays light and each benchmark
 
 from __future__ import annotations
 
+import argparse
 import atexit
 import json
 import math
@@ -342,3 +343,27 @@ def write_json(path: Path, data: dict[str, Any]) -> None:
     """
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(data, indent=2, default=str) + "\n")
+
+
+def benchmark_parser(module: str) -> argparse.ArgumentParser:
+    """The command line every benchmark module shares: ``python -m benchmarks.<module> --json-out FILE [--quick]``.
+
+    :param module: the module's short name, e.g. ``throughput``.
+    """
+    parser = argparse.ArgumentParser(prog=f"python -m benchmarks.{module}")
+    parser.add_argument("--json-out", type=Path, required=True)
+    parser.add_argument("--quick", action="store_true")
+    return parser
+
+
+def report(args: argparse.Namespace, measure: Any, render: Any) -> int:
+    """Measure, write the JSON figures to ``--json-out`` and print the tables; the exit code.
+
+    :param args: the parsed command line.
+    :param measure: the module's ``measure(args) -> dict``.
+    :param render: the module's ``render(result) -> str``.
+    """
+    result = measure(args)
+    write_json(args.json_out, result)
+    print(render(result), flush=True)
+    return 0

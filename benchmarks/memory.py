@@ -22,12 +22,13 @@ from benchmarks.common import (
     PYTHON,
     REPO_ROOT,
     EmulatorConfig,
+    benchmark_parser,
     child_env,
     emulator_process,
     fmt,
     format_table,
     median,
-    write_json,
+    report,
 )
 
 MIB = 2**20
@@ -257,9 +258,7 @@ def main(argv: list[str] | None = None) -> int:
 
     :param argv: the arguments.
     """
-    parser = argparse.ArgumentParser(prog="python -m benchmarks.memory")
-    parser.add_argument("--json-out", type=Path, required=True)
-    parser.add_argument("--quick", action="store_true")
+    parser = benchmark_parser("memory")
     parser.add_argument("--latency", type=float, default=0.02)
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--walk-state", type=int, default=0, help=argparse.SUPPRESS)
@@ -271,10 +270,7 @@ def main(argv: list[str] | None = None) -> int:
         return child(args)
     if args.walk_state:
         return walk_state_child(args.walk_state)
-    result = measure(args)
-    write_json(args.json_out, result)
-    print(render(result), flush=True)
-    return 0
+    return report(args, measure, render)
 
 
 if __name__ == "__main__":

@@ -22,7 +22,16 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from benchmarks.common import PYTHON, REPO_ROOT, child_env, fmt, format_table, median, write_json
+from benchmarks.common import (
+    PYTHON,
+    REPO_ROOT,
+    benchmark_parser,
+    child_env,
+    fmt,
+    format_table,
+    median,
+    report,
+)
 
 PROVIDER_IMPORTS = "import airflow_provider_ocp.operators.log_backup\nimport airflow_provider_ocp.sensors.log_backup\n"
 VARIANTS: dict[str, tuple[str, str]] = {
@@ -203,16 +212,11 @@ def main(argv: list[str] | None = None) -> int:
 
     :param argv: the arguments.
     """
-    parser = argparse.ArgumentParser(prog="python -m benchmarks.parse_cost")
-    parser.add_argument("--json-out", type=Path, required=True)
-    parser.add_argument("--quick", action="store_true")
+    parser = benchmark_parser("parse_cost")
     parser.add_argument("--runs", type=int, default=None)
     args = parser.parse_args(argv)
     args.runs = args.runs or (1 if args.quick else 15)
-    result = measure(args)
-    write_json(args.json_out, result)
-    print(render(result), flush=True)
-    return 0
+    return report(args, measure, render)
 
 
 if __name__ == "__main__":

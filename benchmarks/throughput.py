@@ -31,12 +31,13 @@ from typing import Any
 from benchmarks.common import (
     EmulatorConfig,
     RunningEmulator,
+    benchmark_parser,
     emulator_process,
     ensure_airflow_home,
     fmt,
     format_table,
     median,
-    write_json,
+    report,
 )
 
 HTTP_CONN_ID = "ocp_http_bench"
@@ -735,9 +736,7 @@ def main(argv: list[str] | None = None) -> int:
 
     :param argv: the arguments.
     """
-    parser = argparse.ArgumentParser(prog="python -m benchmarks.throughput")
-    parser.add_argument("--json-out", type=Path, required=True)
-    parser.add_argument("--quick", action="store_true")
+    parser = benchmark_parser("throughput")
     parser.add_argument("--latency", type=float, default=0.02)
     parser.add_argument("--tasks", type=int, default=None)
     parser.add_argument("--repeats", type=int, default=None)
@@ -746,10 +745,7 @@ def main(argv: list[str] | None = None) -> int:
     args.tasks = args.tasks or (6_000 if args.quick else 100_000)
     args.repeats = args.repeats or (1 if args.quick else 5)
     args.sample_pages = args.sample_pages or (10 if args.quick else 150)
-    result = measure(args)
-    write_json(args.json_out, result)
-    print(render(result), flush=True)
-    return 0
+    return report(args, measure, render)
 
 
 if __name__ == "__main__":

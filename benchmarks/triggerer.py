@@ -24,18 +24,18 @@ import asyncio
 import functools
 import os
 import time
-from pathlib import Path
 from typing import Any
 
 from benchmarks.common import (
     EmulatorConfig,
     RunningEmulator,
+    benchmark_parser,
     emulator_process,
     ensure_airflow_home,
     fmt,
     format_table,
     percentile,
-    write_json,
+    report,
 )
 
 TICK = 0.02
@@ -291,9 +291,7 @@ def main(argv: list[str] | None = None) -> int:
 
     :param argv: the arguments.
     """
-    parser = argparse.ArgumentParser(prog="python -m benchmarks.triggerer")
-    parser.add_argument("--json-out", type=Path, required=True)
-    parser.add_argument("--quick", action="store_true")
+    parser = benchmark_parser("triggerer")
     parser.add_argument("--latency", type=float, default=0.02)
     parser.add_argument("--triggers", type=int, default=None)
     parser.add_argument("--poke-interval", type=float, default=None)
@@ -302,10 +300,7 @@ def main(argv: list[str] | None = None) -> int:
     args.runs = args.runs or (1 if args.quick else 2)
     args.triggers = args.triggers or (50 if args.quick else 1000)
     args.poke_interval = args.poke_interval or (1.0 if args.quick else 5.0)
-    result = measure(args)
-    write_json(args.json_out, result)
-    print(render(result), flush=True)
-    return 0
+    return report(args, measure, render)
 
 
 if __name__ == "__main__":
