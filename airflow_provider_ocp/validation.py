@@ -5,9 +5,9 @@ from __future__ import annotations
 import logging
 from datetime import datetime
 
-from airflow_provider_ocp.connection_settings import MAX_PAGE_SIZE
+from airflow_provider_ocp.client.settings import MAX_PAGE_SIZE
+from airflow_provider_ocp.client.timestamps import parse_ocp_timestamp
 from airflow_provider_ocp.exceptions import OCPInputError
-from airflow_provider_ocp.timestamps import parse_ocp_timestamp
 
 log = logging.getLogger(__name__)
 

@@ -95,7 +95,7 @@ def walk_state_child(count: int) -> int:
     """
     import tracemalloc
 
-    from airflow_provider_ocp.pagination import Page, PageWalk
+    from airflow_provider_ocp.client.pagination import Page, PageWalk
 
     size = 2000
     pages = -(-count // size)

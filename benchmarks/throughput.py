@@ -206,7 +206,7 @@ def read_ahead_one_page() -> Callable[[], None]:
     """
     from concurrent.futures import ThreadPoolExecutor
 
-    from airflow_provider_ocp.page_prefetch import PagePrefetcher
+    from airflow_provider_ocp.client.prefetch import PagePrefetcher
 
     original = PagePrefetcher.get
 
@@ -250,7 +250,7 @@ def iso_before_regex() -> Callable[[], None]:
     directly; anything else goes to the shipped parser. :func:`check_same_timestamps` verifies, before anything is
     timed, that it gives the shipped parser's results on the benchmark's records.
     """
-    from airflow_provider_ocp import records
+    from airflow_provider_ocp.log_backup import records
 
     original = records.parse_ocp_timestamp
     limit = timedelta(hours=18)
@@ -295,7 +295,7 @@ def check_same_timestamps(emu: RunningEmulator, url_path: str) -> int:
     """
     import requests
 
-    from airflow_provider_ocp import records
+    from airflow_provider_ocp.log_backup import records
 
     response = requests.get(
         f"{emu.url}{url_path}",
@@ -336,9 +336,9 @@ def per_record_costs(emu: RunningEmulator, url_path: str, repeats: int = 15) -> 
 
     import requests
 
-    from airflow_provider_ocp.envelope import parse_response
-    from airflow_provider_ocp.records import TIME_FIELDS, normalize_task, record_identity
-    from airflow_provider_ocp.timestamps import parse_ocp_timestamp
+    from airflow_provider_ocp.client.response import parse_response
+    from airflow_provider_ocp.client.timestamps import parse_ocp_timestamp
+    from airflow_provider_ocp.log_backup.records import TIME_FIELDS, normalize_task, record_identity
 
     response = requests.get(
         f"{emu.url}{url_path}",

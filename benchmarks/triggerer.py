@@ -55,7 +55,7 @@ class PollCounter:
 
     def install(self) -> None:
         """Patch the client class (undo with :meth:`remove`)."""
-        from airflow_provider_ocp.async_client import OCPAsyncClient
+        from airflow_provider_ocp.hooks.ocp_async import OCPAsyncClient
 
         original = OCPAsyncClient.get_log_backup_snapshot
         counter = self
@@ -76,7 +76,7 @@ class PollCounter:
 
     def remove(self) -> None:
         """Restore the client class."""
-        from airflow_provider_ocp.async_client import OCPAsyncClient
+        from airflow_provider_ocp.hooks.ocp_async import OCPAsyncClient
 
         if self._original is not None:
             OCPAsyncClient.get_log_backup_snapshot = self._original  # type: ignore[method-assign]
@@ -90,7 +90,7 @@ async def run_once(emu: RunningEmulator, triggers: int, poke: float, label: str)
     :param poke: their poke interval.
     :param label: a name for this run.
     """
-    from airflow_provider_ocp.log_backup_gate import GateCriteria
+    from airflow_provider_ocp.log_backup.gate import GateCriteria
     from airflow_provider_ocp.triggers.log_backup import OCPLogBackupDelayTrigger
 
     criteria = GateCriteria.build(max_delay=THRESHOLD).to_dict()

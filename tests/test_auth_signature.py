@@ -5,9 +5,9 @@ import hashlib
 import hmac
 from datetime import datetime, timezone
 
-from airflow_provider_ocp.api_request import build_get
-from airflow_provider_ocp.auth import canonical_query, compute_signature, http_date, string_to_sign
-from airflow_provider_ocp.connection_settings import settings_from_connection
+from airflow_provider_ocp.client.auth import canonical_query, compute_signature, http_date, string_to_sign
+from airflow_provider_ocp.client.request import build_get
+from airflow_provider_ocp.client.settings import settings_from_connection
 
 SECRET = "s3cr3t-Key+/="
 

@@ -25,13 +25,14 @@ from urllib.parse import urlsplit
 import pytest
 import requests
 
-from airflow_provider_ocp.auth import (
+from airflow_provider_ocp.client.auth import (
     ACCESS_KEY_SCHEME,
     canonical_query,
     compute_signature,
     http_date,
     string_to_sign,
 )
+from airflow_provider_ocp.client.timestamps import parse_ocp_timestamp
 from airflow_provider_ocp.testing import (
     DEFAULT_ACCESS_KEY_ID,
     DEFAULT_ACCESS_KEY_SECRET,
@@ -43,7 +44,6 @@ from airflow_provider_ocp.testing import (
     make_self_signed_cert,
 )
 from airflow_provider_ocp.testing.timeline import Timeline
-from airflow_provider_ocp.timestamps import parse_ocp_timestamp
 
 ROOT = Path(__file__).resolve().parents[1]
 JAVA_TS = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}[+-]\d{4}$")

@@ -2,7 +2,7 @@ import json
 
 import pytest
 
-from airflow_provider_ocp.envelope import parse_response, parse_retry_after
+from airflow_provider_ocp.client.response import parse_response, parse_retry_after
 from airflow_provider_ocp.exceptions import OCPAPIError
 
 

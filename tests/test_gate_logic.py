@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from airflow_provider_ocp.exceptions import OCPInputError
-from airflow_provider_ocp.log_backup_gate import (
+from airflow_provider_ocp.log_backup.gate import (
     DEFAULT_FAIL_ON_STATUS,
     GateCriteria,
     classify_status,
@@ -17,7 +17,7 @@ from airflow_provider_ocp.log_backup_gate import (
     latest_tasks,
     validate_max_delay,
 )
-from airflow_provider_ocp.records import normalize_task
+from airflow_provider_ocp.log_backup.records import normalize_task
 
 NOW = datetime(2024, 8, 6, 12, 0, 0, tzinfo=timezone.utc)
 

@@ -9,10 +9,10 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from airflow_provider_ocp.async_client import OCPAsyncClient
 from airflow_provider_ocp.exceptions import OCPAPIError, OCPInputError
 from airflow_provider_ocp.hooks.ocp import OCPHook
-from airflow_provider_ocp.records import normalize_task
+from airflow_provider_ocp.hooks.ocp_async import OCPAsyncClient
+from airflow_provider_ocp.log_backup.records import normalize_task
 from airflow_provider_ocp.testing import DEFAULT_ACCESS_KEY_SECRET, DEFAULT_PASSWORD, OCPEmulator
 
 UTC = timezone.utc

@@ -6,9 +6,9 @@ from datetime import datetime, timezone
 
 import pytest
 
-from airflow_provider_ocp.connection_settings import settings_from_connection
+from airflow_provider_ocp.client.settings import settings_from_connection
 from airflow_provider_ocp.exceptions import OCPInputError
-from airflow_provider_ocp.log_backup_api import log_backup_tasks_query
+from airflow_provider_ocp.log_backup.query import log_backup_tasks_query
 from airflow_provider_ocp.validation import validate_page_size
 
 UTC = timezone.utc

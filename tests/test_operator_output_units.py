@@ -9,10 +9,10 @@ from typing import Any
 
 import pytest
 
-from airflow_provider_ocp.extraction_window import ExtractionWindow
-from airflow_provider_ocp.output_formats import JsonLinesWriter, ParquetWriter
-from airflow_provider_ocp.records import normalize_task
-from airflow_provider_ocp.storage_output import atomic_output, resolve_output_path
+from airflow_provider_ocp.log_backup.formats import JsonLinesWriter, ParquetWriter
+from airflow_provider_ocp.log_backup.records import normalize_task
+from airflow_provider_ocp.log_backup.storage import atomic_output, resolve_output_path
+from airflow_provider_ocp.log_backup.window import ExtractionWindow
 
 WINDOW = ExtractionWindow(datetime(2024, 8, 6, tzinfo=timezone.utc), datetime(2024, 8, 7, tzinfo=timezone.utc), "t")
 ODD = normalize_task(
@@ -105,7 +105,7 @@ def test_parquet_without_pyarrow_names_the_extra(monkeypatch: pytest.MonkeyPatch
     import sys
 
     from airflow_provider_ocp.exceptions import OCPInputError
-    from airflow_provider_ocp.output_formats import import_pyarrow
+    from airflow_provider_ocp.log_backup.formats import import_pyarrow
 
     monkeypatch.setitem(sys.modules, "pyarrow", None)  # what an environment without pyarrow looks like to import
     with pytest.raises(OCPInputError, match=r"airflow-provider-ocp\[parquet\]"):

@@ -21,8 +21,8 @@ from operator_support import (
     use_emulator,
 )
 
+from airflow_provider_ocp.log_backup.records import DOCUMENTED_FIELDS
 from airflow_provider_ocp.operators.log_backup import OCPLogBackupTasksOperator
-from airflow_provider_ocp.records import DOCUMENTED_FIELDS
 
 pytestmark = pytest.mark.usefixtures("airflow_db")
 

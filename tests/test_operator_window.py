@@ -8,7 +8,7 @@ from types import SimpleNamespace
 import pytest
 
 from airflow_provider_ocp.exceptions import OCPInputError
-from airflow_provider_ocp.extraction_window import ExtractionWindow, resolve_window
+from airflow_provider_ocp.log_backup.window import ExtractionWindow, resolve_window
 
 T0 = datetime(2024, 8, 6, tzinfo=timezone.utc)
 T1 = T0 + timedelta(days=1)

@@ -4,8 +4,8 @@ import math
 
 import pytest
 
+from airflow_provider_ocp.client.pagination import Page, PageWalk, parse_page
 from airflow_provider_ocp.exceptions import OCPAPIError
-from airflow_provider_ocp.pagination import Page, PageWalk, parse_page
 
 
 def rec(i: int) -> dict:

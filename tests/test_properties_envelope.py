@@ -13,9 +13,9 @@ from typing import Any
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from airflow_provider_ocp.envelope import RETRYABLE_STATUSES, Envelope, parse_response
+from airflow_provider_ocp.client.response import RETRYABLE_STATUSES, Envelope, parse_response
+from airflow_provider_ocp.client.retry import RetryPolicy
 from airflow_provider_ocp.exceptions import OCPAPIError
-from airflow_provider_ocp.retry_policy import RetryPolicy
 
 FINAL_STATUSES = frozenset({400, 401, 403, 404})
 JSON_SCALARS = st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=20)

@@ -19,10 +19,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from airflow_provider_ocp import pagination
+from airflow_provider_ocp.client import pagination
+from airflow_provider_ocp.client.pagination import MAX_PASSES, PageWalk, parse_page
 from airflow_provider_ocp.exceptions import OCPAPIError
-from airflow_provider_ocp.pagination import MAX_PASSES, PageWalk, parse_page
-from airflow_provider_ocp.records import record_identity
+from airflow_provider_ocp.log_backup.records import record_identity
 
 TARGET = "/ob/clusters/1/backup/task/logBackupTasks"
 

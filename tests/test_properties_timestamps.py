@@ -14,7 +14,7 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from airflow_provider_ocp.timestamps import format_query_time, isoformat_utc, parse_ocp_timestamp
+from airflow_provider_ocp.client.timestamps import format_query_time, isoformat_utc, parse_ocp_timestamp
 
 # Years where converting to UTC and back never leaves datetime's range, whatever the offset.
 LOCAL_TIMES = st.datetimes(min_value=datetime(1000, 1, 2), max_value=datetime(9998, 12, 30))

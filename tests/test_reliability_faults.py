@@ -35,13 +35,13 @@ from typing import Any
 
 import pytest
 
-from airflow_provider_ocp.async_client import OCPAsyncClient
 from airflow_provider_ocp.exceptions import OCPAPIError
 from airflow_provider_ocp.hooks.ocp import OCPHook
-from airflow_provider_ocp.log_backup_api import log_backup_tasks_query
-from airflow_provider_ocp.log_backup_gate import GateCriteria
+from airflow_provider_ocp.hooks.ocp_async import OCPAsyncClient
+from airflow_provider_ocp.log_backup.gate import GateCriteria
+from airflow_provider_ocp.log_backup.query import log_backup_tasks_query
+from airflow_provider_ocp.log_backup.records import normalize_task
 from airflow_provider_ocp.operators.log_backup import OCPLogBackupTasksOperator
-from airflow_provider_ocp.records import normalize_task
 from airflow_provider_ocp.sensors.log_backup import OCPLogBackupDelaySensor
 from airflow_provider_ocp.testing import OCPEmulator
 from airflow_provider_ocp.triggers.log_backup import OCPLogBackupDelayTrigger

@@ -13,13 +13,13 @@ from typing import Any
 
 import pytest
 
-import airflow_provider_ocp.async_client as async_client_module
 import airflow_provider_ocp.hooks.ocp as hook_module
-from airflow_provider_ocp.async_client import OCPAsyncClient
-from airflow_provider_ocp.connection_settings import settings_from_connection
+import airflow_provider_ocp.hooks.ocp_async as async_client_module
+from airflow_provider_ocp.client.retry import RetryPolicy
+from airflow_provider_ocp.client.settings import settings_from_connection
 from airflow_provider_ocp.exceptions import OCPAPIError
 from airflow_provider_ocp.hooks.ocp import OCPHook
-from airflow_provider_ocp.retry_policy import RetryPolicy
+from airflow_provider_ocp.hooks.ocp_async import OCPAsyncClient
 from airflow_provider_ocp.testing import OCPEmulator
 
 

@@ -19,8 +19,8 @@ from pathlib import Path
 
 import pytest
 
+from airflow_provider_ocp.log_backup.records import normalize_task, to_json_safe
 from airflow_provider_ocp.operators.log_backup import OCPLogBackupTasksOperator
-from airflow_provider_ocp.records import normalize_task, to_json_safe
 from airflow_provider_ocp.testing import OCPEmulator
 
 START, END = datetime(2000, 1, 1, tzinfo=timezone.utc), datetime(2100, 1, 1, tzinfo=timezone.utc)

@@ -15,11 +15,11 @@ from typing import Any
 
 import pytest
 
-from airflow_provider_ocp.async_client import OCPAsyncClient
-from airflow_provider_ocp.connection_settings import settings_from_connection
+from airflow_provider_ocp.client.settings import settings_from_connection
 from airflow_provider_ocp.exceptions import OCPInputError
 from airflow_provider_ocp.hooks.ocp import OCPHook
-from airflow_provider_ocp.log_backup_gate import GateCriteria
+from airflow_provider_ocp.hooks.ocp_async import OCPAsyncClient
+from airflow_provider_ocp.log_backup.gate import GateCriteria
 from airflow_provider_ocp.operators.log_backup import OCPLogBackupTasksOperator
 from airflow_provider_ocp.sensors.log_backup import OCPLogBackupDelaySensor
 from airflow_provider_ocp.testing import DEFAULT_PASSWORD, OCPEmulator

@@ -27,12 +27,12 @@ from urllib.parse import quote
 import pytest
 from operator_support import DAY_END, TASK_INTERVAL, register_dag
 
-from airflow_provider_ocp.api_request import build_get
-from airflow_provider_ocp.async_client import OCPAsyncClient
-from airflow_provider_ocp.auth import ACCESS_KEY_SCHEME, compute_signature
+from airflow_provider_ocp.client.auth import ACCESS_KEY_SCHEME, compute_signature
+from airflow_provider_ocp.client.request import build_get
 from airflow_provider_ocp.exceptions import OCPAPIError
 from airflow_provider_ocp.hooks.ocp import OCPHook
-from airflow_provider_ocp.log_backup_gate import GateCriteria
+from airflow_provider_ocp.hooks.ocp_async import OCPAsyncClient
+from airflow_provider_ocp.log_backup.gate import GateCriteria
 from airflow_provider_ocp.testing import Authenticator, OCPEmulator
 from airflow_provider_ocp.testing.messages import IncomingRequest
 from airflow_provider_ocp.triggers.log_backup import OCPLogBackupDelayTrigger

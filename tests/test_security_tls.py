@@ -17,10 +17,10 @@ from typing import Any
 import certifi
 import pytest
 
-from airflow_provider_ocp.async_client import OCPAsyncClient
 from airflow_provider_ocp.exceptions import OCPAPIError, OCPInputError
 from airflow_provider_ocp.hooks.ocp import OCPHook
-from airflow_provider_ocp.log_backup_gate import GateCriteria
+from airflow_provider_ocp.hooks.ocp_async import OCPAsyncClient
+from airflow_provider_ocp.log_backup.gate import GateCriteria
 from airflow_provider_ocp.testing import OCPEmulator, make_self_signed_cert
 from airflow_provider_ocp.triggers.log_backup import OCPLogBackupDelayTrigger
 

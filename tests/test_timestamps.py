@@ -2,7 +2,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from airflow_provider_ocp.timestamps import format_query_time, isoformat_utc, parse_ocp_timestamp
+from airflow_provider_ocp.client.timestamps import format_query_time, isoformat_utc, parse_ocp_timestamp
 
 PLUS8 = timezone(timedelta(hours=8))
 

@@ -12,10 +12,10 @@ from typing import Any
 import pytest
 from airflow.sdk.exceptions import TaskDeferred
 
-from airflow_provider_ocp.log_backup_gate import GateCriteria
+from airflow_provider_ocp.client.timestamps import isoformat_utc
+from airflow_provider_ocp.log_backup.gate import GateCriteria
 from airflow_provider_ocp.sensors.log_backup import OCPLogBackupDelaySensor
 from airflow_provider_ocp.testing import DelayProfile, OCPEmulator
-from airflow_provider_ocp.timestamps import isoformat_utc
 from airflow_provider_ocp.triggers.log_backup import OCPLogBackupDelayTrigger
 
 CRITERIA = GateCriteria.build(max_delay=20).to_dict()

@@ -14,16 +14,16 @@ import requests
 from airflow.sdk import BaseHook
 from requests.adapters import HTTPAdapter
 
-from airflow_provider_ocp.api_request import OCPRequest, build_get
-from airflow_provider_ocp.connection_settings import OCPSettings, ca_bundle_message, settings_from_airflow_connection
-from airflow_provider_ocp.envelope import Envelope, parse_response, redact
+from airflow_provider_ocp.client.pagination import PageWalk, parse_page
+from airflow_provider_ocp.client.prefetch import PagePrefetcher
+from airflow_provider_ocp.client.request import OCPRequest, build_get
+from airflow_provider_ocp.client.response import Envelope, parse_response, redact
+from airflow_provider_ocp.client.retry import RetryPolicy
+from airflow_provider_ocp.client.settings import OCPSettings, ca_bundle_message, settings_from_airflow_connection
 from airflow_provider_ocp.exceptions import OCPAPIError, OCPInputError
-from airflow_provider_ocp.log_backup_api import LogBackupSnapshot, log_backup_tasks_query, parse_server_time
-from airflow_provider_ocp.page_prefetch import PagePrefetcher
-from airflow_provider_ocp.pagination import PageWalk, parse_page
+from airflow_provider_ocp.log_backup.query import LogBackupSnapshot, log_backup_tasks_query, parse_server_time
+from airflow_provider_ocp.log_backup.records import normalize_task
 from airflow_provider_ocp.provider_info import UI_FIELD_BEHAVIOUR
-from airflow_provider_ocp.records import normalize_task
-from airflow_provider_ocp.retry_policy import RetryPolicy
 from airflow_provider_ocp.validation import validate_page_size
 
 _ERRNO_REASON = re.compile(r"\[Errno -?\d+\] [^'\")]+|Connection aborted|IncompleteRead|Response ended prematurely")

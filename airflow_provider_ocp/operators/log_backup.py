@@ -10,10 +10,10 @@ from typing import TYPE_CHECKING, Any
 from airflow.sdk import Asset, BaseOperator
 
 from airflow_provider_ocp.exceptions import OCPInputError
-from airflow_provider_ocp.extraction_window import ExtractionWindow, resolve_window
-from airflow_provider_ocp.output_formats import OUTPUT_FORMATS, import_pyarrow, make_writer
-from airflow_provider_ocp.records import to_json_safe
-from airflow_provider_ocp.storage_output import atomic_output, display_path, openlineage_name, resolve_output_path
+from airflow_provider_ocp.log_backup.formats import OUTPUT_FORMATS, import_pyarrow, make_writer
+from airflow_provider_ocp.log_backup.records import to_json_safe
+from airflow_provider_ocp.log_backup.storage import atomic_output, display_path, openlineage_name, resolve_output_path
+from airflow_provider_ocp.log_backup.window import ExtractionWindow, resolve_window
 from airflow_provider_ocp.validation import validate_page_size, validate_positive_id
 
 if TYPE_CHECKING:

@@ -11,15 +11,15 @@ from typing import TYPE_CHECKING, Any
 from airflow.sdk import BaseSensorOperator, Context, PokeReturnValue, conf
 from airflow.sdk.exceptions import AirflowFailException, AirflowSensorTimeout, AirflowSkipException
 
+from airflow_provider_ocp.client.timestamps import isoformat_utc
 from airflow_provider_ocp.exceptions import OCPInputError
-from airflow_provider_ocp.log_backup_gate import (
+from airflow_provider_ocp.log_backup.gate import (
     DEFAULT_FAIL_ON_STATUS,
     GateCriteria,
     GateVerdict,
     evaluate,
     log_verdict,
 )
-from airflow_provider_ocp.timestamps import isoformat_utc
 from airflow_provider_ocp.validation import validate_positive_id
 
 if TYPE_CHECKING:
@@ -50,7 +50,7 @@ class OCPLogBackupDelaySensor(BaseSensorOperator):
     (RUNNING, INPROGRESS, DOING), its delay is at most ``max_delay`` and, with ``target_time``, its checkpoint is at
     or after ``target_time``. A unit in a ``fail_on_status`` status fails the task at once (skipped with
     ``soft_fail``) with a message naming the tenant, the status and OCP's ``errorMsg``. The condition itself lives in
-    :mod:`airflow_provider_ocp.log_backup_gate`, shared with the deferrable trigger.
+    :mod:`airflow_provider_ocp.log_backup.gate`, shared with the deferrable trigger.
 
     The return value (XCom ``return_value``) is a dict::
 

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from email.utils import parsedate_to_datetime
 
-from airflow_provider_ocp.auth import ACCESS_KEY_SCHEME, compute_signature, string_to_sign
+from airflow_provider_ocp.client.auth import ACCESS_KEY_SCHEME, compute_signature, string_to_sign
 from airflow_provider_ocp.testing.envelope import CODE_UNAUTHENTICATED
 from airflow_provider_ocp.testing.messages import ApiError, IncomingRequest
 

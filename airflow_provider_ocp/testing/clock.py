@@ -11,7 +11,7 @@ import threading
 import time
 from datetime import datetime, timedelta, timezone, tzinfo
 
-from airflow_provider_ocp.timestamps import parse_ocp_timestamp
+from airflow_provider_ocp.client.timestamps import parse_ocp_timestamp
 
 DEFAULT_SERVER_TIMEZONE = timezone(timedelta(hours=8))
 """OCP deployments commonly run in China Standard Time; the emulator reports ``+08:00`` by default."""

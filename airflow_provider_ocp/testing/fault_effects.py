@@ -6,7 +6,7 @@ import math
 from dataclasses import dataclass
 from datetime import timedelta
 
-from airflow_provider_ocp.auth import http_date
+from airflow_provider_ocp.client.auth import http_date
 from airflow_provider_ocp.testing.clock import ServerClock
 from airflow_provider_ocp.testing.dataset import Dataset
 from airflow_provider_ocp.testing.envelope import (

@@ -10,7 +10,7 @@ from http.server import BaseHTTPRequestHandler
 from secrets import token_hex
 from typing import TYPE_CHECKING, Any
 
-from airflow_provider_ocp.auth import http_date
+from airflow_provider_ocp.client.auth import http_date
 from airflow_provider_ocp.testing.api import EmulatorApi
 from airflow_provider_ocp.testing.clock import ServerClock
 from airflow_provider_ocp.testing.dataset import Dataset

@@ -11,10 +11,10 @@ from typing import Any
 from airflow.providers.common.compat.connection import get_async_connection, get_async_extra_dejson
 from airflow.triggers.base import BaseTrigger, TriggerEvent
 
-from airflow_provider_ocp.async_client import OCPAsyncClient
-from airflow_provider_ocp.connection_settings import OCPSettings, settings_from_airflow_connection
+from airflow_provider_ocp.client.settings import OCPSettings, settings_from_airflow_connection
 from airflow_provider_ocp.exceptions import OCPAPIError
-from airflow_provider_ocp.log_backup_gate import GateCriteria, evaluate, log_verdict
+from airflow_provider_ocp.hooks.ocp_async import OCPAsyncClient
+from airflow_provider_ocp.log_backup.gate import GateCriteria, evaluate, log_verdict
 from airflow_provider_ocp.validation import coerce_instant
 
 

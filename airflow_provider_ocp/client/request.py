@@ -14,7 +14,7 @@ from importlib.metadata import PackageNotFoundError, version
 from urllib.parse import urlsplit
 
 from airflow_provider_ocp import __version__
-from airflow_provider_ocp.auth import (
+from airflow_provider_ocp.client.auth import (
     access_key_authorization,
     basic_authorization,
     canonical_query,
@@ -22,7 +22,7 @@ from airflow_provider_ocp.auth import (
     http_date,
     string_to_sign,
 )
-from airflow_provider_ocp.connection_settings import OCPSettings
+from airflow_provider_ocp.client.settings import OCPSettings
 
 API_PREFIX = "/api/v2"
 CONTENT_TYPE = "application/json"

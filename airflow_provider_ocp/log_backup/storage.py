@@ -9,7 +9,7 @@ Readers must never see a half-written file, so:
   appears when its upload completes; on any failure the upload is aborted, so nothing (not even a partial object)
   is committed.
 
-The record formats are in :mod:`airflow_provider_ocp.output_formats`.
+The record formats are in :mod:`airflow_provider_ocp.log_backup.formats`.
 """
 
 from __future__ import annotations

@@ -10,10 +10,10 @@ import json
 from datetime import datetime
 from typing import Any, BinaryIO
 
+from airflow_provider_ocp.client.timestamps import isoformat_utc
 from airflow_provider_ocp.exceptions import OCPInputError
-from airflow_provider_ocp.extraction_window import ExtractionWindow
-from airflow_provider_ocp.records import DOCUMENTED_FIELDS, ID_FIELDS, TIME_FIELDS, to_json_safe
-from airflow_provider_ocp.timestamps import isoformat_utc
+from airflow_provider_ocp.log_backup.records import DOCUMENTED_FIELDS, ID_FIELDS, TIME_FIELDS, to_json_safe
+from airflow_provider_ocp.log_backup.window import ExtractionWindow
 
 OUTPUT_FORMATS = ("jsonl", "parquet")
 WINDOW_FIELDS = ("windowStart", "windowEnd")

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from airflow_provider_ocp.exceptions import OCPAPIError
-from airflow_provider_ocp.records import record_identity
+from airflow_provider_ocp.log_backup.records import record_identity
 
 MAX_PASSES = 3
 RECENT_PAGES = 2

@@ -3,8 +3,8 @@
 This module is the ONE implementation of the condition, shared by
 :class:`~airflow_provider_ocp.sensors.log_backup.OCPLogBackupDelaySensor` (on a worker) and
 :class:`~airflow_provider_ocp.triggers.log_backup.OCPLogBackupDelayTrigger` (in the triggerer). It is pure: it
-takes the normalised task records of one cluster (see :mod:`~airflow_provider_ocp.records`) and OCP's clock, and
-returns a :class:`GateVerdict`; it sends no request and reads no connection.
+takes the normalised task records of one cluster (see :mod:`~airflow_provider_ocp.log_backup.records`) and OCP's
+clock, and returns a :class:`GateVerdict`; it sends no request and reads no connection.
 
 The rules:
 
@@ -27,15 +27,15 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Literal
 
-from airflow_provider_ocp.gate_criteria import (
+from airflow_provider_ocp.client.timestamps import isoformat_utc
+from airflow_provider_ocp.log_backup.criteria import (
     DEFAULT_FAIL_ON_STATUS,
     GateCriteria,
     StatusClass,
     classify_status,
     validate_max_delay,
 )
-from airflow_provider_ocp.records import ID_FIELDS
-from airflow_provider_ocp.timestamps import isoformat_utc
+from airflow_provider_ocp.log_backup.records import ID_FIELDS
 
 UnitState = Literal["ready", "waiting", "failed"]
 GateState = Literal["done", "waiting", "failed"]

@@ -1,7 +1,7 @@
 """The asynchronous OCP client used by triggers: same requests, same parsing, never blocks the event loop.
 
-It shares request building (:mod:`~airflow_provider_ocp.api_request`), the envelope
-(:mod:`~airflow_provider_ocp.envelope`), the retry policy and the page walk with the synchronous
+It shares request building (:mod:`~airflow_provider_ocp.client.request`), the envelope
+(:mod:`~airflow_provider_ocp.client.response`), the retry policy and the page walk with the synchronous
 :class:`~airflow_provider_ocp.hooks.ocp.OCPHook`; only the transport (httpx instead of requests) differs.
 """
 
@@ -19,14 +19,14 @@ from typing import Any
 import certifi
 import httpx
 
-from airflow_provider_ocp.api_request import OCPRequest, build_get
-from airflow_provider_ocp.connection_settings import OCPSettings, ca_bundle_message
-from airflow_provider_ocp.envelope import Envelope, parse_response, redact
+from airflow_provider_ocp.client.pagination import PageWalk, parse_page
+from airflow_provider_ocp.client.request import OCPRequest, build_get
+from airflow_provider_ocp.client.response import Envelope, parse_response, redact
+from airflow_provider_ocp.client.retry import RetryPolicy
+from airflow_provider_ocp.client.settings import OCPSettings, ca_bundle_message
 from airflow_provider_ocp.exceptions import OCPAPIError, OCPInputError
-from airflow_provider_ocp.log_backup_api import LogBackupSnapshot, log_backup_tasks_query, parse_server_time
-from airflow_provider_ocp.pagination import PageWalk, parse_page
-from airflow_provider_ocp.records import normalize_task
-from airflow_provider_ocp.retry_policy import RetryPolicy
+from airflow_provider_ocp.log_backup.query import LogBackupSnapshot, log_backup_tasks_query, parse_server_time
+from airflow_provider_ocp.log_backup.records import normalize_task
 
 log = logging.getLogger(__name__)
 
@@ -35,7 +35,7 @@ class OCPAsyncClient:
     """An async context manager holding one pooled ``httpx.AsyncClient`` for one OCP connection.
 
     :param settings: the connection's settings (built with
-        :func:`~airflow_provider_ocp.connection_settings.settings_from_connection`).
+        :func:`~airflow_provider_ocp.client.settings.settings_from_connection`).
     :param retry_policy: overrides the connection's retry policy.
     """
 

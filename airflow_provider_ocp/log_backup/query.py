@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from airflow_provider_ocp.timestamps import format_query_time, parse_ocp_timestamp
+from airflow_provider_ocp.client.timestamps import format_query_time, parse_ocp_timestamp
 from airflow_provider_ocp.validation import validate_positive_id, validate_window
 
 

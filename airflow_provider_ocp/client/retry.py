@@ -5,7 +5,7 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass
 
-from airflow_provider_ocp.connection_settings import OCPSettings
+from airflow_provider_ocp.client.settings import OCPSettings
 from airflow_provider_ocp.exceptions import OCPAPIError
 
 

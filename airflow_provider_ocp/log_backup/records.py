@@ -10,7 +10,7 @@ import logging
 from datetime import datetime
 from typing import Any
 
-from airflow_provider_ocp.timestamps import isoformat_utc, parse_ocp_timestamp
+from airflow_provider_ocp.client.timestamps import isoformat_utc, parse_ocp_timestamp
 
 log = logging.getLogger(__name__)
 

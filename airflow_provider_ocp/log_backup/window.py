@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
-from airflow_provider_ocp.timestamps import isoformat_utc
+from airflow_provider_ocp.client.timestamps import isoformat_utc
 from airflow_provider_ocp.validation import coerce_instant, validate_window
 
 
