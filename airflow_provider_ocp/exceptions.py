@@ -65,6 +65,14 @@ class OCPAPIError(AirflowException):
         )
 
 
+class OCPLogBackupPollError(RuntimeError):
+    """The deferred log backup check gave up after consecutive OCP API failures (or a failure no retry can fix).
+
+    Not an ``AirflowException`` on purpose: like an API error in poke mode it fails the task (task retries apply)
+    and is not turned into a skip by ``soft_fail``, which only covers the gate failing and the sensor timing out.
+    """
+
+
 def _rebuild_api_error(
     message: str,
     status: int | None,

@@ -96,10 +96,11 @@ def walk_state_child(count: int) -> int:
     import tracemalloc
 
     from airflow_provider_ocp.client.pagination import Page, PageWalk
+    from airflow_provider_ocp.log_backup.records import record_identity
 
     size = 2000
     pages = -(-count // size)
-    walk = PageWalk(page_size=size, max_pages=pages + 10, target="/bench")
+    walk = PageWalk(page_size=size, max_pages=pages + 10, target="/bench", identity=record_identity)
     tracemalloc.start()
     baseline = tracemalloc.get_traced_memory()[0]
     returned = 0

@@ -50,7 +50,7 @@ HEAVY_MODULES = (
     "httpx",
     "airflow.triggers.base",
     "airflow_provider_ocp.hooks.ocp",
-    "airflow_provider_ocp.hooks.ocp_async",
+    "airflow_provider_ocp.hooks.ocp",
     "airflow_provider_ocp.triggers.log_backup",
 )
 """Modules a DAG file does not need; the sample reports which of them the timed imports loaded."""

@@ -10,7 +10,7 @@ trigger must then fire ``success``. Measured:
 * CPU seconds of the process per 1,000 polls (steady phase, and overall);
 * time from the crossing to the first and to the last trigger firing.
 
-Polls (and failed polls) are counted by wrapping ``OCPAsyncClient.get_log_backup_snapshot`` (instrumentation only).
+Polls (and failed polls) are counted by wrapping ``OCPAsyncHook.get_log_backup_snapshot`` (instrumentation only).
 The "as shipped" runs patch nothing else: the shared SSL context and the staggered, jittered polls are the provider's
 own code. In full mode each run (``--runs``, default 2) is followed by a what-if run of a change NOT made (a
 benchmark-only patch, labelled as such): the first, staggered wait moved before the connection look-up and the HTTP
@@ -45,7 +45,7 @@ FALL_FROM = 120.0
 
 
 class PollCounter:
-    """Wraps ``OCPAsyncClient.get_log_backup_snapshot``: counts polls, failed polls and which clients have polled."""
+    """Wraps ``OCPAsyncHook.get_log_backup_snapshot``: counts polls, failed polls and which clients have polled."""
 
     def __init__(self) -> None:
         self.polls = 0
@@ -55,9 +55,9 @@ class PollCounter:
 
     def install(self) -> None:
         """Patch the client class (undo with :meth:`remove`)."""
-        from airflow_provider_ocp.hooks.ocp_async import OCPAsyncClient
+        from airflow_provider_ocp.hooks.ocp import OCPAsyncHook
 
-        original = OCPAsyncClient.get_log_backup_snapshot
+        original = OCPAsyncHook.get_log_backup_snapshot
         counter = self
 
         @functools.wraps(original)
@@ -72,14 +72,14 @@ class PollCounter:
             return snapshot
 
         self._original = original
-        OCPAsyncClient.get_log_backup_snapshot = counted  # type: ignore[method-assign,assignment]
+        OCPAsyncHook.get_log_backup_snapshot = counted  # type: ignore[method-assign,assignment]
 
     def remove(self) -> None:
         """Restore the client class."""
-        from airflow_provider_ocp.hooks.ocp_async import OCPAsyncClient
+        from airflow_provider_ocp.hooks.ocp import OCPAsyncHook
 
         if self._original is not None:
-            OCPAsyncClient.get_log_backup_snapshot = self._original  # type: ignore[method-assign]
+            OCPAsyncHook.get_log_backup_snapshot = self._original  # type: ignore[method-assign]
 
 
 async def run_once(emu: RunningEmulator, triggers: int, poke: float, label: str) -> dict[str, Any]:

@@ -10,8 +10,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from airflow_provider_ocp.exceptions import OCPAPIError, OCPInputError
-from airflow_provider_ocp.hooks.ocp import OCPHook
-from airflow_provider_ocp.hooks.ocp_async import OCPAsyncClient
+from airflow_provider_ocp.hooks.ocp import OCPAsyncHook, OCPHook
 from airflow_provider_ocp.log_backup.records import normalize_task
 from airflow_provider_ocp.testing import DEFAULT_ACCESS_KEY_SECRET, DEFAULT_PASSWORD, OCPEmulator
 
@@ -298,7 +297,7 @@ def test_async_client_matches_sync_hook(ocp_emulator: OCPEmulator, connect, auth
     sync = hook.get_log_backup_snapshot(cluster)
 
     async def read():
-        async with OCPAsyncClient(hook.settings) as client:
+        async with OCPAsyncHook(settings=hook.settings) as client:
             return await client.get_log_backup_snapshot(cluster)
 
     snap = asyncio.run(read())
@@ -313,7 +312,7 @@ def test_async_client_retries_and_fails_like_sync(ocp_emulator: OCPEmulator, con
     ocp_emulator.faults.add("drop_connection", times=1)
 
     async def read(cluster: int):
-        async with OCPAsyncClient(hook.settings) as client:
+        async with OCPAsyncHook(settings=hook.settings) as client:
             return await client.get_log_backup_snapshot(cluster)
 
     assert asyncio.run(read(ocp_emulator.cluster_ids[0])).tasks

@@ -6,6 +6,7 @@ import pytest
 
 from airflow_provider_ocp.client.pagination import Page, PageWalk, parse_page
 from airflow_provider_ocp.exceptions import OCPAPIError
+from airflow_provider_ocp.log_backup.records import record_identity
 
 
 def rec(i: int) -> dict:
@@ -34,47 +35,54 @@ def walk_all(walk: PageWalk, server) -> list[dict]:
 
 def test_walks_all_pages_once() -> None:
     data = [rec(i) for i in range(25)]
-    walk = PageWalk(page_size=10, max_pages=100)
+    walk = PageWalk(page_size=10, max_pages=100, identity=record_identity)
     assert walk_all(walk, lambda n: serve(data, 10, n)) == data
     assert walk.requests_made == 3
 
 
 def test_clamped_size_uses_size_server_reported() -> None:
     data = [rec(i) for i in range(25)]
-    walk = PageWalk(page_size=2000, max_pages=100)
+    walk = PageWalk(page_size=2000, max_pages=100, identity=record_identity)
     assert walk_all(walk, lambda n: serve(data, 10, n, total_pages=None)) == data
 
 
 def test_total_pages_too_small_still_reads_everything() -> None:
     data = [rec(i) for i in range(25)]
-    assert walk_all(PageWalk(page_size=10, max_pages=100), lambda n: serve(data, 10, n, total_pages=1)) == data
+    assert (
+        walk_all(
+            PageWalk(page_size=10, max_pages=100, identity=record_identity), lambda n: serve(data, 10, n, total_pages=1)
+        )
+        == data
+    )
 
 
 def test_total_pages_too_large_stops_on_empty_page() -> None:
     data = [rec(i) for i in range(25)]
-    walk = PageWalk(page_size=10, max_pages=100)
+    walk = PageWalk(page_size=10, max_pages=100, identity=record_identity)
     assert walk_all(walk, lambda n: serve(data, 10, n, total_pages=9, total_elements=None)) == data
     assert walk.requests_made == 4
 
 
 def test_no_totals_reads_until_empty_page() -> None:
     data = [rec(i) for i in range(25)]
-    walk = PageWalk(page_size=10, max_pages=100)
+    walk = PageWalk(page_size=10, max_pages=100, identity=record_identity)
     assert walk_all(walk, lambda n: serve(data, 10, n, total_pages=None, total_elements=None, size=None)) == data
 
 
 def test_server_ignoring_page_raises_instead_of_looping() -> None:
     data = [rec(i) for i in range(25)]
     with pytest.raises(OCPAPIError, match="ignore"):
-        walk_all(PageWalk(page_size=10, max_pages=100), lambda n: serve(data, 10, 1))
+        walk_all(PageWalk(page_size=10, max_pages=100, identity=record_identity), lambda n: serve(data, 10, 1))
     with pytest.raises(OCPAPIError, match="ignore"):
-        walk_all(PageWalk(page_size=10, max_pages=100), lambda n: serve(data, 10, 1, number=None))
+        walk_all(
+            PageWalk(page_size=10, max_pages=100, identity=record_identity), lambda n: serve(data, 10, 1, number=None)
+        )
 
 
 def test_max_pages_guard() -> None:
     data = [rec(i) for i in range(100)]
     with pytest.raises(OCPAPIError, match="max_pages"):
-        walk_all(PageWalk(page_size=10, max_pages=3), lambda n: serve(data, 10, n))
+        walk_all(PageWalk(page_size=10, max_pages=3, identity=record_identity), lambda n: serve(data, 10, n))
 
 
 def test_insert_between_pages_gives_no_duplicates_and_no_losses() -> None:
@@ -86,7 +94,7 @@ def test_insert_between_pages_gives_no_duplicates_and_no_losses() -> None:
             data.insert(0, rec(next(inserted)))  # newest first: everything shifts by one
         return serve(data, 10, n)
 
-    out = walk_all(PageWalk(page_size=10, max_pages=100), server)
+    out = walk_all(PageWalk(page_size=10, max_pages=100, identity=record_identity), server)
     keys = [r["tenantId"] for r in out]
     assert len(keys) == len(set(keys))
     assert set(range(30)) <= set(keys)
@@ -101,7 +109,7 @@ def test_removal_between_pages_loses_nothing_that_stayed() -> None:
             removed.append(data.pop(0))  # the front shrinks: page 2 starts one later
         return serve(data, 10, n)
 
-    out = walk_all(PageWalk(page_size=10, max_pages=100), server)
+    out = walk_all(PageWalk(page_size=10, max_pages=100, identity=record_identity), server)
     keys = [r["tenantId"] for r in out]
     assert len(keys) == len(set(keys))
     assert set(range(1, 30)) <= set(keys)

@@ -157,7 +157,7 @@ class SimulatedOCP:
 
 
 def walk(server: SimulatedOCP, asked: int) -> tuple[list[dict[str, Any]], PageWalk]:
-    state = PageWalk(page_size=asked, max_pages=1_000, target=TARGET)
+    state = PageWalk(page_size=asked, max_pages=1_000, target=TARGET, identity=record_identity)
     out: list[dict[str, Any]] = []
     while state.next_page is not None:
         out.extend(state.accept(parse_page(server.serve(state.next_page, asked), target=TARGET)))

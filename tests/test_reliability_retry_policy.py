@@ -1,6 +1,6 @@
 """The retry policy as configured by connection extras, and the waits the hook and the async client really take.
 
-Waits are recorded instead of slept (the hook's ``time`` and the async client's ``asyncio.sleep`` are replaced), so
+Waits are recorded instead of slept (the hooks module's ``time`` and ``asyncio`` are replaced), so
 the real backoff (1 s doubling, 60 s cap) can be asserted without waiting for it.
 """
 
@@ -14,12 +14,10 @@ from typing import Any
 import pytest
 
 import airflow_provider_ocp.hooks.ocp as hook_module
-import airflow_provider_ocp.hooks.ocp_async as async_client_module
 from airflow_provider_ocp.client.retry import RetryPolicy
 from airflow_provider_ocp.client.settings import settings_from_connection
 from airflow_provider_ocp.exceptions import OCPAPIError
-from airflow_provider_ocp.hooks.ocp import OCPHook
-from airflow_provider_ocp.hooks.ocp_async import OCPAsyncClient
+from airflow_provider_ocp.hooks.ocp import OCPAsyncHook, OCPHook
 from airflow_provider_ocp.testing import OCPEmulator
 
 
@@ -48,7 +46,7 @@ def waits(monkeypatch: pytest.MonkeyPatch) -> list[float]:
         recorded.append(seconds)
         await real_sleep(0)
 
-    monkeypatch.setattr(async_client_module, "asyncio", types.SimpleNamespace(sleep=fake_sleep))
+    monkeypatch.setattr(hook_module, "asyncio", types.SimpleNamespace(sleep=fake_sleep))
     return recorded
 
 
@@ -62,7 +60,7 @@ def read(client: str, hook: OCPHook, cluster: int) -> Any:
         return hook.get_log_backup_tasks(cluster)
 
     async def go() -> Any:
-        async with OCPAsyncClient(hook.settings) as async_client:
+        async with OCPAsyncHook(settings=hook.settings) as async_client:
             return (await async_client.get_log_backup_snapshot(cluster)).tasks
 
     return asyncio.run(go())

@@ -17,8 +17,7 @@ import pytest
 
 from airflow_provider_ocp.client.settings import settings_from_connection
 from airflow_provider_ocp.exceptions import OCPInputError
-from airflow_provider_ocp.hooks.ocp import OCPHook
-from airflow_provider_ocp.hooks.ocp_async import OCPAsyncClient
+from airflow_provider_ocp.hooks.ocp import OCPAsyncHook, OCPHook
 from airflow_provider_ocp.log_backup.gate import GateCriteria
 from airflow_provider_ocp.operators.log_backup import OCPLogBackupTasksOperator
 from airflow_provider_ocp.sensors.log_backup import OCPLogBackupDelaySensor
@@ -71,10 +70,10 @@ def emu(shared_emu: OCPEmulator, monkeypatch: pytest.MonkeyPatch) -> OCPEmulator
     return shared_emu
 
 
-def _async(call: Callable[[OCPAsyncClient], Any]) -> Callable[[], Any]:
+def _async(call: Callable[[OCPAsyncHook], Any]) -> Callable[[], Any]:
     def run() -> Any:
         async def go() -> Any:
-            async with OCPAsyncClient(OCPHook().settings) as client:
+            async with OCPAsyncHook(settings=OCPHook().settings) as client:
                 return await call(client)
 
         return asyncio.run(go())

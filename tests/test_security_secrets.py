@@ -30,8 +30,7 @@ from operator_support import DAY_END, TASK_INTERVAL, register_dag
 from airflow_provider_ocp.client.auth import ACCESS_KEY_SCHEME, compute_signature
 from airflow_provider_ocp.client.request import build_get
 from airflow_provider_ocp.exceptions import OCPAPIError
-from airflow_provider_ocp.hooks.ocp import OCPHook
-from airflow_provider_ocp.hooks.ocp_async import OCPAsyncClient
+from airflow_provider_ocp.hooks.ocp import OCPAsyncHook, OCPHook
 from airflow_provider_ocp.log_backup.gate import GateCriteria
 from airflow_provider_ocp.testing import Authenticator, OCPEmulator
 from airflow_provider_ocp.testing.messages import IncomingRequest
@@ -236,7 +235,7 @@ def test_errors_and_reprs_carry_no_credentials(
     hook = OCPHook()
     assert hook.get_log_backup_tasks(emu.cluster_ids[0], page_size=50)
     request = build_get(hook.settings, "/ob/clusters", [("page", "1")])
-    client = OCPAsyncClient(hook.settings)
+    client = OCPAsyncHook(settings=hook.settings)
     trigger = OCPLogBackupDelayTrigger(
         cluster_id=emu.cluster_ids[0], criteria=GateCriteria.build(max_delay=5).to_dict()
     )
@@ -277,7 +276,7 @@ def test_errors_and_reprs_carry_no_credentials(
     failures.append(info.value)
 
     async def async_failure() -> None:
-        async with OCPAsyncClient(OCPHook().settings) as async_client:
+        async with OCPAsyncHook(settings=OCPHook().settings) as async_client:
             await async_client.get_log_backup_snapshot(emu.cluster_ids[0])
 
     with pytest.raises(OCPAPIError) as info:

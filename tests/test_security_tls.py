@@ -18,8 +18,7 @@ import certifi
 import pytest
 
 from airflow_provider_ocp.exceptions import OCPAPIError, OCPInputError
-from airflow_provider_ocp.hooks.ocp import OCPHook
-from airflow_provider_ocp.hooks.ocp_async import OCPAsyncClient
+from airflow_provider_ocp.hooks.ocp import OCPAsyncHook, OCPHook
 from airflow_provider_ocp.log_backup.gate import GateCriteria
 from airflow_provider_ocp.testing import OCPEmulator, make_self_signed_cert
 from airflow_provider_ocp.triggers.log_backup import OCPLogBackupDelayTrigger
@@ -46,18 +45,18 @@ def https_emu(cert: tuple[str, str]) -> Iterator[OCPEmulator]:
 def attempts(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """Every request either client tries to send (TLS failures never reach the emulator's request log)."""
     sent: list[str] = []
-    sync_send, async_send = OCPHook._send, OCPAsyncClient._send
+    sync_send, async_send = OCPHook._send, OCPAsyncHook._send
 
     def counting_sync(self: OCPHook, request: Any) -> Any:
         sent.append(request.target)
         return sync_send(self, request)
 
-    async def counting_async(self: OCPAsyncClient, request: Any) -> Any:
+    async def counting_async(self: OCPAsyncHook, request: Any) -> Any:
         sent.append(request.target)
         return await async_send(self, request)
 
     monkeypatch.setattr(OCPHook, "_send", counting_sync)
-    monkeypatch.setattr(OCPAsyncClient, "_send", counting_async)
+    monkeypatch.setattr(OCPAsyncHook, "_send", counting_async)
     return sent
 
 
@@ -67,7 +66,7 @@ def sync_read(hook: OCPHook, cluster: int) -> list[dict[str, Any]]:
 
 def async_read(hook: OCPHook, cluster: int) -> list[dict[str, Any]]:
     async def go() -> list[dict[str, Any]]:
-        async with OCPAsyncClient(hook.settings) as client:
+        async with OCPAsyncHook(settings=hook.settings) as client:
             return (await client.get_log_backup_snapshot(cluster)).tasks
 
     return asyncio.run(go())

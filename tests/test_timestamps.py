@@ -2,7 +2,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from airflow_provider_ocp.client.timestamps import format_query_time, isoformat_utc, parse_ocp_timestamp
+from airflow_provider_ocp.client.timestamps import isoformat_utc, parse_ocp_timestamp
 
 PLUS8 = timezone(timedelta(hours=8))
 
@@ -33,6 +33,6 @@ def test_rejects_naive_and_garbage(text: str) -> None:
 
 def test_query_time_is_utc_with_z() -> None:
     moment = datetime(2024, 8, 6, 8, 0, tzinfo=PLUS8)
-    assert format_query_time(moment) == "2024-08-06T00:00:00Z"
-    assert format_query_time(moment.replace(microsecond=397000)) == "2024-08-06T00:00:00.397000Z"
+    assert isoformat_utc(moment) == "2024-08-06T00:00:00Z"
+    assert isoformat_utc(moment.replace(microsecond=397000)) == "2024-08-06T00:00:00.397000Z"
     assert isoformat_utc(moment) == "2024-08-06T00:00:00Z"

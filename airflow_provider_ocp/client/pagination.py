@@ -12,10 +12,12 @@ from array import array
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
+from airflow_provider_ocp.client.response import Envelope
+from airflow_provider_ocp.client.timestamps import parse_server_time
 from airflow_provider_ocp.exceptions import OCPAPIError
-from airflow_provider_ocp.log_backup.records import record_identity
 
 MAX_PASSES = 3
 RECENT_PAGES = 2
@@ -38,6 +40,37 @@ class Page:
     size: int | None = None
     total_elements: int | None = None
     total_pages: int | None = None
+
+
+@dataclass(frozen=True)
+class PageResult:
+    """Records new in one page of a walk, with progress for logging: what both hooks yield per page.
+
+    :param records: the records of this page not returned before (raw, or normalised by the caller's method).
+    :param page_number: the 1-based page just read.
+    :param records_so_far: distinct records returned by the walk, this page included.
+    :param total_elements: OCP's ``totalElements``, if it sent one.
+    :param total_pages: OCP's page count (sent or computed), if known.
+    :param server_time: OCP's clock at this response.
+    """
+
+    records: list[dict[str, Any]]
+    page_number: int
+    records_so_far: int
+    total_elements: int | None
+    total_pages: int | None
+    server_time: datetime | None
+
+
+def whole_record_identity(record: dict[str, Any]) -> int:
+    """The default fingerprint for endpoints without a better one: ``id`` if the record has one, else every field.
+
+    :param record: a raw record.
+    """
+    key = record.get("id")
+    if isinstance(key, int | str):
+        return hash(("id", key))
+    return hash(repr(sorted(record.items(), key=lambda item: str(item[0]))))
 
 
 def _optional_int(value: Any) -> int | None:
@@ -89,7 +122,7 @@ class PageWalk:
     page_size: int
     max_pages: int
     target: str = ""
-    identity: Callable[[dict[str, Any]], int] = record_identity
+    identity: Callable[[dict[str, Any]], int] = whole_record_identity
     next_page: int | None = 1
     requests_made: int = 0
     total_elements: int | None = None
@@ -103,6 +136,22 @@ class PageWalk:
     _pass_baseline: int | None = None
     _drift: bool = False
     _previous_keys: list[int] = field(default_factory=list)
+
+    def take(self, envelope: Envelope) -> PageResult:
+        """Take the envelope of page ``next_page`` and return its new records with the walk's progress.
+
+        :param envelope: the response to the request for ``next_page``.
+        """
+        number = self.next_page
+        fresh = self.accept(parse_page(envelope.data, target=self.target))
+        return PageResult(
+            fresh,
+            number or 0,
+            self.records_returned,
+            self.total_elements,
+            self.total_pages,
+            parse_server_time(envelope.timestamp),
+        )
 
     def accept(self, page: Page) -> list[dict[str, Any]]:
         """Take the page just fetched (number ``next_page``) and return its records not seen before.

@@ -1,12 +1,31 @@
-"""When and how long to wait before retrying a GET. Pure, so the sync and async clients share it."""
+"""When to retry a GET and how long to wait: one policy and one predicate for the sync and async hooks.
+
+The hooks drive it with tenacity (already shipped with Airflow): :meth:`RetryPolicy.retry_args` builds the arguments
+of both ``tenacity.Retrying`` and ``tenacity.AsyncRetrying``, so the two transports cannot drift apart.
+"""
 
 from __future__ import annotations
 
 import random
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
+
+from tenacity import RetryCallState, retry_if_exception, stop_after_attempt
 
 from airflow_provider_ocp.client.settings import OCPSettings
 from airflow_provider_ocp.exceptions import OCPAPIError
+
+
+def retryable_error(error: BaseException) -> bool:
+    """Whether a failed attempt may succeed when repeated: only :class:`OCPAPIError` that says so.
+
+    Connection failures, timeouts, 429 and 5xx are retryable; bad credentials, unknown ids, TLS failures and
+    anything that is not an OCP error (a bug, a bad argument) are final.
+
+    :param error: what the attempt raised.
+    """
+    return isinstance(error, OCPAPIError) and error.retryable
 
 
 @dataclass(frozen=True)
@@ -30,15 +49,45 @@ class RetryPolicy:
         """
         return cls(settings.max_retries, settings.retry_backoff, settings.retry_max_wait)
 
-    def wait_before(self, retry_number: int, error: OCPAPIError) -> float | None:
+    def wait_before(self, retry_number: int, error: BaseException | None) -> float | None:
         """Seconds to wait before retry ``retry_number`` (1-based), or None when the error is final.
 
         :param retry_number: which retry this would be.
         :param error: the failure of the previous attempt.
         """
-        if not error.retryable or retry_number > self.max_retries:
+        if not isinstance(error, OCPAPIError) or not retryable_error(error) or retry_number > self.max_retries:
             return None
         if error.retry_after is not None:
             return min(error.retry_after, self.max_wait)
         exponential = min(self.max_wait, self.backoff * 2 ** (retry_number - 1))
         return exponential * random.uniform(0.5, 1.0)
+
+    def retry_args(
+        self, on_retry: Callable[[int, float, BaseException], None], sleep: Callable[[float], Any]
+    ) -> dict[str, Any]:
+        """Keyword arguments for ``tenacity.Retrying`` or ``tenacity.AsyncRetrying`` (same for both).
+
+        :param on_retry: called with (retry number, wait, error) before each wait, to log it.
+        :param sleep: how to wait: ``time.sleep`` for the sync hook, an ``asyncio.sleep`` for the async one.
+        """
+
+        def wait(state: RetryCallState) -> float:
+            return self.wait_before(state.attempt_number, _error_of(state)) or 0.0
+
+        def before_sleep(state: RetryCallState) -> None:
+            error = _error_of(state)
+            if error is not None and state.next_action is not None:
+                on_retry(state.attempt_number, state.next_action.sleep, error)
+
+        return {
+            "retry": retry_if_exception(retryable_error),
+            "stop": stop_after_attempt(self.max_retries + 1),
+            "wait": wait,
+            "before_sleep": before_sleep,
+            "sleep": sleep,
+            "reraise": True,
+        }
+
+
+def _error_of(state: RetryCallState) -> BaseException | None:
+    return state.outcome.exception() if state.outcome is not None else None

@@ -65,8 +65,9 @@ def _parse_offset(text: str) -> timezone:
     return timezone(sign * timedelta(hours=hours, minutes=minutes))
 
 
-def format_query_time(moment: datetime) -> str:
-    """Format an aware instant for OCP's ``startTime``/``endTime``: UTC, ISO-8601, ``Z`` suffix.
+def isoformat_utc(moment: datetime) -> str:
+    """Format an instant as ISO-8601 in UTC with ``Z``: what we send as ``startTime``/``endTime``, and the JSON-safe
+    form used in XCom and output files.
 
     :param moment: an aware datetime (callers validate awareness first).
     """
@@ -75,9 +76,14 @@ def format_query_time(moment: datetime) -> str:
     return utc.replace(tzinfo=None).isoformat(timespec=timespec) + "Z"
 
 
-def isoformat_utc(moment: datetime) -> str:
-    """Format an instant as ISO-8601 in UTC with ``Z``, the JSON-safe form used in XCom and output files.
+def parse_server_time(timestamp: str | None) -> datetime | None:
+    """The envelope's ``timestamp`` (OCP's clock) as an aware datetime, or None if absent or unreadable.
 
-    :param moment: an aware datetime.
+    :param timestamp: the envelope's ``timestamp`` text.
     """
-    return format_query_time(moment)
+    if not timestamp:
+        return None
+    try:
+        return parse_ocp_timestamp(timestamp)
+    except ValueError:
+        return None

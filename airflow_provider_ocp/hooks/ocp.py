@@ -1,56 +1,45 @@
-"""OCPHook: the synchronous client for OCP's REST API, configured by an Airflow connection of type ``ocp``."""
+"""OCPHook and OCPAsyncHook: OCP's REST API from a worker (requests) and from the triggerer (httpx).
+
+Both sit on the transport-free :mod:`airflow_provider_ocp.client` (request building and signing, the envelope, the
+page walk) and share one retry driver (:meth:`OCPBaseHook._get_retry_object` and
+:meth:`OCPBaseHook._a_get_retry_object`, built from the same policy and predicate); only the transport differs.
+"""
 
 from __future__ import annotations
 
-import re
+import asyncio
 import time
-from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, replace
+from collections.abc import AsyncIterator, Callable, Generator, Iterator, Sequence
+from dataclasses import replace
 from datetime import datetime
 from functools import cached_property
+from types import TracebackType
 from typing import Any
 
+import httpx
 import requests
+from airflow.providers.common.compat.connection import get_async_connection, get_async_extra_dejson
 from airflow.sdk import BaseHook
-from requests.adapters import HTTPAdapter
+from tenacity import AsyncRetrying, Retrying
 
-from airflow_provider_ocp.client.pagination import PageWalk, parse_page
+from airflow_provider_ocp.client.pagination import PageResult, PageWalk, whole_record_identity
 from airflow_provider_ocp.client.prefetch import PagePrefetcher
 from airflow_provider_ocp.client.request import OCPRequest, build_get
-from airflow_provider_ocp.client.response import Envelope, parse_response, redact
+from airflow_provider_ocp.client.response import Envelope, parse_response
 from airflow_provider_ocp.client.retry import RetryPolicy
-from airflow_provider_ocp.client.settings import OCPSettings, ca_bundle_message, settings_from_airflow_connection
-from airflow_provider_ocp.exceptions import OCPAPIError, OCPInputError
-from airflow_provider_ocp.log_backup.query import LogBackupSnapshot, log_backup_tasks_query, parse_server_time
-from airflow_provider_ocp.log_backup.records import normalize_task
+from airflow_provider_ocp.client.settings import OCPSettings, settings_from_airflow_connection
+from airflow_provider_ocp.exceptions import OCPAPIError
+from airflow_provider_ocp.hooks.transport import open_httpx_client, open_requests_session, transport_error
+from airflow_provider_ocp.log_backup.query import LogBackupSnapshot, log_backup_tasks_query
+from airflow_provider_ocp.log_backup.records import normalize_task, record_identity
 from airflow_provider_ocp.provider_info import UI_FIELD_BEHAVIOUR
 from airflow_provider_ocp.validation import validate_page_size
 
-_ERRNO_REASON = re.compile(r"\[Errno -?\d+\] [^'\")]+|Connection aborted|IncompleteRead|Response ended prematurely")
+Identity = Callable[[dict[str, Any]], int]
 
 
-@dataclass(frozen=True)
-class PageResult:
-    """Records new in one page of a walk, with progress for logging.
-
-    :param records: the records of this page not returned before (raw, or normalised by the caller's method).
-    :param page_number: the 1-based page just read.
-    :param records_so_far: distinct records returned by the walk, this page included.
-    :param total_elements: OCP's ``totalElements``, if it sent one.
-    :param total_pages: OCP's page count (sent or computed), if known.
-    :param server_time: OCP's clock at this response.
-    """
-
-    records: list[dict[str, Any]]
-    page_number: int
-    records_so_far: int
-    total_elements: int | None
-    total_pages: int | None
-    server_time: datetime | None
-
-
-class OCPHook(BaseHook):
-    """Talk to OceanBase Cloud Platform: authentication, retries, pagination and OCP's response envelope.
+class OCPBaseHook(BaseHook):
+    """What both OCP hooks share: the ``ocp`` connection type and one retry driver.
 
     Nothing is read in ``__init__``: the connection is read on first use, so DAG parsing touches neither secrets nor
     the network.
@@ -79,6 +68,47 @@ class OCPHook(BaseHook):
             "placeholders": UI_FIELD_BEHAVIOUR["placeholders"],
         }
 
+    def _log_retry(self, retry_number: int, wait: float, error: BaseException, max_retries: int) -> None:
+        target = error.path if isinstance(error, OCPAPIError) else None
+        self.log.warning(
+            "OCP request %s failed (retry %s of %s in %.1fs): %s", target, retry_number, max_retries, wait, error
+        )
+
+    def _retry_args(self, policy: RetryPolicy, sleep: Callable[[float], Any]) -> dict[str, Any]:
+        def on_retry(retry_number: int, wait: float, error: BaseException) -> None:
+            self._log_retry(retry_number, wait, error, policy.max_retries)
+
+        return policy.retry_args(on_retry, sleep)
+
+    def _get_retry_object(self, policy: RetryPolicy) -> Retrying:
+        """The synchronous retry driver for one request (blocking sleeps).
+
+        :param policy: the connection's policy, or a quicker one (``test_connection``).
+        """
+        return Retrying(**self._retry_args(policy, _sleep))
+
+    def _a_get_retry_object(self, policy: RetryPolicy) -> AsyncRetrying:
+        """The same driver for the event loop (``asyncio`` sleeps).
+
+        :param policy: the connection's policy.
+        """
+        return AsyncRetrying(**self._retry_args(policy, _async_sleep))
+
+
+def _sleep(seconds: float) -> None:
+    time.sleep(seconds)
+
+
+async def _async_sleep(seconds: float) -> None:
+    await asyncio.sleep(seconds)
+
+
+class OCPHook(OCPBaseHook):
+    """Talk to OceanBase Cloud Platform from a worker: authentication, retries, pagination and OCP's envelope.
+
+    :param ocp_conn_id: the Airflow connection of type ``ocp`` to use.
+    """
+
     @cached_property
     def settings(self) -> OCPSettings:
         """The validated connection settings (read once per hook)."""
@@ -87,16 +117,7 @@ class OCPHook(BaseHook):
     @cached_property
     def session(self) -> requests.Session:
         """One pooled HTTP session per hook; TLS verification and proxies come from the connection."""
-        session = requests.Session()
-        session.verify = self.settings.verify
-        session.trust_env = True
-        session.auth = _KeepAuthorization()  # else requests would replace our header with ~/.netrc credentials
-        if self.settings.proxies:
-            session.proxies.update(self.settings.proxies)
-        adapter = HTTPAdapter(pool_connections=4, pool_maxsize=16, max_retries=0)
-        session.mount("http://", adapter)
-        session.mount("https://", adapter)
-        return session
+        return open_requests_session(self.settings)
 
     def get_conn(self) -> requests.Session:
         """The HTTP session, as Airflow's hook contract expects."""
@@ -116,26 +137,10 @@ class OCPHook(BaseHook):
         :param params: query parameters, sent sorted and strictly encoded.
         :param retry_policy: overrides the connection's policy (``test_connection`` must answer quickly).
         """
-        policy = retry_policy or self.retry_policy
-        retry_number = 0
-        while True:
-            request = build_get(self.settings, path, params)
-            try:
-                return self._send(request)
-            except OCPAPIError as error:
-                retry_number += 1
-                wait = policy.wait_before(retry_number, error)
-                if wait is None:
-                    raise
-                self.log.warning(
-                    "OCP request %s failed (retry %s of %s in %.1fs): %s",
-                    request.target,
-                    retry_number,
-                    policy.max_retries,
-                    wait,
-                    error,
-                )
-                time.sleep(wait)
+        for attempt in self._get_retry_object(retry_policy or self.retry_policy):
+            with attempt:
+                return self._send(build_get(self.settings, path, params))  # a fresh Date and trace id per try
+        raise AssertionError("unreachable: tenacity re-raises the last error")
 
     def _send(self, request: OCPRequest) -> Envelope:
         try:
@@ -151,10 +156,6 @@ class OCPHook(BaseHook):
             body = response.content
         except requests.RequestException as exc:
             raise transport_error(exc, request, self.settings) from None
-        except OSError as exc:  # requests' own check of the CA bundle path (a plain OSError, before any request)
-            if isinstance(self.settings.verify, str):
-                raise OCPInputError(ca_bundle_message(self.settings.verify, exc)) from None
-            raise
         return parse_response(
             response.status_code,
             response.headers,
@@ -165,36 +166,30 @@ class OCPHook(BaseHook):
         )
 
     def iter_pages(
-        self, path: str, params: Sequence[tuple[str, str]] = (), page_size: int | None = None
-    ) -> Iterator[PageResult]:
+        self,
+        path: str,
+        params: Sequence[tuple[str, str]] = (),
+        page_size: int | None = None,
+        identity: Identity = whole_record_identity,
+    ) -> Generator[PageResult, None, None]:
         """Walk every page of a paginated endpoint, yielding each page's new records (no duplicates).
+
+        Once the first page announces the page count, up to ``concurrency`` (connection extra, default 4) pages are
+        fetched ahead in parallel; they are still accepted strictly in order.
 
         :param path: the path below ``/api/v2``.
         :param params: query parameters other than ``page`` and ``size``.
         :param page_size: records per page; defaults to the connection's (2000, OCP's maximum).
-
-        Once the first page announces the page count, up to ``concurrency`` (connection extra, default 4) pages are
-        fetched ahead in parallel; they are still accepted strictly in order.
+        :param identity: tells records apart, so a record shifted across pages is returned once.
         """
-        size = validate_page_size(page_size if page_size is not None else self.settings.page_size)
-        walk = PageWalk(page_size=size, max_pages=self.settings.max_pages, target=path)
+        walk = _start_walk(self.settings, path, page_size, identity)
 
         def fetch(number: int) -> Envelope:
-            return self.get_envelope(path, [*params, ("page", str(number)), ("size", str(size))])
+            return self.get_envelope(path, [*params, ("page", str(number)), ("size", str(walk.page_size))])
 
         with PagePrefetcher(fetch, self.settings.concurrency) as pages:
             while walk.next_page is not None:
-                number = walk.next_page
-                envelope = pages.get(number, walk.total_pages)
-                fresh = walk.accept(parse_page(envelope.data, target=path))
-                yield PageResult(
-                    fresh,
-                    number,
-                    walk.records_returned,
-                    walk.total_elements,
-                    walk.total_pages,
-                    parse_server_time(envelope.timestamp),
-                )
+                yield walk.take(pages.get(walk.next_page, walk.total_pages))
 
     def iter_log_backup_task_pages(
         self,
@@ -203,7 +198,7 @@ class OCPHook(BaseHook):
         end_time: datetime | str | None = None,
         page_size: int | None = None,
         tenant_id: int | str | None = None,
-    ) -> Iterator[PageResult]:
+    ) -> Generator[PageResult, None, None]:
         """Like :meth:`iter_log_backup_tasks`, page by page, with progress; records are normalised.
 
         :param cluster_id: OCP cluster id.
@@ -213,7 +208,7 @@ class OCPHook(BaseHook):
         :param tenant_id: restrict to one tenant (OCP 4.x tenant endpoint).
         """
         query = log_backup_tasks_query(cluster_id, start_time, end_time, tenant_id)
-        for page in self.iter_pages(query.path, query.params, page_size):  # validates page_size before any request
+        for page in self.iter_pages(query.path, query.params, page_size, record_identity):
             yield replace(page, records=[normalize_task(record) for record in page.records])
 
     def iter_log_backup_tasks(
@@ -261,12 +256,7 @@ class OCPHook(BaseHook):
 
         :param cluster_id: OCP cluster id.
         """
-        tasks: list[dict[str, Any]] = []
-        server_time = None
-        for page in self.iter_log_backup_task_pages(cluster_id):
-            tasks.extend(page.records)
-            server_time = page.server_time or server_time
-        return LogBackupSnapshot(tasks, server_time)
+        return LogBackupSnapshot.from_pages(self.iter_log_backup_task_pages(cluster_id))
 
     def list_clusters(self, name: str | None = None) -> list[dict[str, Any]]:
         """Return OCP's clusters (id, name, ...), e.g. to find a cluster id by name.
@@ -286,40 +276,112 @@ class OCPHook(BaseHook):
         return True, f"Connected to OCP (traceId {envelope.trace_id})."
 
 
-class _KeepAuthorization(requests.auth.AuthBase):
-    """Leaves the ``Authorization`` header that :func:`build_get` set untouched.
+class OCPAsyncHook(OCPBaseHook):
+    """The triggerer's OCP hook: the same requests, parsing and retries as :class:`OCPHook`, never blocking the loop.
 
-    A session without ``auth`` lets requests (with ``trust_env``, needed for proxy and CA variables) fill in
-    credentials from ``~/.netrc``, replacing the connection's basic or AccessKey header.
+    Use it as ``async with OCPAsyncHook(conn_id) as hook:``; entering reads the connection the async-safe way and
+    opens one pooled ``httpx.AsyncClient`` (a CA bundle that cannot load fails there, as the sync hook's session does).
+
+    :param ocp_conn_id: the Airflow connection of type ``ocp`` to use.
+    :param settings: settings already read (tests, tools); the connection is then not read.
+    :param retry_policy: overrides the connection's retry policy.
     """
 
-    def __call__(self, request: requests.PreparedRequest) -> requests.PreparedRequest:
-        return request
+    def __init__(
+        self,
+        ocp_conn_id: str = OCPBaseHook.default_conn_name,
+        *,
+        settings: OCPSettings | None = None,
+        retry_policy: RetryPolicy | None = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(ocp_conn_id, **kwargs)
+        self._settings = settings
+        self._retry_policy = retry_policy
+        self._client: httpx.AsyncClient | None = None
 
+    @property
+    def settings(self) -> OCPSettings:
+        """The connection settings; read when the hook is entered."""
+        if self._settings is None:
+            raise RuntimeError("use OCPAsyncHook as 'async with OCPAsyncHook(conn_id) as hook:'")
+        return self._settings
 
-def transport_error(exc: requests.RequestException, request: OCPRequest, settings: OCPSettings) -> OCPAPIError:
-    """Turn a requests failure (no usable response) into an :class:`OCPAPIError`, saying whether to retry.
+    async def __aenter__(self) -> OCPAsyncHook:
+        if self._settings is None:
+            conn = await get_async_connection(self.ocp_conn_id)  # never get_connection() in the event loop
+            extra = await get_async_extra_dejson(conn)
+            self._settings = settings_from_airflow_connection(self.ocp_conn_id, conn, extra)
+        self._client = open_httpx_client(self._settings)
+        return self
 
-    :param exc: what requests raised.
-    :param request: the request that failed.
-    :param settings: the connection's settings, for timeouts in the message.
-    """
-    if isinstance(exc, requests.exceptions.SSLError):
-        message = (
-            "TLS verification of OCP's certificate failed: if OCP uses a private or self-signed CA, set the "
-            "connection extra 'ca_bundle' to that CA's PEM file (certificate verify failed)"
+    async def __aexit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        if self._client is not None:
+            await self._client.aclose()
+            self._client = None
+
+    async def get_envelope(self, path: str, params: Sequence[tuple[str, str]] = ()) -> Envelope:
+        """GET an API path with retries (async sleeps) and return OCP's envelope, or raise :class:`OCPAPIError`.
+
+        :param path: the path below ``/api/v2``.
+        :param params: query parameters.
+        """
+        policy = self._retry_policy or RetryPolicy.from_settings(self.settings)
+        async for attempt in self._a_get_retry_object(policy):
+            with attempt:
+                return await self._send(build_get(self.settings, path, params))
+        raise AssertionError("unreachable: tenacity re-raises the last error")
+
+    async def _send(self, request: OCPRequest) -> Envelope:
+        if self._client is None:
+            raise RuntimeError("use OCPAsyncHook as 'async with OCPAsyncHook(conn_id) as hook:'")
+        try:
+            response = await self._client.get(request.url, headers=request.headers)
+        except httpx.HTTPError as exc:
+            raise transport_error(exc, request, self.settings) from None
+        return parse_response(
+            response.status_code,
+            response.headers,
+            response.content,
+            target=request.target,
+            sent_trace_id=request.trace_id,
+            secrets=request.secrets,
         )
-        retryable = False
-    elif isinstance(exc, requests.exceptions.ConnectTimeout):
-        message, retryable = f"Could not connect to OCP within {settings.connect_timeout:g}s", True
-    elif isinstance(exc, requests.exceptions.ReadTimeout):
-        message, retryable = f"OCP did not answer within the read timeout of {settings.read_timeout:g}s", True
-    elif isinstance(exc, requests.exceptions.ConnectionError | requests.exceptions.ChunkedEncodingError):
-        reason = _ERRNO_REASON.search(str(exc))
-        detail = f": {reason.group(0)}" if reason else ""
-        message, retryable = f"Connection to OCP failed or was dropped ({type(exc).__name__}{detail})", True
-    else:
-        message, retryable = f"Request to OCP failed ({type(exc).__name__})", False
-    return OCPAPIError(
-        redact(message, request.secrets), trace_id=request.trace_id, path=request.target, retryable=retryable
-    )
+
+    async def iter_pages(
+        self,
+        path: str,
+        params: Sequence[tuple[str, str]] = (),
+        page_size: int | None = None,
+        identity: Identity = whole_record_identity,
+    ) -> AsyncIterator[PageResult]:
+        """Walk every page in order, as :meth:`OCPHook.iter_pages` does (without read-ahead).
+
+        :param path: the path below ``/api/v2``.
+        :param params: query parameters other than ``page`` and ``size``.
+        :param page_size: records per page; defaults to the connection's.
+        :param identity: tells records apart, so a record shifted across pages is returned once.
+        """
+        walk = _start_walk(self.settings, path, page_size, identity)
+        while walk.next_page is not None:
+            page_params = [*params, ("page", str(walk.next_page)), ("size", str(walk.page_size))]
+            yield walk.take(await self.get_envelope(path, page_params))
+
+    async def get_log_backup_snapshot(self, cluster_id: int | str) -> LogBackupSnapshot:
+        """Every log backup task of a cluster now, normalised, with OCP's clock.
+
+        :param cluster_id: OCP cluster id.
+        """
+        query = log_backup_tasks_query(cluster_id)
+        pages = [
+            replace(page, records=[normalize_task(record) for record in page.records])
+            async for page in self.iter_pages(query.path, query.params, identity=record_identity)
+        ]
+        return LogBackupSnapshot.from_pages(pages)
+
+
+def _start_walk(settings: OCPSettings, path: str, page_size: int | None, identity: Identity) -> PageWalk:
+    size = validate_page_size(page_size if page_size is not None else settings.page_size)  # before any request
+    return PageWalk(page_size=size, max_pages=settings.max_pages, target=path, identity=identity)

@@ -5,11 +5,13 @@ Both the hook and the trigger's async client call these, so validation and parsi
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from airflow_provider_ocp.client.timestamps import format_query_time, parse_ocp_timestamp
+from airflow_provider_ocp.client.pagination import PageResult
+from airflow_provider_ocp.client.timestamps import isoformat_utc
 from airflow_provider_ocp.validation import validate_positive_id, validate_window
 
 
@@ -52,21 +54,8 @@ def log_backup_tasks_query(
     path += "/backup/task/logBackupTasks"
     params: tuple[tuple[str, str], ...] = ()
     if start is not None and end is not None:
-        params = (("startTime", format_query_time(start)), ("endTime", format_query_time(end)))
+        params = (("startTime", isoformat_utc(start)), ("endTime", isoformat_utc(end)))
     return LogBackupQuery(path, params, cluster, start, end)
-
-
-def parse_server_time(timestamp: str | None) -> datetime | None:
-    """The envelope's ``timestamp`` (OCP's clock) as an aware datetime, or None if absent or unreadable.
-
-    :param timestamp: the envelope's ``timestamp`` text.
-    """
-    if not timestamp:
-        return None
-    try:
-        return parse_ocp_timestamp(timestamp)
-    except ValueError:
-        return None
 
 
 @dataclass(frozen=True)
@@ -79,3 +68,16 @@ class LogBackupSnapshot:
 
     tasks: list[dict[str, Any]]
     server_time: datetime | None
+
+    @classmethod
+    def from_pages(cls, pages: Iterable[PageResult]) -> LogBackupSnapshot:
+        """Collect a walk's pages: every record, and the newest server clock any page carried.
+
+        :param pages: the normalised pages of one walk.
+        """
+        tasks: list[dict[str, Any]] = []
+        server_time = None
+        for page in pages:
+            tasks.extend(page.records)
+            server_time = page.server_time or server_time
+        return cls(tasks, server_time)

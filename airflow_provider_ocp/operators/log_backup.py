@@ -130,7 +130,7 @@ class OCPLogBackupTasksOperator(BaseOperator):
         """Yield each page's records inside the half-open window, logging progress and boundary drops."""
         dropped = 0
         walk = hook.iter_log_backup_task_pages(cluster_id, window.start, window.end, self.page_size)
-        try:
+        with closing(walk):  # stopping early closes the walk, which stops the hook's read-ahead at once
             for page in walk:
                 kept = [record for record in page.records if window.contains(record.get("createTime"))]
                 dropped += len(page.records) - len(kept)
@@ -142,8 +142,6 @@ class OCPLogBackupTasksOperator(BaseOperator):
                     page.total_elements if page.total_elements is not None else "?",
                 )
                 yield kept
-        finally:
-            getattr(walk, "close", lambda: None)()  # stop the hook's read-ahead now when we stop early
         if dropped:
             self.log.info(
                 "Dropped %s record(s) OCP returned with a createTime outside the half-open window [%s, %s) "

@@ -12,7 +12,7 @@ from airflow.sdk import BaseSensorOperator, Context, PokeReturnValue, conf
 from airflow.sdk.exceptions import AirflowFailException, AirflowSensorTimeout, AirflowSkipException
 
 from airflow_provider_ocp.client.timestamps import isoformat_utc
-from airflow_provider_ocp.exceptions import OCPInputError
+from airflow_provider_ocp.exceptions import OCPInputError, OCPLogBackupPollError
 from airflow_provider_ocp.log_backup.gate import (
     DEFAULT_FAIL_ON_STATUS,
     GateCriteria,
@@ -32,14 +32,6 @@ def _trigger_class() -> type[OCPLogBackupDelayTrigger]:
     from airflow_provider_ocp.triggers.log_backup import OCPLogBackupDelayTrigger
 
     return OCPLogBackupDelayTrigger
-
-
-class OCPLogBackupPollError(RuntimeError):
-    """The deferred check gave up after consecutive OCP API failures (or a failure no retry can fix).
-
-    Not an ``AirflowException`` on purpose: like an API error in poke mode it fails the task (task retries apply)
-    and is not turned into a skip by ``soft_fail``, which only covers the gate failing and the sensor timing out.
-    """
 
 
 class OCPLogBackupDelaySensor(BaseSensorOperator):
@@ -131,8 +123,9 @@ class OCPLogBackupDelaySensor(BaseSensorOperator):
 
         return OCPHook(ocp_conn_id=self.ocp_conn_id)
 
-    def _validated(self) -> tuple[int, GateCriteria]:
-        """Validate the rendered parameters; raises OCPInputError naming the parameter, before any request."""
+    @cached_property
+    def _gate_input(self) -> tuple[int, GateCriteria]:
+        """The rendered parameters, validated once; raises OCPInputError naming the parameter, before any request."""
         cluster = validate_positive_id(self.cluster_id, "cluster_id")
         criteria = GateCriteria.build(
             max_delay=self.max_delay,
@@ -145,41 +138,52 @@ class OCPLogBackupDelaySensor(BaseSensorOperator):
 
     def check(self) -> GateVerdict:
         """Read the cluster's log backup tasks once and judge them (logging one line per unit)."""
-        cluster, criteria = self._validated()
+        cluster, criteria = self._gate_input
         snapshot = self.hook.get_log_backup_snapshot(cluster)
         verdict = evaluate(snapshot.tasks, snapshot.server_time, criteria, cluster_id=cluster)
         log_verdict(self.log, verdict)
         return verdict
 
+    def execute(self, context: Context) -> Any:
+        """Validate the input, then run BaseSensorOperator's loop in every mode.
+
+        A bad value fails the task whatever ``soft_fail`` says (it is a DAG bug, not the gate failing). In deferrable
+        mode the first check runs on the worker, inside that loop, so ``soft_fail``, ``silent_fail`` and
+        ``never_fail`` treat it exactly as in poke mode; if the gate is not done yet, :meth:`poke` defers.
+        """
+        self._gate_input  # noqa: B018 - validates before any request, outside the sensor's soft_fail handling
+        self._started = time.monotonic()
+        return super().execute(context)
+
     def poke(self, context: Context) -> bool | PokeReturnValue:
-        """One check: done with the XCom value, not yet, or AirflowFailException for a fail status."""
+        """One check: done with the XCom value, a fail status (AirflowFailException), or not yet.
+
+        Not yet, in deferrable mode, hands the wait to :class:`OCPLogBackupDelayTrigger` (the task resumes in
+        :meth:`execute_complete`).
+        """
         verdict = self.check()
         if verdict.failed:
             raise AirflowFailException(verdict.message)
         if verdict.done:
+            if self.deferrable:  # deferrable mode pokes once on the worker: this was the first check
+                self.log.info("Success criteria met on the first check; not deferring.")
             return PokeReturnValue(is_done=True, xcom_value=verdict.to_xcom())
+        if self.deferrable:
+            self._defer()
         return False
 
-    def execute(self, context: Context) -> Any:
-        """Validate input (a bad value fails regardless of ``soft_fail``), then poke, reschedule or defer."""
-        cluster, criteria = self._validated()
-        if not self.deferrable:
-            return super().execute(context)
-        started = time.monotonic()
-        done = self._first_check(context)
-        if done is not None:
-            self.log.info("Success criteria met on the first check; not deferring.")
-            return done.xcom_value
+    def _defer(self) -> None:
         # The sensor's timeout counts from the first check, as in poke mode.
-        remaining = max(0.0, self.timeout - (time.monotonic() - started))
-        deadline = datetime.now(timezone.utc) + timedelta(seconds=remaining)
+        elapsed = time.monotonic() - getattr(self, "_started", time.monotonic())
+        remaining = max(0.0, self.timeout - elapsed)
+        cluster, criteria = self._gate_input
         self.defer(
             trigger=_trigger_class()(
                 cluster_id=cluster,
                 criteria=criteria.to_dict(),
                 ocp_conn_id=self.ocp_conn_id,
                 poke_interval=self.poke_interval,
-                deadline=isoformat_utc(deadline),
+                deadline=isoformat_utc(datetime.now(timezone.utc) + timedelta(seconds=remaining)),
                 max_consecutive_failures=self.max_consecutive_failures,
                 exponential_backoff=self.exponential_backoff,
                 max_wait=self.max_wait.total_seconds() if self.max_wait else None,
@@ -187,25 +191,6 @@ class OCPLogBackupDelaySensor(BaseSensorOperator):
             method_name="execute_complete",
             timeout=timedelta(seconds=remaining),
         )
-
-    def _first_check(self, context: Context) -> PokeReturnValue | None:
-        """The worker-side check before deferring, handling errors exactly as BaseSensorOperator's poke loop does."""
-        try:
-            result = self.poke(context)
-        except (AirflowSensorTimeout, AirflowFailException) as error:
-            if self.soft_fail or self.never_fail:
-                raise AirflowSkipException(f"Skipping due to soft_fail/never_fail: {error}") from error
-            raise
-        except AirflowSkipException:
-            raise
-        except Exception as error:
-            if self.silent_fail:
-                self.log.warning("First check failed (silent_fail); deferring anyway: %s", error)
-                return None
-            if self.never_fail:
-                raise AirflowSkipException(f"Skipping due to never_fail: {error}") from error
-            raise
-        return result if isinstance(result, PokeReturnValue) and result.is_done else None
 
     def execute_complete(self, context: Context, event: dict[str, Any] | None = None) -> Any:
         """Turn the trigger's event into the outcome poke mode would have had.

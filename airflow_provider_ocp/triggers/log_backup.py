@@ -5,15 +5,14 @@ from __future__ import annotations
 import asyncio
 import random
 from collections.abc import AsyncIterator, Mapping
+from contextlib import AsyncExitStack
 from datetime import datetime, timezone
 from typing import Any
 
-from airflow.providers.common.compat.connection import get_async_connection, get_async_extra_dejson
 from airflow.triggers.base import BaseTrigger, TriggerEvent
 
-from airflow_provider_ocp.client.settings import OCPSettings, settings_from_airflow_connection
 from airflow_provider_ocp.exceptions import OCPAPIError
-from airflow_provider_ocp.hooks.ocp_async import OCPAsyncClient
+from airflow_provider_ocp.hooks.ocp import OCPAsyncHook
 from airflow_provider_ocp.log_backup.gate import GateCriteria, evaluate, log_verdict
 from airflow_provider_ocp.validation import coerce_instant
 
@@ -79,11 +78,6 @@ class OCPLogBackupDelayTrigger(BaseTrigger):
             },
         )
 
-    async def _settings(self) -> OCPSettings:
-        """Read the connection without blocking the event loop (never ``get_connection()`` here)."""
-        conn = await get_async_connection(self.ocp_conn_id)
-        return settings_from_airflow_connection(self.ocp_conn_id, conn, await get_async_extra_dejson(conn))
-
     def _wait(self, polls: int) -> float:
         # +-10 % jitter: triggers deferred together would otherwise poll OCP, and load the event loop, in lockstep.
         jitter = random.uniform(0.9, 1.1)
@@ -106,17 +100,17 @@ class OCPLogBackupDelayTrigger(BaseTrigger):
         ``asyncio.CancelledError`` (the triggerer stopping or moving this trigger) is never caught.
         """
         failures, polls = 0, 0
-        try:
-            criteria = GateCriteria.from_dict(self.criteria)
-            deadline = coerce_instant(self.deadline, "deadline") if self.deadline else None
-            # The first, spread-out wait comes before reading the connection and building the client: triggers
-            # deferred together then also do that set-up at different moments instead of all at once.
-            await asyncio.sleep(self._bounded_wait(polls, deadline))
-            client = OCPAsyncClient(await self._settings())
-        except Exception as error:  # a bad connection or argument: nothing a retry fixes
-            yield TriggerEvent({"status": "error", "message": f"Cannot start the log backup check: {error}"})
-            return
-        async with client:
+        async with AsyncExitStack() as resources:
+            try:
+                criteria = GateCriteria.from_dict(self.criteria)
+                deadline = coerce_instant(self.deadline, "deadline") if self.deadline else None
+                # The first, spread-out wait comes before reading the connection and opening the client: triggers
+                # deferred together then also do that set-up at different moments instead of all at once.
+                await asyncio.sleep(self._bounded_wait(polls, deadline))
+                hook = await resources.enter_async_context(OCPAsyncHook(self.ocp_conn_id))
+            except Exception as error:  # a bad connection or argument: nothing a retry fixes
+                yield TriggerEvent({"status": "error", "message": f"Cannot start the log backup check: {error}"})
+                return
             while True:
                 if deadline is not None and datetime.now(timezone.utc) >= deadline:
                     event = self._timeout_event(deadline)
@@ -125,7 +119,7 @@ class OCPLogBackupDelayTrigger(BaseTrigger):
                     return
                 polls += 1
                 try:
-                    snapshot = await client.get_log_backup_snapshot(self.cluster_id)
+                    snapshot = await hook.get_log_backup_snapshot(self.cluster_id)
                 except OCPAPIError as error:
                     failures += 1
                     if not error.retryable or failures >= self.max_consecutive_failures:
