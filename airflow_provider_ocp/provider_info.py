@@ -10,63 +10,62 @@ from typing import Any
 
 INTEGRATION = "OceanBase Cloud Platform (OCP)"
 
+
+def _field(label: str, description: str, kind: str, default: Any = None, **schema: Any) -> dict[str, Any]:
+    """One extra field of the connection form: a label, a hint, and a JSON schema that also accepts null (unset).
+
+    :param label: the form label.
+    :param description: the hint under the field; says what the value does and when to change it.
+    :param kind: the JSON schema type (string, number, integer, boolean).
+    :param default: the value the provider uses when the field is empty.
+    :param schema: more JSON schema keywords (``enum``).
+    """
+    field_schema = {"type": [kind, "null"], **schema}
+    if default is not None:
+        field_schema["default"] = default
+    return {"label": label, "description": description, "schema": field_schema}
+
+
 CONNECTION_FIELDS: dict[str, dict[str, Any]] = {
-    "auth_type": {
-        "label": "Auth type",
-        "description": "basic (console user and password) or access_key (OCP 4.x AccessKey signature).",
-        "schema": {"type": ["string", "null"], "enum": ["basic", "access_key", None], "default": "basic"},
-    },
-    "verify": {
-        "label": "Verify TLS certificate",
-        "description": "Leave on. Turn off only for a throw-away test server.",
-        "schema": {"type": ["boolean", "null"], "default": True},
-    },
-    "ca_bundle": {
-        "label": "CA bundle path",
-        "description": (
-            "PEM file of the CA that signed OCP's certificate, for private CAs, e.g. /etc/ssl/certs/ocp-ca.pem"
-        ),
-        "schema": {"type": ["string", "null"]},
-    },
-    "timeout": {
-        "label": "Read timeout (seconds)",
-        "description": "How long to wait for OCP to answer one request.",
-        "schema": {"type": ["number", "null"], "default": 60},
-    },
-    "connect_timeout": {
-        "label": "Connect timeout (seconds)",
-        "schema": {"type": ["number", "null"], "default": 10},
-    },
-    "proxy": {
-        "label": "Proxy URL",
-        "description": "HTTP(S) proxy for requests to OCP, e.g. http://proxy.example:3128",
-        "schema": {"type": ["string", "null"]},
-    },
-    "max_retries": {
-        "label": "Max retries",
-        "description": "Retries per request on connection errors, timeouts, 429 and 5xx.",
-        "schema": {"type": ["integer", "null"], "default": 5},
-    },
-    "retry_backoff": {
-        "label": "Retry backoff base (seconds)",
-        "description": "First retry waits about this long; each further retry doubles it, with jitter.",
-        "schema": {"type": ["number", "null"], "default": 1},
-    },
-    "retry_max_wait": {
-        "label": "Max wait between retries (seconds)",
-        "description": "Caps both the backoff and a server's Retry-After.",
-        "schema": {"type": ["number", "null"], "default": 60},
-    },
-    "concurrency": {
-        "label": "Parallel page fetches",
-        "description": "Pages fetched at once after the first; 1 fetches strictly one after another.",
-        "schema": {"type": ["integer", "null"], "default": 4},
-    },
-    "page_size": {
-        "label": "Page size",
-        "description": "Records per page; OCP allows at most 2000.",
-        "schema": {"type": ["integer", "null"], "default": 2000},
-    },
+    "auth_type": _field(
+        "Auth type",
+        "basic (console user and password) or access_key (OCP 4.x AccessKey signature).",
+        "string",
+        "basic",
+        enum=["basic", "access_key", None],
+    ),
+    "verify": _field(
+        "Verify TLS certificate", "Leave on. Turn off only for a throw-away test server.", "boolean", True
+    ),
+    "ca_bundle": _field(
+        "CA bundle path",
+        "PEM file of the CA that signed OCP's certificate, for private CAs, e.g. /etc/ssl/certs/ocp-ca.pem",
+        "string",
+    ),
+    "timeout": _field("Read timeout (seconds)", "How long to wait for OCP to answer one request.", "number", 60),
+    "connect_timeout": _field(
+        "Connect timeout (seconds)", "How long to wait for a TCP and TLS connection to OCP.", "number", 10
+    ),
+    "proxy": _field("Proxy URL", "HTTP(S) proxy for requests to OCP, e.g. http://proxy.example:3128", "string"),
+    "max_retries": _field(
+        "Max retries", "Retries per request on connection errors, timeouts, 429 and 5xx.", "integer", 5
+    ),
+    "retry_backoff": _field(
+        "Retry backoff base (seconds)",
+        "First retry waits about this long; each further retry doubles it, with jitter.",
+        "number",
+        1,
+    ),
+    "retry_max_wait": _field(
+        "Max wait between retries (seconds)", "Caps both the backoff and a server's Retry-After.", "number", 60
+    ),
+    "concurrency": _field(
+        "Parallel page fetches",
+        "Pages fetched at once after the first; 1 fetches strictly one after another.",
+        "integer",
+        4,
+    ),
+    "page_size": _field("Page size", "Records per page; OCP allows at most 2000.", "integer", 2000),
 }
 
 UI_FIELD_BEHAVIOUR: dict[str, Any] = {

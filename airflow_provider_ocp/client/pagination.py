@@ -113,6 +113,23 @@ class PageWalk:
     Every record present for the whole walk is returned exactly once. When totals change during a pass (records
     created or removed while paging), another pass runs and returns only records not yet seen, up to ``MAX_PASSES``.
 
+    Design note: bounded memory while catching drift. OCP pages by offset over a live, newest-first list, so a task
+    created while we page pushes every later record one slot down (the last record of page N shows up again as the
+    first of page N+1), and a removed task pulls them up (a record is skipped; only another pass finds it). Three
+    structures keep that exact without holding records:
+
+    * ``_returned``, an ``array('q')`` of 64-bit fingerprints of every record returned: 8 bytes per record (a
+      million tasks cost 8 MB), the walk's only state that grows with the extraction.
+    * ``_recent``, sets of the fingerprints of the last pages (at least ``RECENT_PAGES`` and ``RECENT_RECORDS``):
+      while the totals hold still a record can only reappear a little later, so this is all ``_seen_before``
+      consults, in O(1) per record.
+    * ``_seen_all``, a set of every fingerprint, built once from ``_returned`` only when the totals move (drift):
+      then records may shift any distance and a new pass re-reads from page 1, so the full set is needed. Drift is
+      rare, so the common walk never pays for it.
+
+    The fingerprint (``identity``) must ignore fields that change while a task runs (status, delay, checkpoint), or
+    one task seen twice would count as two.
+
     :param page_size: the size requested.
     :param max_pages: the most requests one walk may make before failing.
     :param target: the request path, for errors.
@@ -215,11 +232,7 @@ class PageWalk:
             self._recent_count -= len(self._recent.popleft())
 
     def _seen_before(self, key: int) -> bool:
-        # While the totals hold still, a record can reappear only a little later (pushed down by tasks created while
-        # tasks were also removed), so only the last RECENT_RECORDS keys (at least RECENT_PAGES pages) are kept in
-        # sets and memory stays at 8 bytes a record. Once the totals move (tasks created or removed while
-        # paging), records may shift any distance and a drift pass re-reads from page 1: then every key is needed,
-        # and the full set is built once (rare).
+        # See the design note in the class docstring.
         if self._seen_all is not None:
             return key in self._seen_all
         return any(key in page for page in self._recent)

@@ -106,7 +106,7 @@ def settings_from_connection(
         auth_type=auth_type,  # type: ignore[arg-type]
         login=login,
         secret=password,
-        verify=_verify(conn_id, extra),
+        verify=_verify(extra),
         proxies=_proxies(conn_id, extra),
         connect_timeout=_number(conn_id, extra, "connect_timeout", 10.0, minimum=0.001),
         read_timeout=_number(conn_id, extra, "timeout", 60.0, minimum=0.001),
@@ -166,24 +166,19 @@ def _base_url(conn_id: str, host: str | None, schema: str | None, port: int | No
     return base, parts.netloc
 
 
-def _truthy(value: Any) -> bool | None:
-    if isinstance(value, bool):
-        return value
-    text = str(value).strip().lower()
-    if text in ("true", "1", "yes", "on"):
-        return True
-    if text in ("false", "0", "no", "off"):
-        return False
-    return None
-
-
-def _verify(conn_id: str, extra: dict[str, Any]) -> bool | str:
+def _verify(extra: dict[str, Any]) -> bool | str:
     ca_bundle = extra.get("ca_bundle")
     raw = extra.get("verify", True)
     if raw is None or raw == "":
         raw = True
-    flag = _truthy(raw)
-    if flag is None:  # a path given in "verify", as requests allows
+    text = str(raw).strip().lower()
+    if isinstance(raw, bool):
+        flag = raw
+    elif text in ("true", "1", "yes", "on"):
+        flag = True
+    elif text in ("false", "0", "no", "off"):
+        flag = False
+    else:  # a path given in "verify", as requests allows
         return str(raw)
     if flag and ca_bundle:
         return str(ca_bundle)

@@ -14,7 +14,7 @@ from dataclasses import replace
 from datetime import datetime
 from functools import cached_property
 from types import TracebackType
-from typing import Any
+from typing import Any, ParamSpec, TypeVar
 
 import httpx
 import requests
@@ -36,6 +36,20 @@ from airflow_provider_ocp.provider_info import UI_FIELD_BEHAVIOUR
 from airflow_provider_ocp.validation import validate_page_size
 
 Identity = Callable[[dict[str, Any]], int]
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def _takes_arguments_of(source: Callable[P, Any]) -> Callable[[Callable[..., R]], Callable[P, R]]:
+    """Give a method that forwards ``*args, **kwargs`` the signature of ``source``, for type checkers and IDEs.
+
+    :param source: the method whose parameters the decorated one forwards to.
+    """
+
+    def decorate(method: Callable[..., R]) -> Callable[P, R]:
+        return method
+
+    return decorate
 
 
 class OCPBaseHook(BaseHook):
@@ -199,57 +213,33 @@ class OCPHook(OCPBaseHook):
         page_size: int | None = None,
         tenant_id: int | str | None = None,
     ) -> Generator[PageResult, None, None]:
-        """Like :meth:`iter_log_backup_tasks`, page by page, with progress; records are normalised.
+        """The log backup tasks of a cluster page by page, normalised, with progress for logging.
 
         :param cluster_id: OCP cluster id.
-        :param start_time: window start (aware); both bounds or neither.
-        :param end_time: window end (aware).
-        :param page_size: records per page, at most 2000.
+        :param start_time: window start (aware datetime or ISO text with offset); both bounds or neither.
+        :param end_time: window end.
+        :param page_size: records per page; default the connection's page size (2000, OCP's maximum).
         :param tenant_id: restrict to one tenant (OCP 4.x tenant endpoint).
         """
         query = log_backup_tasks_query(cluster_id, start_time, end_time, tenant_id)
         for page in self.iter_pages(query.path, query.params, page_size, record_identity):
             yield replace(page, records=[normalize_task(record) for record in page.records])
 
-    def iter_log_backup_tasks(
-        self,
-        cluster_id: int | str,
-        start_time: datetime | str | None = None,
-        end_time: datetime | str | None = None,
-        page_size: int | None = None,
-        tenant_id: int | str | None = None,
-    ) -> Iterator[dict[str, Any]]:
+    @_takes_arguments_of(iter_log_backup_task_pages)
+    def iter_log_backup_tasks(self, *args: Any, **kwargs: Any) -> Iterator[dict[str, Any]]:
         """Yield the log backup tasks of a cluster, optionally within a time window, across all pages.
 
-        Input is validated before any request: a positive integer cluster id, aware times, both bounds or neither,
-        start not after end, a page size from 1 (above 2000 it is lowered with a warning).
-
-        :param cluster_id: OCP cluster id.
-        :param start_time: window start (aware datetime or ISO text with offset).
-        :param end_time: window end.
-        :param page_size: records per page; default the connection's page size (2000).
-        :param tenant_id: restrict to one tenant (OCP 4.x tenant endpoint).
+        Takes the arguments of :meth:`iter_log_backup_task_pages`. Input is validated before any request: a positive
+        integer cluster id, aware times, both bounds or neither, start not after end, a page size from 1 (above 2000
+        it is lowered with a warning).
         """
-        for page in self.iter_log_backup_task_pages(cluster_id, start_time, end_time, page_size, tenant_id):
+        for page in self.iter_log_backup_task_pages(*args, **kwargs):
             yield from page.records
 
-    def get_log_backup_tasks(
-        self,
-        cluster_id: int | str,
-        start_time: datetime | str | None = None,
-        end_time: datetime | str | None = None,
-        page_size: int | None = None,
-        tenant_id: int | str | None = None,
-    ) -> list[dict[str, Any]]:
-        """Return :meth:`iter_log_backup_tasks` as a list.
-
-        :param cluster_id: OCP cluster id.
-        :param start_time: window start.
-        :param end_time: window end.
-        :param page_size: records per page.
-        :param tenant_id: restrict to one tenant.
-        """
-        return list(self.iter_log_backup_tasks(cluster_id, start_time, end_time, page_size, tenant_id))
+    @_takes_arguments_of(iter_log_backup_task_pages)
+    def get_log_backup_tasks(self, *args: Any, **kwargs: Any) -> list[dict[str, Any]]:
+        """Return :meth:`iter_log_backup_tasks` as a list (same arguments)."""
+        return list(self.iter_log_backup_tasks(*args, **kwargs))
 
     def get_log_backup_snapshot(self, cluster_id: int | str) -> LogBackupSnapshot:
         """Every log backup task of a cluster now, with OCP's clock (for delays OCP leaves out).

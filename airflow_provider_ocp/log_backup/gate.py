@@ -23,113 +23,18 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, Literal
+from typing import Any
 
 from airflow_provider_ocp.client.timestamps import isoformat_utc
 from airflow_provider_ocp.log_backup.criteria import (
     DEFAULT_FAIL_ON_STATUS,
     GateCriteria,
-    StatusClass,
     classify_status,
     validate_max_delay,
 )
 from airflow_provider_ocp.log_backup.records import ID_FIELDS
-
-UnitState = Literal["ready", "waiting", "failed"]
-GateState = Literal["done", "waiting", "failed"]
-
-
-@dataclass(frozen=True)
-class UnitReport:
-    """The latest task of one unit, judged against the criteria.
-
-    :param label: a human-readable name of the unit (tenant name and id, or cluster-level).
-    :param state: ``ready``, ``waiting`` or ``failed``.
-    :param reason: why, in words (for logs and messages).
-    :param status: OCP's status as sent (None if absent).
-    :param status_class: see :func:`classify_status`.
-    :param delay: the delay in seconds (OCP's, or computed), None if unknown.
-    :param delay_source: ``ocp``, ``computed`` (server time minus checkpoint) or None.
-    :param checkpoint: the archive checkpoint, None if absent.
-    :param error_msg: OCP's ``errorMsg``.
-    :param task: the identifying OCP fields of the task (ids, ``tenantName``, ``createTime``).
-    """
-
-    label: str
-    state: UnitState
-    reason: str
-    status: str | None
-    status_class: StatusClass
-    delay: float | None
-    delay_source: str | None
-    checkpoint: datetime | None
-    error_msg: str | None
-    task: dict[str, Any]
-
-    def to_json(self) -> dict[str, Any]:
-        """This unit as XCom/event JSON: tenant, status, delay, checkpoint (ISO UTC) and OCP's identifying fields."""
-        create_time = self.task.get("createTime")
-        return {
-            "tenant_id": self.task.get("tenantId"),
-            "tenant_name": self.task.get("tenantName"),
-            "status": self.status,
-            "delay": self.delay,
-            "delay_source": self.delay_source,
-            "checkpoint": isoformat_utc(self.checkpoint) if self.checkpoint is not None else None,
-            "clusterId": self.task.get("clusterId"),
-            "obClusterId": self.task.get("obClusterId"),
-            "tenantId": self.task.get("tenantId"),
-            "obTenantId": self.task.get("obTenantId"),
-            "createTime": isoformat_utc(create_time) if isinstance(create_time, datetime) else create_time,
-        }
-
-
-@dataclass(frozen=True)
-class GateVerdict:
-    """The outcome of one check.
-
-    :param state: ``done`` (go ahead), ``waiting`` (check again) or ``failed`` (fail at once).
-    :param units: one report per selected unit that has a task.
-    :param message: a one-line summary; for ``failed``, names tenant, status and ``errorMsg``.
-    :param warnings: things worth a warning in the log (a selected tenant without a task, unknown statuses...).
-    :param cluster_id: the cluster checked.
-    :param server_time: OCP's clock at the check.
-    """
-
-    state: GateState
-    units: tuple[UnitReport, ...]
-    message: str
-    warnings: tuple[str, ...] = ()
-    cluster_id: int | None = None
-    server_time: datetime | None = None
-
-    @property
-    def done(self) -> bool:
-        """Whether every selected unit is ready."""
-        return self.state == "done"
-
-    @property
-    def failed(self) -> bool:
-        """Whether a selected unit is in a fail status."""
-        return self.state == "failed"
-
-    def to_xcom(self) -> dict[str, Any]:
-        """The sensor's return value (see :class:`~airflow_provider_ocp.sensors.log_backup.OCPLogBackupDelaySensor`).
-
-        ``checkpoint`` is the earliest checkpoint across units (every selected unit has archived up to it: the
-        latest safe restore point); ``delay`` the largest delay.
-        """
-        checkpoints = [unit.checkpoint for unit in self.units if unit.checkpoint is not None]
-        delays = [unit.delay for unit in self.units if unit.delay is not None]
-        return {
-            "cluster_id": self.cluster_id,
-            "checkpoint": isoformat_utc(min(checkpoints)) if checkpoints else None,
-            "delay": max(delays) if delays else None,
-            "server_time": isoformat_utc(self.server_time) if self.server_time is not None else None,
-            "units": [unit.to_json() for unit in self.units],
-        }
+from airflow_provider_ocp.log_backup.verdict import GateVerdict, UnitReport, UnitState
 
 
 def unit_key(task: Mapping[str, Any]) -> tuple[str, object]:
