@@ -9,7 +9,7 @@ from types import ModuleType
 import pytest
 from operator_support import DAY_END, deterministic_emulator, expected_records, read_jsonl, use_emulator
 
-EXAMPLE = Path(__file__).parents[1] / "example_dags" / "example_ocp_log_backup_extract.py"
+EXAMPLE = Path(__file__).parents[2] / "example_dags" / "example_ocp_log_backup_extract.py"
 
 
 def load_example(monkeypatch: pytest.MonkeyPatch, base_url: str, cluster_id: int) -> ModuleType:

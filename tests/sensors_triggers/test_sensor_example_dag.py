@@ -13,7 +13,7 @@ import pytest
 
 from airflow_provider_ocp.testing import OCPEmulator
 
-EXAMPLE = Path(__file__).resolve().parent.parent / "example_dags" / "example_ocp_restore_gate.py"
+EXAMPLE = Path(__file__).resolve().parents[2] / "example_dags" / "example_ocp_restore_gate.py"
 
 
 def load_example_dag() -> Any:
