@@ -33,7 +33,7 @@ from airflow_provider_ocp.exceptions import OCPAPIError
 from airflow_provider_ocp.hooks.ocp import OCPAsyncHook, OCPHook
 from airflow_provider_ocp.log_backup.gate import GateCriteria
 from airflow_provider_ocp.testing import Authenticator, OCPEmulator
-from airflow_provider_ocp.testing.messages import IncomingRequest
+from airflow_provider_ocp.testing.wire import IncomingRequest
 from airflow_provider_ocp.triggers.log_backup import OCPLogBackupDelayTrigger
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "example_dags"

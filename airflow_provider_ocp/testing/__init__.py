@@ -29,22 +29,20 @@ Credentials by default: Basic ``admin`` / :data:`DEFAULT_PASSWORD`, AccessKey :d
 from __future__ import annotations
 
 from airflow_provider_ocp.testing.api import MAX_PAGE_SIZE
-from airflow_provider_ocp.testing.auth_check import (
+from airflow_provider_ocp.testing.clock import DelayProfile, ServerClock
+from airflow_provider_ocp.testing.clusters import ClusterSpec, TenantSpec, UnknownClusterError, UnknownTenantError
+from airflow_provider_ocp.testing.credentials import (
     DEFAULT_ACCESS_KEY_ID,
     DEFAULT_ACCESS_KEY_SECRET,
     DEFAULT_PASSWORD,
     DEFAULT_USERNAME,
     Authenticator,
 )
-from airflow_provider_ocp.testing.clock import ServerClock
 from airflow_provider_ocp.testing.faults import FAULT_KINDS, Fault, FaultKind, FaultSet
-from airflow_provider_ocp.testing.profiles import DelayProfile
-from airflow_provider_ocp.testing.records import RenderOptions
-from airflow_provider_ocp.testing.requests_log import RecordedRequest
+from airflow_provider_ocp.testing.httpd import make_self_signed_cert
+from airflow_provider_ocp.testing.rendering import RenderOptions
 from airflow_provider_ocp.testing.server import OCPEmulator
-from airflow_provider_ocp.testing.specs import ClusterSpec, TenantSpec
-from airflow_provider_ocp.testing.state import UnknownClusterError, UnknownTenantError
-from airflow_provider_ocp.testing.tls import make_self_signed_cert
+from airflow_provider_ocp.testing.wire import RecordedRequest
 
 __all__ = [
     "DEFAULT_ACCESS_KEY_ID",

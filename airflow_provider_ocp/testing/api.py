@@ -11,20 +11,23 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import unquote
 
-from airflow_provider_ocp.testing.auth_check import Authenticator
 from airflow_provider_ocp.testing.clock import ServerClock, parse_query_time
+from airflow_provider_ocp.testing.clusters import UnknownClusterError, UnknownTenantError
+from airflow_provider_ocp.testing.credentials import Authenticator
 from airflow_provider_ocp.testing.dataset import Dataset
-from airflow_provider_ocp.testing.envelope import (
+from airflow_provider_ocp.testing.wire import (
     CODE_BAD_REQUEST,
     CODE_FORBIDDEN,
     CODE_METHOD_NOT_ALLOWED,
     CODE_NOT_FOUND,
+    ApiError,
+    IncomingRequest,
+    Response,
     console_page,
     failure,
+    query_params,
     success,
 )
-from airflow_provider_ocp.testing.messages import ApiError, IncomingRequest, Response, query_params
-from airflow_provider_ocp.testing.state import UnknownClusterError, UnknownTenantError
 
 MAX_PAGE_SIZE = 2000
 DEFAULT_PAGE_SIZE = 10
@@ -169,9 +172,9 @@ class EmulatorApi:
             data = self._dispatch(name, cluster_id, variables, params, tweaks)
             return success(request, self.clock, data, cluster_id=cluster_id)
         except ApiError as error:
-            return failure(request, self.clock, error.status, error.code, error.message, error.target)
+            return failure(request, self.clock, error)
         except (UnknownClusterError, UnknownTenantError) as error:
-            return failure(request, self.clock, 404, CODE_NOT_FOUND, str(error))
+            return failure(request, self.clock, ApiError(404, CODE_NOT_FOUND, str(error)))
 
     def _dispatch(
         self,

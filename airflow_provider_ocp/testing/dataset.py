@@ -1,4 +1,8 @@
-"""The emulated clusters and their log backup tasks: queries and runtime mutations, thread-safe."""
+"""Every emulated cluster and its log backup tasks: the API's queries and the tests' mutations, thread-safe.
+
+:class:`~airflow_provider_ocp.testing.OCPEmulator` offers the test-facing methods (``set_current_task``,
+``add_tasks``, ``remove_tasks``, ``expected_tasks``, ``task_count``, ``tenant_ids``) as its own.
+"""
 
 from __future__ import annotations
 
@@ -7,29 +11,31 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from airflow_provider_ocp.testing.clock import ServerClock, to_epoch_us
-from airflow_provider_ocp.testing.profiles import DelayProfile, as_profile
-from airflow_provider_ocp.testing.records import RenderContext, RenderOptions, render_cluster, render_task
-from airflow_provider_ocp.testing.specs import DEFAULT_HISTORY_LAG, ClusterSpec
-from airflow_provider_ocp.testing.state import (
+from airflow_provider_ocp.testing.clock import DelayProfile, ServerClock, as_profile, to_epoch_us
+from airflow_provider_ocp.testing.clusters import (
     DEFAULT_CURRENT_STATUS,
+    DEFAULT_HISTORY_LAG,
+    ClusterSpec,
     ClusterState,
     UnknownClusterError,
 )
+from airflow_provider_ocp.testing.rendering import (
+    RenderContext,
+    RenderOptions,
+    render_cluster,
+    render_overview,
+    render_task,
+)
 
 
-def _window_us(start: datetime | None, end: datetime | None) -> tuple[int | None, int | None]:
-    for bound in (start, end):
-        if bound is not None and bound.tzinfo is None:
-            raise ValueError("window bounds must be aware datetimes")
-    return (
-        None if start is None else to_epoch_us(start),
-        None if end is None else to_epoch_us(end),
-    )
+def _epoch_us(bound: datetime | None) -> int | None:
+    if bound is not None and bound.tzinfo is None:
+        raise ValueError("window bounds must be aware datetimes")
+    return None if bound is None else to_epoch_us(bound)
 
 
 class Dataset:
-    """Every emulated cluster, with one lock guarding reads and mutations.
+    """Every emulated cluster, with one lock guarding reads and mutations; each takes effect for the next request.
 
     :param specs: the clusters.
     :param clock: the server clock (time of appended tasks, current delays and checkpoints).
@@ -73,6 +79,14 @@ class Dataset:
     def cluster_specs(self) -> list[ClusterSpec]:
         """The clusters' descriptions, in configuration order."""
         return [state.spec for state in self._clusters.values()]
+
+    def tenant_ids(self, cluster_id: int) -> list[int]:
+        """A cluster's tenant ids (empty for a cluster-level cluster), to address the tenant-level endpoint.
+
+        :param cluster_id: OCP's cluster id.
+        """
+        spec = self.cluster(cluster_id).spec
+        return [] if spec.cluster_level else [t.tenant_id for t in spec.tenants]
 
     def list_clusters(self, name: str | None, page: int, size: int) -> tuple[list[dict[str, Any]], int]:
         """One page of the cluster list, filtered by a case-insensitive name substring.
@@ -118,11 +132,10 @@ class Dataset:
         :raises UnknownClusterError: for an unknown cluster.
         :raises UnknownTenantError: for an unknown tenant.
         """
-        start_us, end_us = _window_us(start, end)
+        start_us, end_us = _epoch_us(start), _epoch_us(end)
         with self.lock:
             cluster = self.cluster(cluster_id)
-            unit = None if tenant_id is None else cluster.unit_of_tenant(tenant_id)
-            indices, total = cluster.timeline.view(unit).page(start_us, end_us, (page - 1) * size, size)
+            indices, total = cluster.view(tenant_id).page(start_us, end_us, (page - 1) * size, size)
             ctx = self._context()
             return [render_task(cluster, i, ctx) for i in indices], total
 
@@ -134,12 +147,12 @@ class Dataset:
         *,
         tenant_id: int | None = None,
     ) -> list[dict[str, Any]]:
-        """Every record the API returns for a window right now, newest first.
+        """Every record the API returns for a ``createTime`` window right now (inclusive), newest first.
 
         :param cluster_id: OCP's cluster id.
         :param start: window start (inclusive), None for unbounded.
         :param end: window end (inclusive), None for unbounded.
-        :param tenant_id: restrict to one tenant.
+        :param tenant_id: restrict to one tenant (the tenant-level endpoint).
         """
         with self.lock:
             count = self.cluster(cluster_id).timeline.live_total
@@ -152,28 +165,15 @@ class Dataset:
         :param tenant_id: restrict to one tenant.
         """
         with self.lock:
-            cluster = self.cluster(cluster_id)
-            unit = None if tenant_id is None else cluster.unit_of_tenant(tenant_id)
-            return cluster.timeline.view(unit).page(None, None, 0, 0)[1]
+            return self.cluster(cluster_id).view(tenant_id).page(None, None, 0, 0)[1]
 
     def overview(self, cluster_id: int) -> dict[str, Any]:
-        """An approximate backup overview: the worst current log backup delay and its checkpoint.
+        """The cluster as ``GET /ob/clusters/{id}/backup/overview`` shows it.
 
         :param cluster_id: OCP's cluster id.
         """
         with self.lock:
-            cluster = self.cluster(cluster_id)
-            ctx = self._context()
-            current = [i for u in range(cluster.spec.units) if (i := cluster.current_index(u)) is not None]
-            records = [render_task(cluster, i, ctx) for i in current]
-        worst = max(records, key=lambda r: float(r.get("delay", 0) or 0), default=None)
-        overview: dict[str, Any] = {"clusterId": cluster.spec.cluster_id, "clusterName": cluster.spec.name}
-        if worst is not None:
-            overview["logBackupStatus"] = worst["status"]
-            overview["logBackupCheckpoint"] = worst["checkpoint"]
-            if "delay" in worst:
-                overview["logBackupDelay"] = worst["delay"]
-        return overview
+            return render_overview(self.cluster(cluster_id), self._context())
 
     # -- mutating -----------------------------------------------------------------------------------------------
 
@@ -192,7 +192,7 @@ class Dataset:
         :param cluster_id: OCP's cluster id.
         :param tenant_id: one tenant, or None for every tenant (or the cluster-level unit).
         :param status: the new ``status``, e.g. ``"FAILED"``.
-        :param delay: seconds (constant) or a profile; a profile's time starts now.
+        :param delay: seconds (constant) or a :class:`DelayProfile`, whose time starts now.
         :param error_msg: ``errorMsg``; the empty string removes it.
         :param omit_delay: leave ``delay`` out of the current records.
         """
@@ -213,15 +213,15 @@ class Dataset:
     def add_tasks(
         self,
         cluster_id: int,
-        count: int = 1,
+        n: int = 1,
         *,
         tenant_id: int | None = None,
         created_at: datetime | None = None,
     ) -> None:
-        """Append new tasks (the newest; each becomes its unit's current task, status reset to RUNNING).
+        """Append ``n`` newest tasks (each becomes its unit's current task, status reset to RUNNING).
 
         :param cluster_id: OCP's cluster id.
-        :param count: how many tasks.
+        :param n: how many tasks.
         :param tenant_id: the tenant they belong to; None rotates over the tenants.
         :param created_at: their ``createTime``; None is server now. Times are forced 1 ms apart, after the newest.
         """
@@ -230,26 +230,23 @@ class Dataset:
             timeline = cluster.timeline
             fixed = None if tenant_id is None else cluster.unit_of_tenant(tenant_id)
             create_us = to_epoch_us(created_at or self.clock.now())
-            for _ in range(count):
+            for _ in range(n):
                 unit = fixed if fixed is not None else timeline.total % timeline.units
                 timeline.append(unit, create_us)
                 cluster.units[unit].status = DEFAULT_CURRENT_STATUS
                 cluster.units[unit].error_msg = None
 
-    def remove_tasks(
-        self, cluster_id: int, count: int = 1, *, newest: bool = True, tenant_id: int | None = None
-    ) -> int:
-        """Delete tasks; paging skips them.
+    def remove_tasks(self, cluster_id: int, n: int = 1, *, newest: bool = True, tenant_id: int | None = None) -> int:
+        """Delete ``n`` tasks, the newest or the oldest; paging skips them.
 
         :param cluster_id: OCP's cluster id.
-        :param count: how many tasks.
+        :param n: how many tasks.
         :param newest: remove the newest (True) or the oldest (False).
         :param tenant_id: only this tenant's tasks.
         :returns: how many were removed.
         """
         with self.lock:
             cluster = self.cluster(cluster_id)
-            unit = None if tenant_id is None else cluster.unit_of_tenant(tenant_id)
-            view = cluster.timeline.view(unit)
-            chosen = view.newest(count) if newest else view.oldest(count)
+            view = cluster.view(tenant_id)
+            chosen = view.newest(n) if newest else view.oldest(n)
             return cluster.timeline.delete(chosen)

@@ -23,7 +23,8 @@ Kinds and their parameters (defaults in brackets):
 - ``wrong_total_pages``: report ``totalPages`` off by ``delta`` [1] (negative: fewer), or exactly ``value``.
 - ``clamp_size``: clamp ``size`` to ``max_size`` [100] instead of 2000 (``page.size`` reports it).
 
-Steady per-request latency (for benchmarks) is :attr:`FaultSet.latency`, not a counted fault.
+Steady per-request latency (for benchmarks) is :attr:`FaultSet.latency`, not a counted fault. This module decides
+which faults apply to a request; :mod:`airflow_provider_ocp.testing.handler` carries them out.
 """
 
 from __future__ import annotations
@@ -147,16 +148,14 @@ class FaultSet:
 
     @property
     def latency(self) -> float:
-        """Seconds every request waits before being answered (0 by default)."""
-        with self._lock:
-            return self._latency
+        """Seconds every request waits before being answered (0 by default); one attribute, so no lock needed."""
+        return self._latency
 
     @latency.setter
     def latency(self, seconds: float) -> None:
         if seconds < 0:
             raise ValueError("latency must be >= 0")
-        with self._lock:
-            self._latency = float(seconds)
+        self._latency = float(seconds)
 
     def add(
         self,

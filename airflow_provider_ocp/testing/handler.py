@@ -1,24 +1,39 @@
-"""The HTTP/1.1 request handler: reads a request, applies faults, asks the API, writes and records the answer."""
+"""One request's life: read it, carry out the faults chosen for it, ask the API, write and record the answer.
+
+:mod:`airflow_provider_ocp.testing.faults` decides which faults apply; the functions here are what each one does:
+a replacement response, a mangled body on the wire, or a data change once the page is rendered.
+"""
 
 from __future__ import annotations
 
 import logging
+import math
 import socket
-import threading
 from dataclasses import dataclass
+from datetime import timedelta
 from http.server import BaseHTTPRequestHandler
 from secrets import token_hex
 from typing import TYPE_CHECKING, Any
 
 from airflow_provider_ocp.client.auth import http_date
-from airflow_provider_ocp.testing.api import EmulatorApi
 from airflow_provider_ocp.testing.clock import ServerClock
+from airflow_provider_ocp.testing.clusters import UnknownClusterError, UnknownTenantError
 from airflow_provider_ocp.testing.dataset import Dataset
-from airflow_provider_ocp.testing.envelope import CODE_INTERNAL, failure
-from airflow_provider_ocp.testing.fault_effects import WirePayload, apply_after, fault_response, wire_payload
-from airflow_provider_ocp.testing.faults import FaultSet
-from airflow_provider_ocp.testing.messages import Headers, IncomingRequest, Response, query_params
-from airflow_provider_ocp.testing.requests_log import RecordedRequest, RequestLog
+from airflow_provider_ocp.testing.faults import Fault
+from airflow_provider_ocp.testing.wire import (
+    CODE_INTERNAL,
+    CODE_TOO_MANY_REQUESTS,
+    ApiError,
+    Headers,
+    IncomingRequest,
+    RecordedRequest,
+    Response,
+    console_page,
+    error_body,
+    failure,
+    proxy_page,
+    query_params,
+)
 
 if TYPE_CHECKING:
     from airflow_provider_ocp.testing.httpd import EmulatorHTTPServer
@@ -26,26 +41,86 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 
-@dataclass
-class ServerContext:
-    """Everything a handler thread needs, shared by all of them.
+def fault_response(fault: Fault, request: IncomingRequest, clock: ServerClock) -> Response:
+    """The response a response-replacing fault answers with.
 
-    :param api: the emulated API.
-    :param dataset: the data (faults mutate it).
-    :param faults: the fault registry.
-    :param log: the request log.
-    :param clock: the server clock.
-    :param stopping: set when the emulator stops; wakes sleeping handlers.
-    :param verbose: write an access log line per request to stderr.
+    :param fault: a ``rate_limited``, ``http_error``, ``html_200`` or ``unsuccessful`` fault.
+    :param request: the request answered (its trace id goes into error envelopes).
+    :param clock: the server clock, for envelopes and an HTTP-date ``Retry-After``.
+    """
+    params = fault.params
+    if fault.kind == "rate_limited":
+        response = failure(request, clock, ApiError(429, CODE_TOO_MANY_REQUESTS, "Too many requests, slow down"))
+        retry_after = params["retry_after"]
+        if retry_after is not None:
+            if params["http_date"]:
+                value = http_date(clock.now() + timedelta(seconds=float(retry_after)))
+            else:
+                value = str(math.ceil(float(retry_after)))
+            response.headers.append(("Retry-After", value))
+        return response
+    if fault.kind == "html_200":
+        return console_page(200)
+    if fault.kind not in ("http_error", "unsuccessful"):
+        raise ValueError(f"fault {fault.kind!r} does not replace responses")
+    status = int(params["status"])
+    if params.get("body") == "html":
+        return proxy_page(status)
+    code = int(params["code"]) if params["code"] is not None else (CODE_INTERNAL if status >= 500 else status * 100)
+    if fault.kind == "http_error":
+        error = ApiError(status, code, params["message"] or f"Injected server error (HTTP {status})")
+        return failure(request, clock, error)
+    error = ApiError(status, code, params["message"] or "Injected failure reported with HTTP 200")
+    return Response(status=200, body=error_body(request, clock, error))
+
+
+@dataclass(frozen=True)
+class WirePayload:
+    """The bytes to write and the Content-Length to announce.
+
+    :param body: the bytes actually written.
+    :param content_length: the announced Content-Length.
+    :param drop: close the socket after writing ``body``.
     """
 
-    api: EmulatorApi
-    dataset: Dataset
-    faults: FaultSet
-    log: RequestLog
-    clock: ServerClock
-    stopping: threading.Event
-    verbose: bool = False
+    body: bytes
+    content_length: int
+    drop: bool = False
+
+
+def wire_payload(body: bytes, fault: Fault | None) -> WirePayload:
+    """Apply a body-mangling fault (or none).
+
+    :param body: the full response body.
+    :param fault: a ``truncated_json`` or ``drop_connection`` fault, or None.
+    """
+    if fault is None:
+        return WirePayload(body, len(body))
+    cut = max(0, min(len(body) - 1, int(len(body) * float(fault.params["fraction"]))))
+    if fault.kind == "truncated_json":
+        return WirePayload(body[:cut], cut)
+    if fault.kind == "drop_connection":
+        return WirePayload(body[:cut], len(body), drop=True)
+    raise ValueError(f"fault {fault.kind!r} does not mangle bodies")
+
+
+def apply_after(fault: Fault, dataset: Dataset, cluster_id: int | None) -> None:
+    """Mutate the data after a page was rendered (pagination drift).
+
+    :param fault: an ``insert_tasks`` or ``remove_tasks`` fault.
+    :param dataset: the data.
+    :param cluster_id: the cluster the request addressed; nothing happens without one.
+    """
+    if cluster_id is None:
+        return
+    params = fault.params
+    try:
+        if fault.kind == "insert_tasks":
+            dataset.add_tasks(cluster_id, int(params["count"]), tenant_id=params["tenant_id"])
+        elif fault.kind == "remove_tasks":
+            dataset.remove_tasks(cluster_id, int(params["count"]), newest=bool(params["newest"]))
+    except (UnknownClusterError, UnknownTenantError):
+        return
 
 
 def _page_of(raw_query: str) -> int | None:
@@ -147,7 +222,7 @@ class EmulatorRequestHandler(BaseHTTPRequestHandler):
                 apply_after(fault, ctx.dataset, response.cluster_id)
         except Exception:
             log.exception("OCP emulator failed to answer %s %s", self.command, raw_path)
-            response = failure(request, ctx.clock, 500, CODE_INTERNAL, "Internal emulator error")
+            response = failure(request, ctx.clock, ApiError(500, CODE_INTERNAL, "Internal emulator error"))
         wire = wire_payload(response.body, plan.transport)
         ctx.log.append(
             RecordedRequest(

@@ -2,41 +2,49 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import threading
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime, timedelta, tzinfo
 from types import TracebackType
-from typing import Any, Literal
+from typing import Any, Concatenate, Literal, ParamSpec, TypeVar
 
 from airflow_provider_ocp.testing.api import MAX_PAGE_SIZE, EmulatorApi
-from airflow_provider_ocp.testing.auth_check import DEFAULT_PASSWORD, DEFAULT_USERNAME, Authenticator
-from airflow_provider_ocp.testing.clock import DEFAULT_SERVER_TIMEZONE, ServerClock
-from airflow_provider_ocp.testing.controls import DataControls
+from airflow_provider_ocp.testing.clock import DEFAULT_SERVER_TIMEZONE, DelayProfile, ServerClock
+from airflow_provider_ocp.testing.clusters import DEFAULT_DELAY_SECONDS, DEFAULT_TASK_INTERVAL, ClusterSpec
+from airflow_provider_ocp.testing.credentials import Authenticator, first_credentials
 from airflow_provider_ocp.testing.dataset import Dataset
 from airflow_provider_ocp.testing.faults import FaultSet
-from airflow_provider_ocp.testing.handler import ServerContext
-from airflow_provider_ocp.testing.httpd import EmulatorHTTPServer
-from airflow_provider_ocp.testing.profiles import DelayProfile
-from airflow_provider_ocp.testing.records import CheckpointFormat, DelayFormat, RenderOptions
-from airflow_provider_ocp.testing.requests_log import RecordedRequest, RequestLog
-from airflow_provider_ocp.testing.specs import DEFAULT_DELAY_SECONDS, DEFAULT_TASK_INTERVAL, ClusterSpec
-from airflow_provider_ocp.testing.tls import server_ssl_context
+from airflow_provider_ocp.testing.httpd import EmulatorHTTPServer, ServerContext, server_ssl_context
+from airflow_provider_ocp.testing.rendering import CheckpointFormat, DelayFormat, RenderOptions
+from airflow_provider_ocp.testing.wire import RecordedRequest
 
 AuthType = Literal["basic", "access_key"]
+_P = ParamSpec("_P")
+_R = TypeVar("_R")
 
 
-def _normalize_prefix(prefix: str) -> str:
-    prefix = prefix.strip().rstrip("/")
-    return "" if not prefix else prefix if prefix.startswith("/") else f"/{prefix}"
+def _on_dataset(method: Callable[Concatenate[Dataset, _P], _R]) -> Callable[Concatenate[OCPEmulator, _P], _R]:
+    """Offer a :class:`Dataset` method as an emulator method, with its signature and documentation.
+
+    :param method: the method; the emulator passes its own dataset, so the data has one API, written once.
+    """
+
+    @functools.wraps(method)
+    def forward(self: OCPEmulator, /, *args: _P.args, **kwargs: _P.kwargs) -> _R:
+        return method(self.dataset, *args, **kwargs)
+
+    return forward
 
 
-class OCPEmulator(DataControls):
+class OCPEmulator:
     """An emulated OCP REST API (``/api/v2``) served over real HTTP on loopback.
 
     Use it as a context manager (``with OCPEmulator() as emu:``) or call :meth:`start` and :meth:`stop`.
-    Data, faults, clock and credentials can all be changed while it runs.
+    Data, faults, clock and credentials can all be changed while it runs; every change is thread-safe and takes
+    effect for the next request.
 
     :param host: the address to listen on (loopback by default).
     :param port: the port; 0 picks a free one.
@@ -115,7 +123,8 @@ class OCPEmulator(DataControls):
         else:
             specs = list(clusters)
         self._bind = (host, port)
-        self.path_prefix = _normalize_prefix(path_prefix)
+        prefix = path_prefix.strip().rstrip("/")
+        self.path_prefix = prefix if not prefix or prefix.startswith("/") else f"/{prefix}"
         self._tls = (certfile, keyfile) if certfile is not None else None
         self.clock = ServerClock(offset=clock_offset, tz=server_timezone)
         self.options = RenderOptions(checkpoint_format, delay_format, ids_as_strings)
@@ -128,14 +137,13 @@ class OCPEmulator(DataControls):
         if access_keys is not None:
             self.auth.access_keys = dict(access_keys)
         self.faults = FaultSet(latency)
-        self._log = RequestLog()
+        self._log: list[RecordedRequest] = []
         self._stopping = threading.Event()
         api = EmulatorApi(
             self.dataset, self.auth, self.clock, path_prefix=self.path_prefix, max_page_size=max_page_size
         )
         self._context = ServerContext(api, self.dataset, self.faults, self._log, self.clock, self._stopping, verbose)
         self._server: EmulatorHTTPServer | None = None
-        self._thread: threading.Thread | None = None
 
     # -- lifecycle ----------------------------------------------------------------------------------------------
 
@@ -152,10 +160,7 @@ class OCPEmulator(DataControls):
         self._stopping.clear()
         self._server = EmulatorHTTPServer(self._bind, self._context, ssl_context)
         self.clock.mark_started()
-        self._thread = threading.Thread(
-            target=self._server.serve_forever, kwargs={"poll_interval": 0.1}, name="ocp-emulator", daemon=True
-        )
-        self._thread.start()
+        self._server.serve_in_background()
         return self
 
     def stop(self) -> None:
@@ -164,11 +169,7 @@ class OCPEmulator(DataControls):
         if server is None:
             return
         self._stopping.set()
-        server.shutdown()
-        server.close_connections()
-        server.server_close()
-        if self._thread is not None:
-            self._thread.join(timeout=5)
+        server.close()
 
     def __enter__(self) -> OCPEmulator:
         return self.start()
@@ -216,6 +217,25 @@ class OCPEmulator(DataControls):
         """``url`` + ``/api/v2``."""
         return f"{self.url}/api/v2"
 
+    # -- data ---------------------------------------------------------------------------------------------------
+
+    @property
+    def clusters(self) -> list[ClusterSpec]:
+        """The emulated clusters' descriptions."""
+        return self.dataset.cluster_specs
+
+    @property
+    def cluster_ids(self) -> list[int]:
+        """The emulated clusters' ids."""
+        return [spec.cluster_id for spec in self.clusters]
+
+    tenant_ids = _on_dataset(Dataset.tenant_ids)
+    set_current_task = _on_dataset(Dataset.set_current_task)
+    add_tasks = _on_dataset(Dataset.add_tasks)
+    remove_tasks = _on_dataset(Dataset.remove_tasks)
+    expected_tasks = _on_dataset(Dataset.expected_tasks)
+    task_count = _on_dataset(Dataset.task_count)
+
     # -- clock, latency, request log ------------------------------------------------------------------------------
 
     @property
@@ -239,7 +259,7 @@ class OCPEmulator(DataControls):
     @property
     def requests(self) -> list[RecordedRequest]:
         """A snapshot of the requests received so far, oldest first."""
-        return self._log.snapshot()
+        return list(self._log)
 
     def clear_requests(self) -> None:
         """Forget the recorded requests."""
@@ -262,13 +282,7 @@ class OCPEmulator(DataControls):
         :param password: override the password (or AccessKey secret).
         :param extra: more ``extra`` fields (``auth_type`` is always set).
         """
-        if auth_type == "basic":
-            table = self.auth.users or self.auth.restricted_users
-        elif auth_type == "access_key":
-            table = self.auth.access_keys
-        else:
-            raise ValueError(f"auth_type must be 'basic' or 'access_key', not {auth_type!r}")
-        default_login, default_password = next(iter(table.items()), (None, None))
+        default_login, default_password = first_credentials(self.auth, auth_type)
         login = login if login is not None else default_login
         password = password if password is not None else default_password
         if login is None or password is None:
@@ -292,6 +306,3 @@ class OCPEmulator(DataControls):
     def __repr__(self) -> str:
         where = self.url if self.running else "not started"
         return f"<OCPEmulator {where}, clusters={self.cluster_ids}>"
-
-
-__all__ = ["DEFAULT_PASSWORD", "DEFAULT_USERNAME", "AuthType", "OCPEmulator"]

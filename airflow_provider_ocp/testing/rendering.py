@@ -1,4 +1,4 @@
-"""Rendering records (LogBackupWrapperTask, cluster list items) from indices, as OCP serializes them.
+"""Rendering records (LogBackupWrapperTask, cluster list items, backup overview) from indices, as OCP serializes them.
 
 Null fields are omitted, never sent as ``null``. ``createTime``/``modifyTime`` use Java's no-colon form
 (``2021-09-23T14:33:17.357+0800``); ``checkpoint`` too unless configured otherwise.
@@ -11,7 +11,7 @@ from datetime import datetime, tzinfo
 from typing import Any, Literal
 
 from airflow_provider_ocp.testing.clock import from_epoch_us, iso_timestamp, java_timestamp, to_epoch_us
-from airflow_provider_ocp.testing.state import HISTORY_STATUS, ClusterState
+from airflow_provider_ocp.testing.clusters import HISTORY_STATUS, ClusterState
 
 CheckpointFormat = Literal["java", "iso"]
 DelayFormat = Literal["number", "string", "omit"]
@@ -171,3 +171,21 @@ def render_cluster(cluster: ClusterState, ctx: RenderContext) -> dict[str, Any]:
             for t in spec.tenants
         ]
     return item
+
+
+def render_overview(cluster: ClusterState, ctx: RenderContext) -> dict[str, Any]:
+    """An approximate ``GET /ob/clusters/{id}/backup/overview``: the worst current log backup delay and its checkpoint.
+
+    :param cluster: the cluster state.
+    :param ctx: the rendering context.
+    """
+    current = [i for u in range(cluster.spec.units) if (i := cluster.current_index(u)) is not None]
+    records = [render_task(cluster, i, ctx) for i in current]
+    worst = max(records, key=lambda r: float(r.get("delay", 0) or 0), default=None)
+    overview: dict[str, Any] = {"clusterId": cluster.spec.cluster_id, "clusterName": cluster.spec.name}
+    if worst is not None:
+        overview["logBackupStatus"] = worst["status"]
+        overview["logBackupCheckpoint"] = worst["checkpoint"]
+        if "delay" in worst:
+            overview["logBackupDelay"] = worst["delay"]
+    return overview

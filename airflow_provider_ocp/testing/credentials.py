@@ -18,8 +18,7 @@ from datetime import datetime, timedelta
 from email.utils import parsedate_to_datetime
 
 from airflow_provider_ocp.client.auth import ACCESS_KEY_SCHEME, compute_signature, string_to_sign
-from airflow_provider_ocp.testing.envelope import CODE_UNAUTHENTICATED
-from airflow_provider_ocp.testing.messages import ApiError, IncomingRequest
+from airflow_provider_ocp.testing.wire import CODE_UNAUTHENTICATED, ApiError, IncomingRequest
 
 DEFAULT_USERNAME = "admin"
 DEFAULT_PASSWORD = "emulator-password"  # noqa: S105 - documented emulator default
@@ -156,3 +155,19 @@ class Authenticator:
             path=request.raw_path,
             query=request.raw_query,
         )
+
+
+def first_credentials(auth: Authenticator, auth_type: str) -> tuple[str | None, str | None]:
+    """The first configured ``(login, secret)`` of a mode: what a connection to the emulator uses by default.
+
+    :param auth: the credentials configured on the emulator.
+    :param auth_type: ``"basic"`` (users with backup permission before restricted ones) or ``"access_key"``.
+    :raises ValueError: for any other mode, before a connection with a mode the provider lacks is built.
+    """
+    if auth_type == "basic":
+        table = auth.users or auth.restricted_users
+    elif auth_type == "access_key":
+        table = auth.access_keys
+    else:
+        raise ValueError(f"auth_type must be 'basic' or 'access_key', not {auth_type!r}")
+    return next(iter(table.items()), (None, None))

@@ -1,16 +1,28 @@
-"""Declarative description of the emulated clusters and tenants (what exists at start)."""
+"""The emulated clusters: what exists at start (declarative specs) and each cluster's mutable runtime state."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from airflow_provider_ocp.testing.profiles import DelayProfile, as_profile
+from airflow_provider_ocp.testing.clock import DelayProfile, as_profile, to_epoch_us
+from airflow_provider_ocp.testing.timeline import Timeline, TimelineView
 
 DEFAULT_DELAY_SECONDS = 30.0
 DEFAULT_TASK_INTERVAL = timedelta(hours=1)
 DEFAULT_HISTORY_LAG = timedelta(minutes=10)
 """By default the newest history task was created this long before the emulator."""
+DEFAULT_CURRENT_STATUS = "RUNNING"
+HISTORY_STATUS = "STOPPED"
+_MICROSECOND = timedelta(microseconds=1)
+
+
+class UnknownClusterError(LookupError):
+    """No emulated cluster has this id."""
+
+
+class UnknownTenantError(LookupError):
+    """The cluster has no such tenant (or is a cluster-level cluster without tenant-level tasks)."""
 
 
 @dataclass(frozen=True)
@@ -127,3 +139,95 @@ class ClusterSpec:
             history_end=history_end,
             delay=as_profile(delay),
         )
+
+
+@dataclass
+class UnitState:
+    """What the current (newest) task of one unit (tenant or cluster-level unit) reports.
+
+    :param status: ``status`` of the current task.
+    :param profile: how its ``delay`` evolves.
+    :param profile_since: server-elapsed seconds when the profile took effect.
+    :param error_msg: ``errorMsg``; None omits the field.
+    :param omit_delay: leave ``delay`` out of the record.
+    """
+
+    status: str
+    profile: DelayProfile
+    profile_since: float = 0.0
+    error_msg: str | None = None
+    omit_delay: bool = False
+
+    def delay_at(self, elapsed: float) -> float:
+        """The current delay in seconds, rounded to 4 decimals like OCP's samples.
+
+        :param elapsed: server-elapsed seconds since the emulator started.
+        """
+        return round(self.profile.value_at(elapsed - self.profile_since), 4)
+
+
+class ClusterState:
+    """One cluster at runtime.
+
+    :param spec: the cluster's description.
+    :param default_history_end: ``createTime`` of the newest history task when the spec does not set one.
+    """
+
+    def __init__(self, spec: ClusterSpec, default_history_end: datetime) -> None:
+        self.spec = spec
+        end_us = to_epoch_us(spec.history_end or default_history_end)
+        end_us -= end_us % 1000  # whole milliseconds, so what is printed is exactly what is filtered on
+        step_us = spec.interval // _MICROSECOND
+        start_us = end_us - (spec.tasks - 1) * step_us if spec.tasks else end_us
+        self.timeline = Timeline(base_count=spec.tasks, units=spec.units, base_start_us=start_us, step_us=step_us)
+        self.units = [
+            UnitState(status=DEFAULT_CURRENT_STATUS, profile=self._unit_profile(unit)) for unit in range(spec.units)
+        ]
+
+    def _unit_profile(self, unit: int) -> DelayProfile:
+        tenant = self.tenant_of_unit(unit)
+        return tenant.delay if tenant is not None and tenant.delay is not None else self.spec.delay
+
+    def tenant_of_unit(self, unit: int) -> TenantSpec | None:
+        """The tenant behind a unit, None for a cluster-level cluster.
+
+        :param unit: a unit number.
+        """
+        if self.spec.cluster_level or not self.spec.tenants:
+            return None
+        return self.spec.tenants[unit]
+
+    def unit_of_tenant(self, tenant_id: int) -> int:
+        """The unit number of a tenant.
+
+        :param tenant_id: OCP's tenant id.
+        :raises UnknownTenantError: when the cluster has no such tenant or is cluster-level.
+        """
+        if not self.spec.cluster_level:
+            for unit, tenant in enumerate(self.spec.tenants):
+                if tenant.tenant_id == tenant_id:
+                    return unit
+        raise UnknownTenantError(f"cluster {self.spec.cluster_id} has no tenant {tenant_id} with log backup tasks")
+
+    def view(self, tenant_id: int | None) -> TimelineView:
+        """The tasks the tenant-level endpoint (or, for None, the cluster-level one) pages over.
+
+        :param tenant_id: OCP's tenant id, or None for every task of the cluster.
+        :raises UnknownTenantError: when the cluster has no such tenant or is cluster-level.
+        """
+        return self.timeline.view(None if tenant_id is None else self.unit_of_tenant(tenant_id))
+
+    def units_for(self, tenant_id: int | None) -> list[int]:
+        """The units addressed by an optional tenant id (None: every unit).
+
+        :param tenant_id: OCP's tenant id or None.
+        """
+        return list(range(self.spec.units)) if tenant_id is None else [self.unit_of_tenant(tenant_id)]
+
+    def current_index(self, unit: int) -> int | None:
+        """The index of a unit's newest live task, None when it has none.
+
+        :param unit: a unit number.
+        """
+        newest = self.timeline.view(unit).newest(1)
+        return newest[0] if newest else None
