@@ -122,7 +122,9 @@ class PageWalk:
       million tasks cost 8 MB), the walk's only state that grows with the extraction.
     * ``_recent``, sets of the fingerprints of the last pages (at least ``RECENT_PAGES`` and ``RECENT_RECORDS``):
       while the totals hold still a record can only reappear a little later, so this is all ``_seen_before``
-      consults, in O(1) per record.
+      consults, in O(1) per record. "A little" is the number of tasks created during the walk while as many were
+      removed (else the totals would move): the window covers up to 10,000 of those, far beyond what OCP's log
+      backup tasks (a few per tenant a day) ever see during one walk.
     * ``_seen_all``, a set of every fingerprint, built once from ``_returned`` only when the totals move (drift):
       then records may shift any distance and a new pass re-reads from page 1, so the full set is needed. Drift is
       rare, so the common walk never pays for it.

@@ -45,7 +45,7 @@ from airflow_provider_ocp.testing import (
 )
 from airflow_provider_ocp.testing.timeline import Timeline
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 JAVA_TS = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}[+-]\d{4}$")
 ISO_TS = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{3})?([+-]\d{2}:\d{2}|Z)$")
 HISTORY_END = datetime(2024, 8, 6, 12, 0, tzinfo=timezone.utc)

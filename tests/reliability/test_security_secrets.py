@@ -36,7 +36,7 @@ from airflow_provider_ocp.testing import Authenticator, OCPEmulator
 from airflow_provider_ocp.testing.wire import IncomingRequest
 from airflow_provider_ocp.triggers.log_backup import OCPLogBackupDelayTrigger
 
-EXAMPLES = Path(__file__).resolve().parent.parent / "example_dags"
+EXAMPLES = Path(__file__).resolve().parents[2] / "example_dags"
 PASSWORD = "Pw/0f+Sekr1t=Basic%Auth"  # URL syntax inside, so encoded forms are searched as well
 ACCESS_KEY_ID = "AKID-public-part"
 ACCESS_KEY_SECRET = "AK+s3cret/Only=Here_987"
