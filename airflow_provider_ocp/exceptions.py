@@ -5,7 +5,7 @@ Every message is safe to log: none carries a password, an AccessKey secret, a si
 
 from __future__ import annotations
 
-from airflow.sdk.exceptions import AirflowException, AirflowFailException
+from airflow.providers.common.compat.sdk import AirflowException, AirflowFailException
 
 
 class OCPInputError(AirflowFailException, ValueError):

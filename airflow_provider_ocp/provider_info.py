@@ -86,6 +86,33 @@ UI_FIELD_BEHAVIOUR: dict[str, Any] = {
 }
 
 
+def connection_form_widgets() -> dict[str, Any]:
+    """:data:`CONNECTION_FIELDS` as the wtforms fields Airflow 3.0 and 3.1 build the connection form from.
+
+    Numbers are text fields (those lines accept only string, integer, password and boolean fields); the provider
+    validates them when it reads the connection, naming the field.
+    """
+    from wtforms import BooleanField, IntegerField, StringField
+    from wtforms.validators import Optional, any_of
+
+    field_classes = {"boolean": BooleanField, "integer": IntegerField}
+    widgets = {}
+    for name, spec in CONNECTION_FIELDS.items():
+        schema = spec["schema"]
+        kind = schema["type"][0]
+        validators: list[Any] = [Optional()]
+        if "enum" in schema:
+            validators.append(any_of([value for value in schema["enum"] if value is not None]))
+        field_class = field_classes.get(kind, StringField)
+        default = schema.get("default")
+        if field_class is StringField and default is not None:
+            default = str(default)  # a text field holding 60 must say "60", or the form flags its own default
+        widgets[name] = field_class(
+            spec["label"], validators=validators, description=spec["description"], default=default
+        )
+    return widgets
+
+
 def get_provider_info() -> dict[str, Any]:
     """Return the provider description Airflow's ProvidersManager validates and loads."""
     return {

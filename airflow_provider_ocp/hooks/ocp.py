@@ -19,7 +19,7 @@ from typing import Any, ParamSpec, TypeVar
 import httpx
 import requests
 from airflow.providers.common.compat.connection import get_async_connection, get_async_extra_dejson
-from airflow.sdk import BaseHook
+from airflow.providers.common.compat.sdk import BaseHook
 from tenacity import AsyncRetrying, Retrying
 
 from airflow_provider_ocp.client.pagination import PageResult, PageWalk, whole_record_identity
@@ -32,7 +32,7 @@ from airflow_provider_ocp.exceptions import OCPAPIError
 from airflow_provider_ocp.hooks.transport import open_httpx_client, open_requests_session, transport_error
 from airflow_provider_ocp.log_backup.query import LogBackupSnapshot, log_backup_tasks_query
 from airflow_provider_ocp.log_backup.records import normalize_task, record_identity
-from airflow_provider_ocp.provider_info import UI_FIELD_BEHAVIOUR
+from airflow_provider_ocp.provider_info import UI_FIELD_BEHAVIOUR, connection_form_widgets
 from airflow_provider_ocp.validation import validate_page_size
 
 Identity = Callable[[dict[str, Any]], int]
@@ -72,15 +72,6 @@ class OCPBaseHook(BaseHook):
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(ocp_conn_id={self.ocp_conn_id!r})"
-
-    @classmethod
-    def get_ui_field_behaviour(cls) -> dict[str, Any]:
-        """Form labels for Airflow versions before declarative ``conn-fields`` (3.0, 3.1)."""
-        return {
-            "hidden_fields": UI_FIELD_BEHAVIOUR["hidden-fields"],
-            "relabeling": UI_FIELD_BEHAVIOUR["relabeling"],
-            "placeholders": UI_FIELD_BEHAVIOUR["placeholders"],
-        }
 
     def _log_retry(self, retry_number: int, wait: float, error: BaseException, max_retries: int) -> None:
         target = error.path if isinstance(error, OCPAPIError) else None
@@ -122,6 +113,25 @@ class OCPHook(OCPBaseHook):
 
     :param ocp_conn_id: the Airflow connection of type ``ocp`` to use.
     """
+
+    @classmethod
+    def get_connection_form_widgets(cls) -> dict[str, Any]:
+        """The extra fields of the connection form on Airflow 3.0 and 3.1 (3.2+ reads ``conn-fields`` instead).
+
+        Built from :data:`~airflow_provider_ocp.provider_info.CONNECTION_FIELDS`, so every line shows the same
+        fields, labels, hints and defaults. Only wtforms is used (no Flask-AppBuilder widget): Airflow 3.1's API
+        server stands in for it, and 3.0 needs it installed (FAB provider or ``pip install wtforms``).
+        """
+        return connection_form_widgets()
+
+    @classmethod
+    def get_ui_field_behaviour(cls) -> dict[str, Any]:
+        """Form labels and placeholders on Airflow 3.0 and 3.1 (3.2+ reads ``ui-field-behaviour`` instead)."""
+        return {
+            "hidden_fields": UI_FIELD_BEHAVIOUR["hidden-fields"],
+            "relabeling": UI_FIELD_BEHAVIOUR["relabeling"],
+            "placeholders": UI_FIELD_BEHAVIOUR["placeholders"],
+        }
 
     @cached_property
     def settings(self) -> OCPSettings:

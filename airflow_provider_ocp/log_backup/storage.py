@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, BinaryIO
 from airflow_provider_ocp.exceptions import OCPInputError
 
 if TYPE_CHECKING:
-    from airflow.sdk import ObjectStoragePath
+    from airflow.providers.common.compat.sdk import ObjectStoragePath
 
 log = logging.getLogger(__name__)
 
@@ -52,7 +52,7 @@ def resolve_output_path(raw: object, conn_id: str | None, name: str = "output_pa
     :param conn_id: the Airflow connection for the store (``output_conn_id``), or None for the store's default.
     :param name: the parameter name, for messages.
     """
-    from airflow.sdk import ObjectStoragePath
+    from airflow.providers.common.compat.sdk import ObjectStoragePath
 
     text = "" if raw is None else str(raw).strip()
     if not text:

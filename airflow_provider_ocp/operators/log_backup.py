@@ -7,7 +7,7 @@ from contextlib import closing
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
-from airflow.sdk import Asset, BaseOperator
+from airflow.providers.common.compat.sdk import Asset, BaseOperator
 
 from airflow_provider_ocp.exceptions import OCPInputError
 from airflow_provider_ocp.log_backup.formats import OUTPUT_FORMATS, import_pyarrow, make_writer
@@ -17,7 +17,7 @@ from airflow_provider_ocp.log_backup.window import ExtractionWindow, resolve_win
 from airflow_provider_ocp.validation import validate_page_size, validate_positive_id
 
 if TYPE_CHECKING:
-    from airflow.sdk import Context, ObjectStoragePath
+    from airflow.providers.common.compat.sdk import Context, ObjectStoragePath
 
     from airflow_provider_ocp.hooks.ocp import OCPHook
 
