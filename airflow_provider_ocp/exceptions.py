@@ -5,6 +5,8 @@ Every message is safe to log: none carries a password, an AccessKey secret, a si
 
 from __future__ import annotations
 
+from typing import Any
+
 from airflow.providers.common.compat.sdk import AirflowException, AirflowFailException
 
 
@@ -58,11 +60,26 @@ class OCPAPIError(AirflowException):
         return f"{self.message} ({', '.join(d for d in details if d)})"
 
     def __reduce__(self):  # type: ignore[no-untyped-def]
-        # Keep the keyword attributes when the exception crosses a process boundary (pickling).
-        return (
-            _rebuild_api_error,
-            (self.message, self.status, self.code, self.trace_id, self.path, self.retryable, self.retry_after),
-        )
+        # Keep the class and the keyword attributes when the exception crosses a process boundary (pickling).
+        keywords = {
+            "status": self.status,
+            "code": self.code,
+            "trace_id": self.trace_id,
+            "path": self.path,
+            "retryable": self.retryable,
+            "retry_after": self.retry_after,
+        }
+        return (_rebuild_api_error, (type(self), self.message, keywords))
+
+
+class OCPRequestRejectedError(OCPAPIError, AirflowFailException):
+    """OCP refused the request itself: HTTP 400 or 404, or a time-range rule (codes 10005, 10006, 10007).
+
+    The same request would get the same answer, so neither the hook nor Airflow retries it: the task fails at once
+    (``AirflowFailException``), whatever its ``retries``. Authentication and permission errors (401, 403) stay plain
+    :class:`OCPAPIError`: the hook does not repeat them, but task retries do apply, so a rotated secret or a granted
+    permission can be fixed between tries.
+    """
 
 
 class OCPLogBackupPollError(RuntimeError):
@@ -73,21 +90,5 @@ class OCPLogBackupPollError(RuntimeError):
     """
 
 
-def _rebuild_api_error(
-    message: str,
-    status: int | None,
-    code: int | None,
-    trace_id: str | None,
-    path: str | None,
-    retryable: bool,
-    retry_after: float | None,
-) -> OCPAPIError:
-    return OCPAPIError(
-        message,
-        status=status,
-        code=code,
-        trace_id=trace_id,
-        path=path,
-        retryable=retryable,
-        retry_after=retry_after,
-    )
+def _rebuild_api_error(cls: type[OCPAPIError], message: str, keywords: dict[str, Any]) -> OCPAPIError:
+    return cls(message, **keywords)

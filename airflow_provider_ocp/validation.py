@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import logging
-from datetime import datetime
+from datetime import datetime, timedelta, timezone
 
 from airflow_provider_ocp.client.settings import MAX_PAGE_SIZE
 from airflow_provider_ocp.client.timestamps import parse_ocp_timestamp
 from airflow_provider_ocp.exceptions import OCPInputError
 
 log = logging.getLogger(__name__)
+_MARGIN = timedelta(days=1)
 
 
 def validate_positive_id(value: object, name: str) -> int:
@@ -60,6 +61,13 @@ def coerce_instant(value: object, name: str) -> datetime:
             f"{name} {value!s} has no timezone; OCP needs an instant. Give an offset (e.g. 'Z' or '+08:00') "
             "or an aware datetime such as pendulum.datetime(2024, 8, 6, tz='UTC')."
         )
+    try:  # in UTC, with a day of margin so rounding to whole seconds and windows cannot overflow either
+        utc = moment.astimezone(timezone.utc)
+        (utc - _MARGIN) + 2 * _MARGIN
+    except OverflowError:
+        raise OCPInputError(
+            f"{name} {value!s} is outside the times OCP can take; use an instant between the years 2 and 9998."
+        ) from None
     return moment
 
 

@@ -12,9 +12,9 @@ from array import array
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
 from typing import Any
 
+from airflow_provider_ocp.client.page import Page, PageResult, parse_page, whole_record_identity
 from airflow_provider_ocp.client.response import Envelope
 from airflow_provider_ocp.client.timestamps import parse_server_time
 from airflow_provider_ocp.exceptions import OCPAPIError
@@ -22,88 +22,6 @@ from airflow_provider_ocp.exceptions import OCPAPIError
 MAX_PASSES = 3
 RECENT_PAGES = 2
 RECENT_RECORDS = 10_000
-
-
-@dataclass(frozen=True)
-class Page:
-    """One page of a paginated OCP response.
-
-    :param records: ``contents`` as sent.
-    :param number: ``page.number`` (1-based) if sent.
-    :param size: ``page.size``, the size the server actually used, if sent.
-    :param total_elements: ``page.totalElements`` if sent.
-    :param total_pages: ``page.totalPages`` (or ``totalPage``) if sent.
-    """
-
-    records: list[dict[str, Any]]
-    number: int | None = None
-    size: int | None = None
-    total_elements: int | None = None
-    total_pages: int | None = None
-
-
-@dataclass(frozen=True)
-class PageResult:
-    """Records new in one page of a walk, with progress for logging: what both hooks yield per page.
-
-    :param records: the records of this page not returned before (raw, or normalised by the caller's method).
-    :param page_number: the 1-based page just read.
-    :param records_so_far: distinct records returned by the walk, this page included.
-    :param total_elements: OCP's ``totalElements``, if it sent one.
-    :param total_pages: OCP's page count (sent or computed), if known.
-    :param server_time: OCP's clock at this response.
-    """
-
-    records: list[dict[str, Any]]
-    page_number: int
-    records_so_far: int
-    total_elements: int | None
-    total_pages: int | None
-    server_time: datetime | None
-
-
-def whole_record_identity(record: dict[str, Any]) -> int:
-    """The default fingerprint for endpoints without a better one: ``id`` if the record has one, else every field.
-
-    :param record: a raw record.
-    """
-    key = record.get("id")
-    if isinstance(key, int | str):
-        return hash(("id", key))
-    return hash(repr(sorted(record.items(), key=lambda item: str(item[0]))))
-
-
-def _optional_int(value: Any) -> int | None:
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int):
-        return value
-    if isinstance(value, str) and value.strip().isdigit():
-        return int(value)
-    return None
-
-
-def parse_page(data: Any, *, target: str) -> Page:
-    """Read ``{"contents": [...], "page": {...}}``; tolerant of missing and string-typed page fields.
-
-    :param data: the envelope's ``data``.
-    :param target: the request path, for the error.
-    """
-    if not isinstance(data, dict) or not isinstance(data.get("contents", []), list):
-        raise OCPAPIError("OCP's paginated response has no 'contents' list", path=target)
-    records = [item for item in data.get("contents") or [] if isinstance(item, dict)]
-    raw_info = data.get("page")
-    info: dict[str, Any] = raw_info if isinstance(raw_info, dict) else {}
-    total_pages = _optional_int(info.get("totalPages"))
-    if total_pages is None:
-        total_pages = _optional_int(info.get("totalPage"))
-    return Page(
-        records=records,
-        number=_optional_int(info.get("number")),
-        size=_optional_int(info.get("size")),
-        total_elements=_optional_int(info.get("totalElements")),
-        total_pages=total_pages,
-    )
 
 
 @dataclass
@@ -162,7 +80,7 @@ class PageWalk:
         :param envelope: the response to the request for ``next_page``.
         """
         number = self.next_page
-        fresh = self.accept(parse_page(envelope.data, target=self.target))
+        fresh = self.accept(parse_page(envelope.data, target=self.target, number=number))
         return PageResult(
             fresh,
             number or 0,

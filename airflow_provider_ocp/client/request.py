@@ -5,13 +5,15 @@ Shared by the synchronous hook (requests) and the trigger (httpx) so both send b
 
 from __future__ import annotations
 
+import base64
 import functools
+import re
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from importlib.metadata import PackageNotFoundError, version
-from urllib.parse import urlsplit
+from urllib.parse import quote, quote_plus, urlsplit
 
 from airflow_provider_ocp import __version__
 from airflow_provider_ocp.client.auth import (
@@ -26,6 +28,8 @@ from airflow_provider_ocp.client.settings import OCPSettings
 
 API_PREFIX = "/api/v2"
 CONTENT_TYPE = "application/json"
+# Every known OCP client sends a signed x-ocp-* header, so OCP never sees a string to sign with an empty header line.
+OCP_ORIGIN = ("x-ocp-origin", "airflow-provider-ocp")
 
 
 @dataclass(frozen=True)
@@ -44,6 +48,27 @@ class OCPRequest:
     headers: dict[str, str] = field(repr=False)
     trace_id: str
     secrets: tuple[str, ...] = field(repr=False)
+
+
+def secret_forms(*values: str) -> tuple[str, ...]:
+    """Every form in which a server (or a proxy) could echo a secret back: as is, URL-encoded (either hex case,
+    ``+`` or ``%20`` for spaces) and base64-encoded. Longest first, so a longer form is scrubbed before a part of it.
+
+    :param values: the password or AccessKey secret, the signature, the ``Authorization`` header and its token.
+    """
+    forms: set[str] = set()
+    for value in values:
+        if not value:
+            continue
+        encoded = quote(value, safe="")
+        base64_form = base64.b64encode(value.encode("utf-8")).decode("ascii")
+        forms.update({value, encoded, quote_plus(value), base64_form, base64_form.rstrip("=")})
+        forms.update(_lower_hex(form) for form in (encoded, quote_plus(value)))
+    return tuple(sorted(forms, key=len, reverse=True))
+
+
+def _lower_hex(encoded: str) -> str:
+    return re.sub(r"%[0-9A-F]{2}", lambda match: match.group(0).lower(), encoded)
 
 
 @functools.cache
@@ -84,6 +109,7 @@ def build_get(
         "Date": date,
         "User-Agent": user_agent(),
         "x-trace-id": trace_id,
+        OCP_ORIGIN[0]: OCP_ORIGIN[1],
     }
     if settings.auth_type == "access_key":
         message = string_to_sign(
@@ -92,15 +118,16 @@ def build_get(
             content_type=CONTENT_TYPE,
             date=date,
             host=settings.host_header,
-            ocp_headers={},
+            ocp_headers=dict([OCP_ORIGIN]),
             path=full_path,
             query=query,
         )
         signature = compute_signature(settings.secret, message)
         headers["Authorization"] = access_key_authorization(settings.login, signature)
-        secrets: tuple[str, ...] = (settings.secret, signature, headers["Authorization"])
+        secrets = secret_forms(settings.secret, signature, headers["Authorization"])
     else:
         headers["Authorization"] = basic_authorization(settings.login, settings.secret)
-        secrets = (settings.secret, headers["Authorization"], headers["Authorization"].split(" ", 1)[1])
+        token = headers["Authorization"].split(" ", 1)[1]
+        secrets = secret_forms(settings.secret, headers["Authorization"], token)
     origin = settings.base_url[: len(settings.base_url) - len(prefix)]
     return OCPRequest(url=origin + target, target=target, headers=headers, trace_id=trace_id, secrets=secrets)

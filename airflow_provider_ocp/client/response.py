@@ -13,13 +13,17 @@ from datetime import datetime, timezone
 from email.utils import parsedate_to_datetime
 from typing import Any
 
-from airflow_provider_ocp.exceptions import OCPAPIError
+from airflow_provider_ocp.exceptions import OCPAPIError, OCPRequestRejectedError
 
 RETRYABLE_STATUSES = frozenset({429, 500, 502, 503, 504})
 MAX_MESSAGE_CHARS = 500
+MAX_TRACE_CHARS = 64
 
 STATUS_HINTS = {
-    400: "OCP rejected the request parameters; check cluster id, times and page size.",
+    400: (
+        "OCP rejected the request parameters: check cluster id, times and page size. If OCP found no handler for "
+        "the path, the connection's OCP URL has a wrong path prefix (requests go to <OCP URL>/api/v2/...)."
+    ),
     401: (
         "OCP did not accept the credentials: check the connection's login and password, and its auth_type "
         "(basic or access_key). With access_key, also check the worker's clock: OCP refuses a Date more than "
@@ -32,6 +36,15 @@ STATUS_HINTS = {
     404: "OCP found no such resource: check that the cluster (and tenant) id exists in this OCP.",
     429: "OCP is rate limiting requests.",
 }
+CODE_HINTS = {
+    10006: "OCP needs both startTime and endTime or neither.",
+    10007: "OCP refuses a time range this long: split the window (the operator does so by itself).",
+    30014: "The OCP user lacks the permission 'Read-only permission on cluster backup and recovery'.",
+}
+# Time-range rules OCP reports as HTTP 500 (its "unexpected" error kind): the same request always fails again.
+FINAL_CODES = frozenset({10005, 10006, 10007})
+# Statuses where the request itself is wrong: a task retry would send it again, so the task fails at once.
+REJECTED_STATUSES = frozenset({400, 404})
 
 
 @dataclass(frozen=True)
@@ -104,11 +117,12 @@ def parse_response(
     secrets = tuple(secrets)
 
     def fail(message: str, *, code: int | None = None, trace: str | None = None, retryable: bool) -> OCPAPIError:
-        return OCPAPIError(
+        rejected = not retryable and (status in REJECTED_STATUSES or code in FINAL_CODES)
+        return (OCPRequestRejectedError if rejected else OCPAPIError)(
             redact(message, secrets),
             status=status,
             code=code,
-            trace_id=trace or sent_trace_id,
+            trace_id=redact(trace or sent_trace_id or "", secrets)[:MAX_TRACE_CHARS] or None,
             path=target,
             retryable=retryable,
             retry_after=retry_after,
@@ -120,22 +134,36 @@ def parse_response(
         raise _non_json_error(status, body, headers.get("Location") or headers.get("location"), fail) from None
     if not isinstance(document, dict):  # a gateway's 429/5xx may carry any JSON: its status still says "transient"
         raise fail("OCP answered with JSON that is not its response envelope", retryable=status in RETRYABLE_STATUSES)
-    trace_id = document.get("traceId") if isinstance(document.get("traceId"), str) else None
+    raw_trace = document.get("traceId")
+    trace_id = redact(raw_trace, secrets)[:MAX_TRACE_CHARS] if isinstance(raw_trace, str) else None
     if document.get("successful") is True and 200 <= status < 300:
         timestamp = document.get("timestamp")
         return Envelope(document.get("data"), timestamp if isinstance(timestamp, str) else None, trace_id)
     raw_error = document.get("error")
     error: dict[str, Any] = raw_error if isinstance(raw_error, dict) else {}
     code = _strict_int(error.get("code"))
-    # Scrub before cutting: a secret straddling the cut would otherwise leave its first half behind.
-    message = redact(str(error.get("message") or "").strip(), secrets)[:MAX_MESSAGE_CHARS]
     declared = _strict_int(document.get("status"))
     effective = status if status >= 300 or declared is None else declared
     if "successful" not in document and 200 <= status < 300:
         raise fail("OCP answered with JSON that is not its response envelope (no 'successful')", retryable=False)
-    hint = STATUS_HINTS.get(effective, "")
-    summary = f"OCP request failed: {message}" if message else f"OCP request failed with status {effective}"
-    raise fail(f"{summary}. {hint}".strip(), code=code, trace=trace_id, retryable=effective in RETRYABLE_STATUSES)
+    # Scrub before cutting: a secret straddling the cut would otherwise leave its first half behind.
+    detail = redact(_error_text(error), secrets)[:MAX_MESSAGE_CHARS]
+    hint = CODE_HINTS.get(code or -1) or STATUS_HINTS.get(effective, "")
+    summary = f"OCP request failed: {detail}" if detail else f"OCP request failed with status {effective}"
+    retryable = effective in RETRYABLE_STATUSES and code not in FINAL_CODES
+    raise fail(f"{summary}. {hint}".strip(), code=code, trace=trace_id, retryable=retryable)
+
+
+def _error_text(error: dict[str, Any]) -> str:
+    """OCP's ``error.message``, with ``target`` and the messages of ``subErrors`` when it sends them."""
+    parts = [str(error.get("message") or "").strip()]
+    if error.get("target"):
+        parts.append(f"target: {error['target']}")
+    sub_errors = error.get("subErrors")
+    if isinstance(sub_errors, list) and sub_errors:
+        texts = [str(sub.get("message") if isinstance(sub, dict) else sub) for sub in sub_errors[:3]]
+        parts.append("details: " + "; ".join(texts))
+    return " | ".join(part for part in parts if part)
 
 
 def _strict_int(value: Any) -> int | None:
@@ -144,6 +172,13 @@ def _strict_int(value: Any) -> int | None:
 
 def _non_json_error(status: int, body: bytes, location: str | None, fail: Callable[..., OCPAPIError]) -> OCPAPIError:
     if 300 <= status < 400:
+        if location and "login" in location.lower():
+            return fail(
+                f"OCP redirected the request to its login page (HTTP {status} to {location}): the request did not "
+                "reach OCP's API. Check the path prefix in the connection's OCP URL (requests go to "
+                "<OCP URL>/api/v2/...).",
+                retryable=False,
+            )
         return fail(
             f"OCP redirected the request (HTTP {status} to {location or 'an unknown location'}): point the "
             "connection's host at OCP's final base URL (check http vs https and the path prefix).",

@@ -1,111 +1,45 @@
 """OCPHook and OCPAsyncHook: OCP's REST API from a worker (requests) and from the triggerer (httpx).
 
 Both sit on the transport-free :mod:`airflow_provider_ocp.client` (request building and signing, the envelope, the
-page walk) and share one retry driver (:meth:`OCPBaseHook._get_retry_object` and
-:meth:`OCPBaseHook._a_get_retry_object`, built from the same policy and predicate); only the transport differs.
+page walk, the limits) and share one retry driver (:class:`~airflow_provider_ocp.hooks.base.OCPBaseHook`); only the
+transport differs (:mod:`airflow_provider_ocp.hooks.transport`).
 """
 
 from __future__ import annotations
 
 import asyncio
-import time
+import threading
 from collections.abc import AsyncIterator, Callable, Generator, Iterator, Sequence
 from dataclasses import replace
 from datetime import datetime
 from functools import cached_property
 from types import TracebackType
-from typing import Any, ParamSpec, TypeVar
+from typing import Any
 
 import httpx
 import requests
 from airflow.providers.common.compat.connection import get_async_connection, get_async_extra_dejson
-from airflow.providers.common.compat.sdk import BaseHook
-from tenacity import AsyncRetrying, Retrying
 
+from airflow_provider_ocp.client.limits import CHUNK_BYTES, CappedBody, deadline_error
 from airflow_provider_ocp.client.pagination import PageResult, PageWalk, whole_record_identity
-from airflow_provider_ocp.client.prefetch import PagePrefetcher
+from airflow_provider_ocp.client.prefetch import PagePrefetcher, ReadAheadCancelled
 from airflow_provider_ocp.client.request import OCPRequest, build_get
 from airflow_provider_ocp.client.response import Envelope, parse_response
 from airflow_provider_ocp.client.retry import RetryPolicy
 from airflow_provider_ocp.client.settings import OCPSettings, settings_from_airflow_connection
-from airflow_provider_ocp.exceptions import OCPAPIError
-from airflow_provider_ocp.hooks.transport import open_httpx_client, open_requests_session, transport_error
+from airflow_provider_ocp.hooks.base import OCPBaseHook, takes_arguments_of
+from airflow_provider_ocp.hooks.transport import (
+    DeadlineWatchdog,
+    open_httpx_client,
+    open_requests_session,
+    transport_error,
+)
 from airflow_provider_ocp.log_backup.query import LogBackupSnapshot, log_backup_tasks_query
 from airflow_provider_ocp.log_backup.records import normalize_task, record_identity
 from airflow_provider_ocp.provider_info import UI_FIELD_BEHAVIOUR, connection_form_widgets
 from airflow_provider_ocp.validation import validate_page_size
 
 Identity = Callable[[dict[str, Any]], int]
-P = ParamSpec("P")
-R = TypeVar("R")
-
-
-def _takes_arguments_of(source: Callable[P, Any]) -> Callable[[Callable[..., R]], Callable[P, R]]:
-    """Give a method that forwards ``*args, **kwargs`` the signature of ``source``, for type checkers and IDEs.
-
-    :param source: the method whose parameters the decorated one forwards to.
-    """
-
-    def decorate(method: Callable[..., R]) -> Callable[P, R]:
-        return method
-
-    return decorate
-
-
-class OCPBaseHook(BaseHook):
-    """What both OCP hooks share: the ``ocp`` connection type and one retry driver.
-
-    Nothing is read in ``__init__``: the connection is read on first use, so DAG parsing touches neither secrets nor
-    the network.
-
-    :param ocp_conn_id: the Airflow connection of type ``ocp`` to use.
-    """
-
-    conn_name_attr = "ocp_conn_id"
-    default_conn_name = "ocp_default"
-    conn_type = "ocp"
-    hook_name = "OceanBase Cloud Platform"
-
-    def __init__(self, ocp_conn_id: str = default_conn_name, **kwargs: Any) -> None:
-        super().__init__(**kwargs)
-        self.ocp_conn_id = ocp_conn_id
-
-    def __repr__(self) -> str:
-        return f"{type(self).__name__}(ocp_conn_id={self.ocp_conn_id!r})"
-
-    def _log_retry(self, retry_number: int, wait: float, error: BaseException, max_retries: int) -> None:
-        target = error.path if isinstance(error, OCPAPIError) else None
-        self.log.warning(
-            "OCP request %s failed (retry %s of %s in %.1fs): %s", target, retry_number, max_retries, wait, error
-        )
-
-    def _retry_args(self, policy: RetryPolicy, sleep: Callable[[float], Any]) -> dict[str, Any]:
-        def on_retry(retry_number: int, wait: float, error: BaseException) -> None:
-            self._log_retry(retry_number, wait, error, policy.max_retries)
-
-        return policy.retry_args(on_retry, sleep)
-
-    def _get_retry_object(self, policy: RetryPolicy) -> Retrying:
-        """The synchronous retry driver for one request (blocking sleeps).
-
-        :param policy: the connection's policy, or a quicker one (``test_connection``).
-        """
-        return Retrying(**self._retry_args(policy, _sleep))
-
-    def _a_get_retry_object(self, policy: RetryPolicy) -> AsyncRetrying:
-        """The same driver for the event loop (``asyncio`` sleeps).
-
-        :param policy: the connection's policy.
-        """
-        return AsyncRetrying(**self._retry_args(policy, _async_sleep))
-
-
-def _sleep(seconds: float) -> None:
-    time.sleep(seconds)
-
-
-async def _async_sleep(seconds: float) -> None:
-    await asyncio.sleep(seconds)
 
 
 class OCPHook(OCPBaseHook):
@@ -153,37 +87,53 @@ class OCPHook(OCPBaseHook):
         return RetryPolicy.from_settings(self.settings)
 
     def get_envelope(
-        self, path: str, params: Sequence[tuple[str, str]] = (), *, retry_policy: RetryPolicy | None = None
+        self,
+        path: str,
+        params: Sequence[tuple[str, str]] = (),
+        *,
+        retry_policy: RetryPolicy | None = None,
+        stop: threading.Event | None = None,
     ) -> Envelope:
         """GET an API path with retries and return OCP's envelope, or raise :class:`OCPAPIError`.
 
         :param path: the path below ``/api/v2``.
         :param params: query parameters, sent sorted and strictly encoded.
         :param retry_policy: overrides the connection's policy (``test_connection`` must answer quickly).
+        :param stop: the page walk's stop signal: once set, no further attempt is sent.
         """
-        for attempt in self._get_retry_object(retry_policy or self.retry_policy):
+        for attempt in self._get_retry_object(retry_policy or self.retry_policy, stop):
             with attempt:
+                if stop is not None and stop.is_set():
+                    raise ReadAheadCancelled
                 return self._send(build_get(self.settings, path, params))  # a fresh Date and trace id per try
         raise AssertionError("unreachable: tenacity re-raises the last error")
 
     def _send(self, request: OCPRequest) -> Envelope:
+        body = CappedBody(self.settings, request)
+        watchdog = DeadlineWatchdog(self.settings.request_deadline)
+        read_timeout = min(self.settings.read_timeout, self.settings.request_deadline)
         try:
             response = self.session.get(
                 request.url,
                 headers=request.headers,
-                timeout=(self.settings.connect_timeout, self.settings.read_timeout),
+                timeout=(self.settings.connect_timeout, read_timeout),
                 allow_redirects=False,
                 # Per request: requests lets REQUESTS_CA_BUNDLE/CURL_CA_BUNDLE override ``session.verify`` (so the
                 # connection's ca_bundle or verify=false), but never an explicit per-request value.
                 verify=self.settings.verify,
+                stream=True,  # read in chunks, so the size cap and the deadline apply while the body arrives
             )
-            body = response.content
+            with response, watchdog.watching(response):
+                for chunk in response.iter_content(CHUNK_BYTES):
+                    body.add(chunk)
         except requests.RequestException as exc:
+            if watchdog.expired:
+                raise deadline_error(self.settings, request) from None
             raise transport_error(exc, request, self.settings) from None
         return parse_response(
             response.status_code,
             response.headers,
-            body,
+            body.bytes(),
             target=request.target,
             sent_trace_id=request.trace_id,
             secrets=request.secrets,
@@ -207,11 +157,13 @@ class OCPHook(OCPBaseHook):
         :param identity: tells records apart, so a record shifted across pages is returned once.
         """
         walk = _start_walk(self.settings, path, page_size, identity)
+        stop = threading.Event()
 
         def fetch(number: int) -> Envelope:
-            return self.get_envelope(path, [*params, ("page", str(number)), ("size", str(walk.page_size))])
+            page_params = [*params, ("page", str(number)), ("size", str(walk.page_size))]
+            return self.get_envelope(path, page_params, stop=stop)
 
-        with PagePrefetcher(fetch, self.settings.concurrency) as pages:
+        with PagePrefetcher(fetch, self.settings.concurrency, stop) as pages:
             while walk.next_page is not None:
                 yield walk.take(pages.get(walk.next_page, walk.total_pages))
 
@@ -235,7 +187,7 @@ class OCPHook(OCPBaseHook):
         for page in self.iter_pages(query.path, query.params, page_size, record_identity):
             yield replace(page, records=[normalize_task(record) for record in page.records])
 
-    @_takes_arguments_of(iter_log_backup_task_pages)
+    @takes_arguments_of(iter_log_backup_task_pages)
     def iter_log_backup_tasks(self, *args: Any, **kwargs: Any) -> Iterator[dict[str, Any]]:
         """Yield the log backup tasks of a cluster, optionally within a time window, across all pages.
 
@@ -246,7 +198,7 @@ class OCPHook(OCPBaseHook):
         for page in self.iter_log_backup_task_pages(*args, **kwargs):
             yield from page.records
 
-    @_takes_arguments_of(iter_log_backup_task_pages)
+    @takes_arguments_of(iter_log_backup_task_pages)
     def get_log_backup_tasks(self, *args: Any, **kwargs: Any) -> list[dict[str, Any]]:
         """Return :meth:`iter_log_backup_tasks` as a list (same arguments)."""
         return list(self.iter_log_backup_tasks(*args, **kwargs))
@@ -337,14 +289,20 @@ class OCPAsyncHook(OCPBaseHook):
     async def _send(self, request: OCPRequest) -> Envelope:
         if self._client is None:
             raise RuntimeError("use OCPAsyncHook as 'async with OCPAsyncHook(conn_id) as hook:'")
+        body = CappedBody(self.settings, request)
         try:
-            response = await self._client.get(request.url, headers=request.headers)
+            async with asyncio.timeout(self.settings.request_deadline):
+                async with self._client.stream("GET", request.url, headers=request.headers) as response:
+                    async for chunk in response.aiter_bytes(CHUNK_BYTES):
+                        body.add(chunk)
+        except TimeoutError:
+            raise deadline_error(self.settings, request) from None
         except httpx.HTTPError as exc:
             raise transport_error(exc, request, self.settings) from None
         return parse_response(
             response.status_code,
             response.headers,
-            response.content,
+            body.bytes(),
             target=request.target,
             sent_trace_id=request.trace_id,
             secrets=request.secrets,

@@ -6,11 +6,16 @@ connection's TLS, proxy and timeout settings, and turns either library's failure
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import os
 import re
+import socket
 import ssl
+import threading
+import time
 from collections.abc import Iterator
+from urllib.parse import urlsplit
 
 import certifi
 import httpx
@@ -113,13 +118,92 @@ class _KeepAuthorization(requests.auth.AuthBase):
         return request
 
 
+class DeadlineWatchdog:
+    """Cuts a requests response off when its request outlives ``request_deadline``.
+
+    requests has per-read timeouts only: a server sending a byte every few seconds never trips them. The watchdog
+    shuts the response's socket down at the deadline, so the blocked read ends at once and the hook reports the
+    deadline (see :attr:`expired`) instead of the read error that follows.
+
+    :param seconds: the connection's ``request_deadline``, counted from construction (before the request is sent).
+    """
+
+    def __init__(self, seconds: float) -> None:
+        self._ends_at = time.monotonic() + seconds
+        self._lock = threading.Lock()
+        self._reading = False
+        self.expired = False
+
+    @contextlib.contextmanager
+    def watching(self, response: requests.Response) -> Iterator[None]:
+        """Watch the body being read from ``response``.
+
+        :param response: a streamed response whose headers have arrived.
+        """
+        timer = threading.Timer(max(0.0, self._ends_at - time.monotonic()), self._cut, args=(response,))
+        timer.daemon = True
+        with self._lock:
+            self._reading = True
+        timer.start()
+        try:
+            yield
+        finally:
+            with self._lock:
+                self._reading = False  # from here on the pooled connection may serve another request: never cut it
+            timer.cancel()
+
+    def _cut(self, response: requests.Response) -> None:
+        with self._lock:
+            if not self._reading:
+                return
+            self.expired = True
+            sock = getattr(getattr(response.raw, "connection", None), "sock", None)
+            if sock is not None:
+                with contextlib.suppress(OSError):
+                    sock.shutdown(socket.SHUT_RDWR)
+
+
 def _causes(exc: BaseException) -> Iterator[BaseException]:
+    # The exception, what it was raised from, and what it wraps: urllib3 hands the ssl error to requests as an
+    # argument (MaxRetryError.reason, SSLError.args), not as a cause.
     seen: set[int] = set()
-    current: BaseException | None = exc
-    while current is not None and id(current) not in seen:
+    pending: list[BaseException] = [exc]
+    while pending:
+        current = pending.pop()
+        if id(current) in seen:
+            continue
         seen.add(id(current))
         yield current
-        current = current.__cause__ or current.__context__
+        linked = [current.__cause__, current.__context__, getattr(current, "reason", None), *current.args[:1]]
+        pending.extend(item for item in linked if isinstance(item, BaseException))
+
+
+def _tls_message(exc: BaseException, settings: OCPSettings) -> str:
+    """Say which TLS failure happened, since each has a different fix.
+
+    :param exc: the transport failure.
+    :param settings: the connection's settings, for the host name.
+    """
+    errors = [cause for cause in _causes(exc) if isinstance(cause, ssl.SSLError)]
+    reasons = " ".join(f"{getattr(error, 'reason', '')} {error}" for error in errors).upper()
+    host = urlsplit(settings.base_url).hostname
+    if "WRONG_VERSION_NUMBER" in reasons or "RECORD_LAYER_FAILURE" in reasons or "HTTP_REQUEST" in reasons:
+        return (
+            "OCP's port answered the TLS handshake with something that is not TLS, most likely plain HTTP: use "
+            "http:// in the connection's OCP URL, or the port where OCP serves HTTPS (wrong version number)"
+        )
+    verification = next((error for error in errors if isinstance(error, ssl.SSLCertVerificationError)), None)
+    if verification is not None and (verification.verify_code == 62 or "HOSTNAME MISMATCH" in reasons):
+        return (
+            f"OCP's certificate is not valid for the host name {host!r}: connect with a name the certificate lists "
+            "(its subject alternative names), or have the certificate reissued for this name (hostname mismatch)"
+        )
+    if verification is not None or "CERTIFICATE_VERIFY_FAILED" in reasons:
+        return TLS_FAILURE_MESSAGE
+    return (
+        "The TLS handshake with OCP failed: check the scheme and port of the connection's OCP URL and, for a private "
+        f"CA, the connection extra 'ca_bundle' ({errors[0].reason if errors else type(exc).__name__})"
+    )
 
 
 def transport_error(exc: Exception, request: OCPRequest, settings: OCPSettings) -> OCPAPIError:
@@ -133,7 +217,7 @@ def transport_error(exc: Exception, request: OCPRequest, settings: OCPSettings) 
     :param settings: the connection's settings, for timeouts in the message.
     """
     if any(isinstance(cause, ssl.SSLError | requests.exceptions.SSLError) for cause in _causes(exc)):
-        message, retryable = TLS_FAILURE_MESSAGE, False
+        message, retryable = _tls_message(exc, settings), False
     elif isinstance(exc, _CONNECT_TIMEOUTS):
         message, retryable = f"Could not connect to OCP within {settings.connect_timeout:g}s", True
     elif isinstance(exc, _READ_TIMEOUTS):

@@ -15,13 +15,16 @@ The rules:
   stopped, FAILED/INTERRUPTED failed; anything else is ``unknown`` (not yet done, with a warning).
 * A unit whose status is in ``fail_on_status`` fails the gate at once. Otherwise a unit is ready when it is healthy,
   has a checkpoint, its delay is at most ``max_delay`` and its checkpoint is at or after ``target_time`` (if given).
-  A missing ``delay`` is computed as OCP's clock (the envelope ``timestamp``) minus ``checkpoint``.
+  A missing ``delay`` is computed as OCP's clock (the envelope ``timestamp``) minus ``checkpoint``. A delay that
+  is not a finite number never counts (the unit waits). A negative delay (checkpoint ahead of OCP's clock: clock
+  skew) counts as 0 up to ``CLOCK_SKEW_TOLERANCE`` (5 minutes); beyond, the unit waits.
+* A unit with a task whose ``createTime`` cannot be read is never ready: that task might be the current one.
 * The gate is done when every selected unit is ready; a selected tenant without any task keeps it waiting.
 """
 
 from __future__ import annotations
 
-import logging
+import math
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any
@@ -34,7 +37,9 @@ from airflow_provider_ocp.log_backup.criteria import (
     validate_max_delay,
 )
 from airflow_provider_ocp.log_backup.records import ID_FIELDS
-from airflow_provider_ocp.log_backup.verdict import GateVerdict, UnitReport, UnitState
+from airflow_provider_ocp.log_backup.verdict import GateVerdict, UnitReport, UnitState, log_verdict
+
+CLOCK_SKEW_TOLERANCE = 300.0  # seconds a checkpoint may be ahead of OCP's clock and still count as caught up
 
 
 def unit_key(task: Mapping[str, Any]) -> tuple[str, object]:
@@ -83,22 +88,53 @@ def unit_label(task: Mapping[str, Any]) -> str:
     return f"tenant {task.get('tenantName')} (tenantId {task.get('tenantId')})"
 
 
-def judge_unit(task: Mapping[str, Any], server_time: datetime | None, criteria: GateCriteria) -> UnitReport:
+def _delay_of(
+    raw: object, checkpoint: datetime | None, server_time: datetime | None
+) -> tuple[float | None, str | None, str | None]:
+    """The unit's delay, where it came from (``ocp`` or ``computed``), and why it cannot be used, if so.
+
+    A delay that is not a finite number never counts. A negative delay means the checkpoint is ahead of OCP's clock:
+    clock skew between OceanBase and OCP. Up to ``CLOCK_SKEW_TOLERANCE`` it counts as 0 (caught up); beyond, the
+    clocks are too far apart to judge, and the unit waits.
+    """
+    if raw is None:
+        if checkpoint is None or server_time is None:
+            return None, None, None
+        delay, source = round((server_time - checkpoint).total_seconds(), 4), "computed"
+    elif isinstance(raw, int | float) and not isinstance(raw, bool) and math.isfinite(raw):
+        delay, source = float(raw), "ocp"
+    else:
+        return None, None, f"OCP sent a delay that is not a number of seconds ({raw!r}); waiting for a usable one"
+    if delay >= 0:
+        return delay, source, None
+    if delay >= -CLOCK_SKEW_TOLERANCE:
+        return 0.0, source, None
+    return (
+        delay,
+        source,
+        (
+            f"delay {delay:g}s is negative beyond the {CLOCK_SKEW_TOLERANCE:g}s allowed for clock skew: OceanBase's "
+            "and OCP's clocks disagree; waiting"
+        ),
+    )
+
+
+def judge_unit(
+    task: Mapping[str, Any], server_time: datetime | None, criteria: GateCriteria, unrankable: object = None
+) -> UnitReport:
     """Judge the latest task of one unit.
 
     :param task: a normalised record.
     :param server_time: OCP's clock, to compute a delay OCP left out.
     :param criteria: what "caught up" means.
+    :param unrankable: the unreadable ``createTime`` of another task of the unit, if any: the unit cannot be ready
+        then, since that task might be the current one.
     """
     status = task.get("status")
     status_text = status.strip().upper() if isinstance(status, str) else None
     status_class = classify_status(status)
     checkpoint = task.get("checkpoint") if isinstance(task.get("checkpoint"), datetime) else None
-    delay: float | None = task.get("delay")
-    delay_source: str | None = "ocp" if delay is not None else None
-    if delay is None and checkpoint is not None and server_time is not None:
-        delay = max(0.0, round((server_time - checkpoint).total_seconds(), 4))
-        delay_source = "computed"
+    delay, delay_source, delay_problem = _delay_of(task.get("delay"), checkpoint, server_time)
     error_msg = task.get("errorMsg")
     state: UnitState = "waiting"
     if status_text is not None and status_text in criteria.fail_on_status:
@@ -114,12 +150,19 @@ def judge_unit(task: Mapping[str, Any], server_time: datetime | None, criteria: 
         }[status_class]
     elif checkpoint is None:
         reason = "OCP reports no checkpoint yet"
+    elif delay_problem is not None:
+        reason = delay_problem
     elif delay is None:
         reason = "the delay is unknown (no delay from OCP and no server time to compute it)"
     elif delay > criteria.max_delay:
         reason = f"delay {delay:g}s is above max_delay {criteria.max_delay:g}s"
     elif criteria.target_time is not None and checkpoint < criteria.target_time:
         reason = f"checkpoint {isoformat_utc(checkpoint)} is before target_time {isoformat_utc(criteria.target_time)}"
+    elif unrankable is not None:
+        reason = (
+            f"another task of this unit has a createTime that cannot be read ({unrankable!r}), so which task is "
+            "current cannot be told; waiting"
+        )
     else:
         state, reason = "ready", f"delay {delay:g}s <= max_delay {criteria.max_delay:g}s"
         if criteria.target_time is not None:
@@ -173,9 +216,14 @@ def evaluate(
     """
     latest = latest_tasks(tasks)
     selected, missing = _select(latest, criteria)
+    unrankable = {
+        unit_key(task): task["createTime"]
+        for task in tasks
+        if task.get("createTime") is not None and not isinstance(task.get("createTime"), datetime)
+    }
     reports = tuple(
         sorted(
-            (judge_unit(task, server_time, criteria) for task in selected),
+            (judge_unit(task, server_time, criteria, unrankable.get(unit_key(task))) for task in selected),
             key=lambda report: (str(report.task.get("tenantName") or ""), str(report.task.get("tenantId") or "")),
         )
     )
@@ -194,36 +242,12 @@ def evaluate(
     if waiting or missing or not reports:
         parts = [f"{r.label}: {r.reason}" for r in waiting] + [f"{what}: no task yet" for what in missing]
         message = f"Log backup of {where} has not caught up: " + ("; ".join(parts) or "no log backup task yet")
+        if missing:
+            known = sorted(unit_label(task) for key, task in latest.items() if key[0] != "cluster")
+            message += f". Tenants OCP has log backup tasks for: {', '.join(known) or 'none'}"
         return GateVerdict("waiting", reports, message, tuple(warnings), cluster_id, server_time)
     message = f"Log backup of {where} has caught up (max_delay {criteria.max_delay:g}s) for {len(reports)} unit(s)"
     return GateVerdict("done", reports, message, tuple(warnings), cluster_id, server_time)
-
-
-def log_verdict(logger: logging.Logger | Any, verdict: GateVerdict) -> None:
-    """Log one line per unit (status, delay, checkpoint, judgement), the warnings, then the summary.
-
-    Shared by the sensor and the trigger so both write the same lines.
-
-    :param logger: where to log (a stdlib or structlog-compatible logger).
-    :param verdict: the verdict to describe.
-    """
-    for unit in verdict.units:
-        logger.info(
-            "%s: status %s, delay %s, checkpoint %s -> %s (%s)",
-            unit.label,
-            unit.status,
-            "unknown" if unit.delay is None else f"{unit.delay:g}s ({unit.delay_source})",
-            isoformat_utc(unit.checkpoint) if unit.checkpoint is not None else None,
-            unit.state,
-            unit.reason,
-        )
-    for warning in verdict.warnings:
-        logger.warning("%s", warning)
-    if verdict.state == "waiting":
-        ready = sum(unit.state == "ready" for unit in verdict.units)
-        logger.info("Not caught up yet: %s of %s selected unit(s) ready.", ready, len(verdict.units))
-    else:
-        logger.info("%s", verdict.message)
 
 
 __all__ = [

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from airflow_provider_ocp.client.pagination import PageResult
@@ -33,6 +33,19 @@ class LogBackupQuery:
     end_time: datetime | None
 
 
+def whole_second(moment: datetime, *, up: bool = False) -> datetime:
+    """``moment`` without its fraction of a second: floored, or ceiled with ``up``.
+
+    OCP 4.x documents its time bounds as ``YYYY-MM-DDThh:mm:ssZ``; a start floored and an end ceiled still cover the
+    whole window, and the operator filters the records exactly on its side.
+
+    :param moment: an aware instant.
+    :param up: round up instead of down.
+    """
+    floored = moment.replace(microsecond=0)
+    return floored + timedelta(seconds=1) if up and floored != moment else floored
+
+
 def log_backup_tasks_query(
     cluster_id: object,
     start_time: object | None = None,
@@ -42,7 +55,8 @@ def log_backup_tasks_query(
     """Validate the inputs and build the path and window parameters (times sent as UTC with ``Z``).
 
     :param cluster_id: OCP cluster id, a positive integer.
-    :param start_time: window start, aware datetime or ISO text; give both bounds or neither.
+    :param start_time: window start, aware datetime or ISO text; give both bounds or neither. Sent as whole seconds
+        (start floored, end ceiled), as OCP documents them.
     :param end_time: window end.
     :param tenant_id: optional OCP tenant id, for the tenant-level endpoint (OCP 4.x).
     """
@@ -54,7 +68,10 @@ def log_backup_tasks_query(
     path += "/backup/task/logBackupTasks"
     params: tuple[tuple[str, str], ...] = ()
     if start is not None and end is not None:
-        params = (("startTime", isoformat_utc(start)), ("endTime", isoformat_utc(end)))
+        params = (
+            ("startTime", isoformat_utc(whole_second(start))),
+            ("endTime", isoformat_utc(whole_second(end, up=True))),
+        )
     return LogBackupQuery(path, params, cluster, start, end)
 
 

@@ -7,7 +7,8 @@ fields None; fields OCP adds beyond its docs pass through unchanged.
 from __future__ import annotations
 
 import logging
-from datetime import datetime
+import math
+from datetime import datetime, timezone
 from typing import Any
 
 from airflow_provider_ocp.client.timestamps import isoformat_utc, parse_ocp_timestamp
@@ -36,18 +37,24 @@ DOCUMENTED_FIELDS = (
 IDENTITY_FIELDS = ("clusterId", "obClusterId", "tenantId", "obTenantId", "tenantName", "createTime", "backupUri")
 
 
-def parse_delay(value: Any) -> float | None:
+def parse_delay(value: Any) -> Any:
     """Read OCP's ``delay`` (seconds): an int, a float, a decimal string, or absent.
+
+    A value that is not a finite number (``"NaN"``, ``Infinity``, text) is kept as text with a warning, never as a
+    float: the gate then cannot mistake it for a delay, and XCom and JSON lines stay valid JSON.
 
     :param value: what OCP sent.
     """
     if value is None or isinstance(value, bool):
         return None
     try:
-        return float(value)
-    except (TypeError, ValueError):
-        log.warning("Ignoring a non-numeric delay from OCP: %r", value)
-        return None
+        delay = float(value)
+    except (TypeError, ValueError, OverflowError):
+        delay = math.nan
+    if math.isfinite(delay):
+        return delay
+    log.warning("Keeping OCP's delay as text; it is not a finite number of seconds: %r", value)
+    return str(value)
 
 
 def parse_id(value: Any) -> Any:
@@ -61,22 +68,23 @@ def parse_id(value: Any) -> Any:
 
 
 def parse_time_field(name: str, value: Any) -> Any:
-    """Parse one of OCP's timestamp forms; keep unparseable text as is (never lose data) with a warning.
+    """Parse one of OCP's timestamp forms; keep anything else as sent (never lose data) with a warning.
+
+    Numbers are epoch milliseconds, as Java sends them; one no datetime can hold is kept as is (``1e300``), or as
+    text when JSON could not carry it (NaN, infinity).
 
     :param name: the field name, for the warning.
     :param value: what OCP sent.
     """
     if value is None or isinstance(value, datetime):
         return value
-    if isinstance(value, int | float) and not isinstance(value, bool):
-        from datetime import timezone
-
-        return datetime.fromtimestamp(value / 1000, tz=timezone.utc)  # epoch milliseconds, as Java sends them
     try:
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            return datetime.fromtimestamp(value / 1000, tz=timezone.utc)
         return parse_ocp_timestamp(str(value))
-    except ValueError:
-        log.warning("Keeping OCP's %s as text; it is not a timestamp this provider knows: %r", name, value)
-        return value
+    except (ValueError, OverflowError, OSError):  # OSError: a platform's own epoch limit
+        log.warning("Keeping OCP's %s as sent; it is not a timestamp this provider can read: %r", name, value)
+        return value if not isinstance(value, float) or math.isfinite(value) else str(value)  # JSON has no NaN
 
 
 def normalize_task(raw: dict[str, Any]) -> dict[str, Any]:

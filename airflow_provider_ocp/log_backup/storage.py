@@ -14,6 +14,7 @@ The record formats are in :mod:`airflow_provider_ocp.log_backup.formats`.
 
 from __future__ import annotations
 
+import errno
 import logging
 import os
 import posixpath
@@ -145,20 +146,22 @@ def _single_upload(path: ObjectStoragePath) -> Iterator[BinaryIO]:
 def _rename_into_place(path: ObjectStoragePath) -> Iterator[BinaryIO]:
     fs, final = path.fs, path.path
     directory, name = posixpath.split(final)
-    fs.makedirs(directory, exist_ok=True)
-    remove_stale_temp_files(path)
     temp = posixpath.join(directory, f".{name}.{uuid.uuid4().hex}.tmp")
-    file = fs.open(temp, "wb")
+    with _naming_output_path(path):
+        fs.makedirs(directory, exist_ok=True)
+        remove_stale_temp_files(path)
+        file = fs.open(temp, "wb")
     try:
         yield file
         if is_local(path):
             file.flush()
             os.fsync(file.fileno())  # the rename must not expose a file whose data is still in the page cache
         file.close()
-        if is_local(path):
-            os.replace(temp, final)
-        else:
-            fs.mv(temp, final)
+        with _naming_output_path(path):
+            if is_local(path):
+                os.replace(temp, final)
+            else:
+                fs.mv(temp, final)
     except BaseException:
         file.close()
         try:
@@ -166,6 +169,25 @@ def _rename_into_place(path: ObjectStoragePath) -> Iterator[BinaryIO]:
         except OSError:
             log.warning("Could not remove the temporary file %s; the next run for this path removes it.", temp)
         raise
+
+
+@contextmanager
+def _naming_output_path(path: ObjectStoragePath) -> Iterator[None]:
+    """Report a directory the worker may not write to by ``output_path``, not by the hidden temporary file."""
+    try:
+        yield
+    except (PermissionError, IsADirectoryError, NotADirectoryError) as error:
+        raise OCPInputError(
+            f"Cannot write output_path {display_path(path)}: {error.strerror or type(error).__name__}. Give the "
+            "worker's user write access to that directory (the file is written next to it first, then renamed), "
+            "or choose another output_path."
+        ) from None
+    except OSError as error:
+        if error.errno != errno.EROFS:
+            raise
+        raise OCPInputError(
+            f"Cannot write output_path {display_path(path)}: the file system is read-only; choose another output_path."
+        ) from None
 
 
 def remove_stale_temp_files(path: ObjectStoragePath) -> list[str]:

@@ -6,6 +6,7 @@ task outcomes and events.
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
@@ -106,3 +107,32 @@ class GateVerdict:
             "server_time": isoformat_utc(self.server_time) if self.server_time is not None else None,
             "units": [unit.to_json() for unit in self.units],
         }
+
+
+def log_verdict(logger: logging.Logger | Any, verdict: GateVerdict) -> None:
+    """Log one line per unit (status, delay, checkpoint, judgement), the warnings, then the summary.
+
+    Shared by the sensor and the trigger so both write the same lines.
+
+    :param logger: where to log (a stdlib or structlog-compatible logger).
+    :param verdict: the verdict to describe.
+    """
+    for unit in verdict.units:
+        logger.info(
+            "%s: status %s, delay %s, checkpoint %s -> %s (%s)",
+            unit.label,
+            unit.status,
+            "unknown" if unit.delay is None else f"{unit.delay:g}s ({unit.delay_source})",
+            isoformat_utc(unit.checkpoint) if unit.checkpoint is not None else None,
+            unit.state,
+            unit.reason,
+        )
+    for warning in verdict.warnings:
+        logger.warning("%s", warning)
+    if verdict.state == "waiting":
+        ready = sum(unit.state == "ready" for unit in verdict.units)
+        logger.info(
+            "Not caught up yet: %s of %s selected unit(s) ready. %s", ready, len(verdict.units), verdict.message
+        )
+    else:
+        logger.info("%s", verdict.message)

@@ -9,7 +9,9 @@ from typing import TYPE_CHECKING, Any
 
 from airflow.providers.common.compat.sdk import Asset, BaseOperator
 
+from airflow_provider_ocp.client.page import PageResult
 from airflow_provider_ocp.exceptions import OCPInputError
+from airflow_provider_ocp.log_backup.extraction import Pages, window_pages
 from airflow_provider_ocp.log_backup.formats import OUTPUT_FORMATS, import_pyarrow, make_writer
 from airflow_provider_ocp.log_backup.records import to_json_safe
 from airflow_provider_ocp.log_backup.storage import atomic_output, display_path, openlineage_name, resolve_output_path
@@ -124,32 +126,13 @@ class OCPLogBackupTasksOperator(BaseOperator):
             return self._extract_to_xcom(hook, cluster_id, window)
         return self._extract_to_storage(hook, cluster_id, window, path, context)
 
-    def _pages(
-        self, hook: OCPHook, cluster_id: int, window: ExtractionWindow
-    ) -> Generator[list[dict[str, Any]], None, None]:
-        """Yield each page's records inside the half-open window, logging progress and boundary drops."""
-        dropped = 0
-        walk = hook.iter_log_backup_task_pages(cluster_id, window.start, window.end, self.page_size)
-        with closing(walk):  # stopping early closes the walk, which stops the hook's read-ahead at once
-            for page in walk:
-                kept = [record for record in page.records if window.contains(record.get("createTime"))]
-                dropped += len(page.records) - len(kept)
-                self.log.info(
-                    "Fetched page %s of %s: %s of %s records so far.",
-                    page.page_number,
-                    page.total_pages if page.total_pages is not None else "?",
-                    page.records_so_far,
-                    page.total_elements if page.total_elements is not None else "?",
-                )
-                yield kept
-        if dropped:
-            self.log.info(
-                "Dropped %s record(s) OCP returned with a createTime outside the half-open window [%s, %s) "
-                "(OCP's filter includes the end; such a task belongs to the next interval).",
-                dropped,
-                window.start.isoformat(),
-                window.end.isoformat(),
-            )
+    def _pages(self, hook: OCPHook, cluster_id: int, window: ExtractionWindow) -> Pages:
+        """Each page's records inside the half-open window (split while OCP finds it too long)."""
+
+        def walk(part: ExtractionWindow) -> Generator[PageResult, None, None]:
+            return hook.iter_log_backup_task_pages(cluster_id, part.start, part.end, self.page_size)
+
+        return window_pages(walk, window, self.log)
 
     def _extract_to_xcom(self, hook: OCPHook, cluster_id: int, window: ExtractionWindow) -> list[dict[str, Any]]:
         records: list[dict[str, Any]] = []

@@ -149,6 +149,7 @@ class OCPLogBackupDelaySensor(BaseSensorOperator):
         snapshot = self.hook.get_log_backup_snapshot(cluster)
         verdict = evaluate(snapshot.tasks, snapshot.server_time, criteria, cluster_id=cluster)
         log_verdict(self.log, verdict)
+        self._last_verdict = verdict  # the timeout error says what the gate was still waiting for
         return verdict
 
     def execute(self, context: Context) -> Any:
@@ -160,7 +161,13 @@ class OCPLogBackupDelaySensor(BaseSensorOperator):
         """
         self._gate_input  # noqa: B018 - validates before any request, outside the sensor's soft_fail handling
         self._started = time.monotonic()
-        return super().execute(context)
+        try:
+            return super().execute(context)
+        except AirflowSensorTimeout as timeout:
+            last: GateVerdict | None = getattr(self, "_last_verdict", None)
+            if last is None:
+                raise
+            raise AirflowSensorTimeout(f"{timeout} Last check: {last.message}") from timeout
 
     def poke(self, context: Context) -> bool | PokeReturnValue:
         """One check: done with the XCom value, a fail status (AirflowFailException), or not yet.

@@ -13,7 +13,7 @@ from airflow.triggers.base import BaseTrigger, TriggerEvent
 
 from airflow_provider_ocp.exceptions import OCPAPIError
 from airflow_provider_ocp.hooks.ocp import OCPAsyncHook
-from airflow_provider_ocp.log_backup.gate import GateCriteria, evaluate, log_verdict
+from airflow_provider_ocp.log_backup.gate import GateCriteria, GateVerdict, evaluate, log_verdict
 from airflow_provider_ocp.validation import coerce_instant
 
 
@@ -97,64 +97,73 @@ class OCPLogBackupDelayTrigger(BaseTrigger):
     async def run(self) -> AsyncIterator[TriggerEvent]:
         """Poll until done (``success``), fail status (``failed``), deadline (``timeout``) or API failure (``error``).
 
-        ``asyncio.CancelledError`` (the triggerer stopping or moving this trigger) is never caught.
+        Exactly one event, whatever happens: an unexpected exception becomes an ``error`` event too (a trigger that
+        dies without one leaves the task deferred until its timeout). ``asyncio.CancelledError`` (the triggerer
+        stopping or moving this trigger) is never caught.
         """
-        failures, polls = 0, 0
         async with AsyncExitStack() as resources:
             try:
                 criteria = GateCriteria.from_dict(self.criteria)
                 deadline = coerce_instant(self.deadline, "deadline") if self.deadline else None
                 # The first, spread-out wait comes before reading the connection and opening the client: triggers
                 # deferred together then also do that set-up at different moments instead of all at once.
-                await asyncio.sleep(self._bounded_wait(polls, deadline))
+                await asyncio.sleep(self._bounded_wait(0, deadline))
                 hook = await resources.enter_async_context(OCPAsyncHook(self.ocp_conn_id))
             except Exception as error:  # a bad connection or argument: nothing a retry fixes
                 yield TriggerEvent({"status": "error", "message": f"Cannot start the log backup check: {error}"})
                 return
-            while True:
-                if deadline is not None and datetime.now(timezone.utc) >= deadline:
-                    event = self._timeout_event(deadline)
-                    self.log.warning("%s", event["message"])
-                    yield TriggerEvent(event)
-                    return
-                polls += 1
-                try:
-                    snapshot = await hook.get_log_backup_snapshot(self.cluster_id)
-                except OCPAPIError as error:
-                    failures += 1
-                    if not error.retryable or failures >= self.max_consecutive_failures:
-                        event = self._error_event(error, failures)
-                        self.log.error("%s", event["message"])
-                        yield TriggerEvent(event)
-                        return
-                    self.log.warning(
-                        "Log backup check of cluster %s failed (%s of %s consecutive failures allowed): %s",
-                        self.cluster_id,
-                        failures,
-                        self.max_consecutive_failures,
-                        error,
-                    )
-                else:
-                    failures = 0
-                    verdict = evaluate(snapshot.tasks, snapshot.server_time, criteria, cluster_id=self.cluster_id)
-                    log_verdict(self.log, verdict)
-                    if verdict.done:
-                        event = {"status": "success", "message": verdict.message, "result": verdict.to_xcom()}
-                        yield TriggerEvent(event)
-                        return
-                    if verdict.failed:
-                        yield TriggerEvent({"status": "failed", "message": verdict.message})
-                        return
-                await asyncio.sleep(self._bounded_wait(polls, deadline))
+            try:
+                event = await self._watch(hook, criteria, deadline)
+            except Exception as error:  # a bug or a response nothing anticipated: still end with an event
+                self.log.exception("Log backup check of cluster %s failed unexpectedly", self.cluster_id)
+                event = {
+                    "status": "error",
+                    "message": f"Log backup check of cluster {self.cluster_id} failed unexpectedly: "
+                    f"{type(error).__name__}: {error}",
+                }
+        yield TriggerEvent(event)
 
-    def _timeout_event(self, deadline: datetime) -> dict[str, Any]:
-        return {
-            "status": "timeout",
-            "message": (
-                f"Sensor has timed out: log backup of cluster {self.cluster_id} did not catch up by "
-                f"{deadline.isoformat()} (the sensor's timeout)."
-            ),
-        }
+    async def _watch(self, hook: OCPAsyncHook, criteria: GateCriteria, deadline: datetime | None) -> dict[str, Any]:
+        """Poll OCP until the gate is decided; return the event."""
+        failures, polls = 0, 0
+        last: GateVerdict | None = None
+        while True:
+            if deadline is not None and datetime.now(timezone.utc) >= deadline:
+                event = self._timeout_event(deadline, last)
+                self.log.warning("%s", event["message"])
+                return event
+            polls += 1
+            try:
+                snapshot = await hook.get_log_backup_snapshot(self.cluster_id)
+            except OCPAPIError as error:
+                failures += 1
+                if not error.retryable or failures >= self.max_consecutive_failures:
+                    event = self._error_event(error, failures)
+                    self.log.error("%s", event["message"])
+                    return event
+                self.log.warning(
+                    "Log backup check of cluster %s failed (%s of %s consecutive failures allowed): %s",
+                    self.cluster_id,
+                    failures,
+                    self.max_consecutive_failures,
+                    error,
+                )
+            else:
+                failures = 0
+                last = evaluate(snapshot.tasks, snapshot.server_time, criteria, cluster_id=self.cluster_id)
+                log_verdict(self.log, last)
+                if last.done:
+                    return {"status": "success", "message": last.message, "result": last.to_xcom()}
+                if last.failed:
+                    return {"status": "failed", "message": last.message}
+            await asyncio.sleep(self._bounded_wait(polls, deadline))
+
+    def _timeout_event(self, deadline: datetime, last: GateVerdict | None) -> dict[str, Any]:
+        message = (
+            f"Sensor has timed out: log backup of cluster {self.cluster_id} did not catch up by "
+            f"{deadline.isoformat()} (the sensor's timeout)."
+        )
+        return {"status": "timeout", "message": f"{message} Last check: {last.message}" if last else message}
 
     def _error_event(self, error: OCPAPIError, failures: int) -> dict[str, Any]:
         why = "a non-retryable error" if not error.retryable else f"{failures} consecutive failed polls"

@@ -83,7 +83,7 @@ def test_request_sends_exactly_the_signed_query_and_host() -> None:
             "application/json",
             "Tue, 17 Jan 2023 03:36:01 GMT",
             "ocp.example.com:8443",
-            "",
+            "x-ocp-origin:airflow-provider-ocp",  # every known OCP client signs one x-ocp-* header
             "/ocp/api/v2/ob/clusters?page=1&size=1",
         ]
     )
@@ -91,4 +91,5 @@ def test_request_sends_exactly_the_signed_query_and_host() -> None:
     assert request.headers["Authorization"] == f"OCP-ACCESS-KEY-HMACSHA1 AKID:{signature}"
     assert request.headers["Host"] == "ocp.example.com:8443"
     assert request.headers["Date"] == "Tue, 17 Jan 2023 03:36:01 GMT"
+    assert request.headers["x-ocp-origin"] == "airflow-provider-ocp"
     assert SECRET not in repr(request) and signature not in repr(request) and SECRET not in repr(settings)

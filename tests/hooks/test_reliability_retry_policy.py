@@ -1,6 +1,6 @@
 """The retry policy as configured by connection extras, and the waits the hook and the async client really take.
 
-Waits are recorded instead of slept (the hooks module's ``time`` and ``asyncio`` are replaced), so
+Waits are recorded instead of slept (the hooks' ``pause`` and ``asyncio.sleep`` are replaced), so
 the real backoff (1 s doubling, 60 s cap) can be asserted without waiting for it.
 """
 
@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-import airflow_provider_ocp.hooks.ocp as hook_module
+import airflow_provider_ocp.hooks.base as hook_base
 from airflow_provider_ocp.client.retry import RetryPolicy
 from airflow_provider_ocp.client.settings import settings_from_connection
 from airflow_provider_ocp.exceptions import OCPAPIError
@@ -39,14 +39,14 @@ def emu(shared_emu: OCPEmulator) -> Iterator[OCPEmulator]:
 def waits(monkeypatch: pytest.MonkeyPatch) -> list[float]:
     """The seconds each client chose to wait before a retry (nothing is slept)."""
     recorded: list[float] = []
-    monkeypatch.setattr(hook_module, "time", types.SimpleNamespace(sleep=recorded.append))
+    monkeypatch.setattr(hook_base, "pause", lambda stop, seconds: recorded.append(seconds) or False)
     real_sleep = asyncio.sleep
 
     async def fake_sleep(seconds: float) -> None:
         recorded.append(seconds)
         await real_sleep(0)
 
-    monkeypatch.setattr(hook_module, "asyncio", types.SimpleNamespace(sleep=fake_sleep))
+    monkeypatch.setattr(hook_base, "asyncio", types.SimpleNamespace(sleep=fake_sleep))
     return recorded
 
 
