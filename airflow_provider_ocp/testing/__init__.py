@@ -12,15 +12,23 @@ or from a shell with ``python -m airflow_provider_ocp.testing --port 8777``, or 
 fixture. It needs only the standard library (``cryptography`` only to generate a TLS certificate) and never
 imports Airflow.
 
-What it serves (under ``/api/v2``, after an optional path prefix), with OCP's envelope:
+What it serves (under ``/api/v2``, after an optional path prefix), with OCP's envelope (null fields omitted):
 
 - ``GET /ob/clusters`` (``page``, ``size``, ``name``: case-insensitive substring), ``GET /ob/clusters/{id}``;
 - ``GET /ob/clusters/{id}/backup/task/logBackupTasks`` and its tenant variant
   ``GET /ob/clusters/{id}/tenants/{tenantId}/backup/task/logBackupTasks``: ``page`` (1-based) and ``size``
-  required, ``size`` silently clamped to 2000; optional ``startTime``/``endTime`` (both or neither, ISO-8601
-  with a colon offset or ``Z``) filter on ``createTime``, **inclusive at both ends**; newest ``createTime`` first;
-- ``GET /ob/clusters/{id}/backup/overview`` (an approximation: worst current delay and its checkpoint);
-- any other path: HTTP 200 with an HTML page, as OCP's console.
+  required, ``size`` silently clamped to 2000; optional ``startTime``/``endTime`` (ISO-8601 with a colon offset or
+  ``Z``) filter on ``createTime``, **inclusive at both ends**; newest ``createTime`` first. Time-range rules as
+  OCP: one bound only is HTTP 500 code 10006, start after end HTTP 400 code 10005, a range longer than
+  ``max_time_range`` (no limit by default) HTTP 500 code 10007;
+- ``GET /ob/clusters/{id}/backup/overview`` (an approximation: worst current delay and its checkpoint).
+
+Errors as OCP reports them (``error.code`` always an integer, see :mod:`airflow_provider_ocp.testing.envelope`):
+401 code 0 (no or wrong credentials, AccessKey signature over every ``x-ocp-*`` header, ``Date`` skew over 15
+minutes), 403 code 30014 (a ``restricted_users`` user on backup endpoints), 404 code 10002 (unknown cluster or
+tenant), 400 (bad parameters; an unknown path under ``/api``: "No handler found"). A path outside ``/api`` is
+redirected (302) to ``<prefix>/login``, the console's login page (200, HTML). The ``traceId`` echoes the request's
+``x-trace-id``.
 
 Credentials by default: Basic ``admin`` / :data:`DEFAULT_PASSWORD`, AccessKey :data:`DEFAULT_ACCESS_KEY_ID` /
 :data:`DEFAULT_ACCESS_KEY_SECRET`. Faults: see :mod:`airflow_provider_ocp.testing.faults`.

@@ -12,6 +12,7 @@ import sys
 import tempfile
 import threading
 from collections.abc import Sequence
+from datetime import timedelta
 from pathlib import Path
 from types import FrameType
 
@@ -45,6 +46,13 @@ def build_parser() -> argparse.ArgumentParser:
     add("--cluster-level", action="store_true", help="OCP 3.x cluster-level tasks without tenant fields")
     add("--seed", type=int, default=0, help="seed of the synthetic values (default: 0)")
     add("--latency", type=float, default=0.0, help="seconds added to every request (default: 0)")
+    add(
+        "--max-time-range-hours",
+        type=float,
+        default=None,
+        help="longest startTime..endTime task queries accept; longer ones fail as OCP's (HTTP 500, code 10007). "
+        "Default: no limit",
+    )
     add("--delay", type=float, default=None, help=f"constant delay in seconds (default: {DEFAULT_DELAY_SECONDS})")
     add("--delay-from", type=float, default=None, help="delay at start, seconds (with --delay-to/--delay-over)")
     add("--delay-to", type=float, default=None, help="delay reached after --delay-over seconds")
@@ -89,6 +97,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     """
     parser = build_parser()
     args = parser.parse_args(argv)
+    if args.max_time_range_hours is not None and args.max_time_range_hours <= 0:
+        parser.error("--max-time-range-hours must be positive")
     certfile, keyfile = args.certfile, args.keyfile
     if args.self_signed_dir:
         certfile, keyfile = make_self_signed_cert(args.self_signed_dir)
@@ -109,6 +119,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         basic_auth=not args.no_basic,
         access_key_auth=not args.no_access_key,
         latency=args.latency,
+        max_time_range=None if args.max_time_range_hours is None else timedelta(hours=args.max_time_range_hours),
         verbose=args.verbose,
     )
     stop = threading.Event()

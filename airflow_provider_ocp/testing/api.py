@@ -1,13 +1,14 @@
 """The emulated REST API: routing under ``/api/v2``, authentication, parameter validation and pagination.
 
-Paths that are not API endpoints answer HTTP 200 with an HTML page, as OCP's console does.
+As OCP: an unknown path under ``/api`` answers HTTP 400 ("no handler") once authenticated; a path outside ``/api``
+is redirected (302) to the console's login page, which answers 200 with HTML.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import unquote
 
@@ -15,19 +16,21 @@ from airflow_provider_ocp.testing.clock import ServerClock, parse_query_time
 from airflow_provider_ocp.testing.clusters import UnknownClusterError, UnknownTenantError
 from airflow_provider_ocp.testing.credentials import Authenticator
 from airflow_provider_ocp.testing.dataset import Dataset
-from airflow_provider_ocp.testing.wire import (
-    CODE_BAD_REQUEST,
+from airflow_provider_ocp.testing.envelope import (
     CODE_FORBIDDEN,
-    CODE_METHOD_NOT_ALLOWED,
+    CODE_FRAMEWORK,
+    CODE_ILLEGAL_ARGUMENT,
     CODE_NOT_FOUND,
+    CODE_TIME_RANGE_ONE_BOUND,
+    CODE_TIME_RANGE_REVERSED,
+    CODE_TIME_RANGE_TOO_LONG,
     ApiError,
-    IncomingRequest,
-    Response,
     console_page,
     failure,
-    query_params,
+    login_redirect,
     success,
 )
+from airflow_provider_ocp.testing.wire import IncomingRequest, Response, query_params
 
 MAX_PAGE_SIZE = 2000
 DEFAULT_PAGE_SIZE = 10
@@ -67,8 +70,8 @@ class PageTweaks:
     max_size: int | None = None
 
 
-def _bad_request(message: str, target: str) -> ApiError:
-    return ApiError(400, CODE_BAD_REQUEST, message, target)
+def _bad_request(message: str, target: str, code: int = CODE_FRAMEWORK) -> ApiError:
+    return ApiError(400, code, message, target)
 
 
 def _long(text: str, name: str) -> int:
@@ -89,27 +92,32 @@ def _int_param(params: dict[str, str], name: str, default: int | None) -> int:
     return _long(text, name)
 
 
-def _time_window(params: dict[str, str]) -> tuple[datetime | None, datetime | None]:
-    texts = {name: params.get(name) or None for name in ("startTime", "endTime")}
-    if texts["startTime"] is None and texts["endTime"] is None:
-        return None, None
-    missing = [name for name, text in texts.items() if text is None]
-    if missing:
-        raise _bad_request("startTime and endTime must be given together", missing[0])
-    bounds: list[datetime] = []
-    for name, text in texts.items():
-        assert text is not None
+def _time_window(params: dict[str, str], max_range: timedelta | None) -> tuple[datetime | None, datetime | None]:
+    bounds: dict[str, datetime] = {}
+    for name in ("startTime", "endTime"):
+        text = params.get(name) or None
+        if text is None:
+            continue
         try:
-            bounds.append(parse_query_time(text))
+            bounds[name] = parse_query_time(text)
         except ValueError:
             raise _bad_request(
                 f"Failed to convert {name} {text!r} to an OffsetDateTime: use ISO-8601 with a colon offset or Z, "
                 "e.g. 2021-09-16T15:14:51.397+08:00",
                 name,
             ) from None
-    if bounds[0] > bounds[1]:
-        raise _bad_request("startTime must not be later than endTime", "startTime")
-    return bounds[0], bounds[1]
+    if not bounds:
+        return None, None
+    if len(bounds) == 1:
+        raise ApiError(500, CODE_TIME_RANGE_ONE_BOUND, "Start time and end time must be both filled in or both empty")
+    start, end = bounds["startTime"], bounds["endTime"]
+    if start > end:
+        raise ApiError(400, CODE_TIME_RANGE_REVERSED, "Start time must not be later than end time")
+    if max_range is not None and end - start > max_range:
+        raise ApiError(
+            500, CODE_TIME_RANGE_TOO_LONG, f"The time range {end - start} is too large: at most {max_range} is allowed"
+        )
+    return start, end
 
 
 class EmulatorApi:
@@ -120,6 +128,7 @@ class EmulatorApi:
     :param clock: the server clock.
     :param path_prefix: a prefix in front of ``/api/v2`` (e.g. ``/ocp``), empty for none.
     :param max_page_size: the silent clamp on ``size``.
+    :param max_time_range: the longest ``endTime - startTime`` accepted on task queries, None for no limit.
     """
 
     def __init__(
@@ -130,23 +139,32 @@ class EmulatorApi:
         *,
         path_prefix: str = "",
         max_page_size: int = MAX_PAGE_SIZE,
+        max_time_range: timedelta | None = None,
     ) -> None:
         self.dataset = dataset
         self.auth = auth
         self.clock = clock
         self.path_prefix = path_prefix
         self.max_page_size = max_page_size
+        self.max_time_range = max_time_range
 
-    def route(self, raw_path: str) -> tuple[str, dict[str, str]] | None:
-        """The endpoint name and path variables for a received path, None when it is not an API path.
+    def local_path(self, raw_path: str) -> str | None:
+        """The received path without the path prefix, None when it lies outside the prefix.
 
         :param raw_path: the path as received, prefix included.
         """
         if not raw_path.startswith(self.path_prefix + "/"):
             return None
-        path = unquote(raw_path[len(self.path_prefix) :])
+        return raw_path[len(self.path_prefix) :]
+
+    @staticmethod
+    def route(path: str) -> tuple[str, dict[str, str]] | None:
+        """The endpoint name and path variables for a path, None when no endpoint serves it.
+
+        :param path: the path after the prefix, as received (percent-encoded).
+        """
         for pattern, name in _ROUTES:
-            match = pattern.match(path)
+            match = pattern.match(unquote(path))
             if match:
                 return name, match.groupdict()
         return None
@@ -157,16 +175,19 @@ class EmulatorApi:
         :param request: the request as received.
         :param tweaks: pagination faults to apply.
         """
-        route = self.route(request.raw_path)
-        if route is None:
-            return console_page()
-        name, variables = route
+        path = self.local_path(request.raw_path)
+        if path is None or not (path == "/api" or path.startswith("/api/")):
+            return console_page() if path == "/login" else login_redirect(self.path_prefix)
         try:
             principal = self.auth.authenticate(request, self.clock.now())
+            route = self.route(path)
+            if route is None:  # Spring's DispatcherServlet: NoHandlerFoundException, after the security filter
+                raise ApiError(400, CODE_FRAMEWORK, f"No handler found for {request.method} {path}")
+            name, variables = route
             if request.method != "GET":
-                raise ApiError(405, CODE_METHOD_NOT_ALLOWED, f"Request method {request.method!r} not supported")
+                raise ApiError(405, CODE_FRAMEWORK, f"Request method {request.method!r} not supported")
             if name in _BACKUP_ROUTES and not principal.backup_permission:
-                raise ApiError(403, CODE_FORBIDDEN, f"User {principal.name!r} lacks read permission on cluster backup")
+                raise ApiError(403, CODE_FORBIDDEN, f"User {principal.name!r} has no permission for this operation")
             params = query_params(request.raw_query)
             cluster_id = _long(variables["cluster"], "id") if "cluster" in variables else None
             data = self._dispatch(name, cluster_id, variables, params, tweaks)
@@ -195,7 +216,7 @@ class EmulatorApi:
             return self.dataset.overview(cluster_id)
         tenant_id = _long(variables["tenant"], "tenantId") if "tenant" in variables else None
         page, served, size = self._paging(params, tweaks, required=True)
-        start, end = _time_window(params)
+        start, end = _time_window(params, self.max_time_range)
         self.dataset.cluster(cluster_id)  # 404 for an unknown cluster before validating more
         contents, total = self.dataset.query_tasks(cluster_id, tenant_id, start, end, served, size)
         return self._page(contents, total, page, size, tweaks)
@@ -204,9 +225,9 @@ class EmulatorApi:
         page = _int_param(params, "page", None if required else 1)
         size = _int_param(params, "size", None if required else DEFAULT_PAGE_SIZE)
         if page < 1:
-            raise _bad_request("page must be 1 or greater (pages are 1-based)", "page")
+            raise _bad_request("page must be 1 or greater (pages are 1-based)", "page", CODE_ILLEGAL_ARGUMENT)
         if size < 1:
-            raise _bad_request("size must be 1 or greater", "size")
+            raise _bad_request("size must be 1 or greater", "size", CODE_ILLEGAL_ARGUMENT)
         limit = self.max_page_size if tweaks.max_size is None else min(self.max_page_size, tweaks.max_size)
         size = min(size, limit)
         return page, 1 if tweaks.ignore_page else page, size

@@ -16,9 +16,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from email.utils import parsedate_to_datetime
+from typing import Any
 
 from airflow_provider_ocp.client.auth import ACCESS_KEY_SCHEME, compute_signature, string_to_sign
-from airflow_provider_ocp.testing.wire import CODE_UNAUTHENTICATED, ApiError, IncomingRequest
+from airflow_provider_ocp.testing.envelope import CODE_UNAUTHENTICATED, ApiError
+from airflow_provider_ocp.testing.wire import IncomingRequest
 
 DEFAULT_USERNAME = "admin"
 DEFAULT_PASSWORD = "emulator-password"  # noqa: S105 - documented emulator default
@@ -157,12 +159,19 @@ class Authenticator:
         )
 
 
-def first_credentials(auth: Authenticator, auth_type: str) -> tuple[str | None, str | None]:
-    """The first configured ``(login, secret)`` of a mode: what a connection to the emulator uses by default.
+def airflow_connection(
+    auth: Authenticator, url: str, auth_type: str, login: str | None, password: str | None, extra: dict[str, Any]
+) -> dict[str, Any]:
+    """An Airflow connection (JSON form) to the emulator, with the first configured credentials of a mode by default.
 
     :param auth: the credentials configured on the emulator.
+    :param url: the emulator's base URL (path prefix included).
     :param auth_type: ``"basic"`` (users with backup permission before restricted ones) or ``"access_key"``.
-    :raises ValueError: for any other mode, before a connection with a mode the provider lacks is built.
+    :param login: the login (user name or AccessKey id); None for the first configured one.
+    :param password: the password (or AccessKey secret); None for the first configured one's.
+    :param extra: more ``extra`` fields (``auth_type`` is always set).
+    :raises ValueError: for any other mode (before a connection with a mode the provider lacks is built), or when
+        no credentials are configured for the mode and none are given.
     """
     if auth_type == "basic":
         table = auth.users or auth.restricted_users
@@ -170,4 +179,15 @@ def first_credentials(auth: Authenticator, auth_type: str) -> tuple[str | None, 
         table = auth.access_keys
     else:
         raise ValueError(f"auth_type must be 'basic' or 'access_key', not {auth_type!r}")
-    return next(iter(table.items()), (None, None))
+    default_login, default_password = next(iter(table.items()), (None, None))
+    login = login if login is not None else default_login
+    password = password if password is not None else default_password
+    if login is None or password is None:
+        raise ValueError(f"no {auth_type} credentials configured; pass login and password")
+    return {
+        "conn_type": "ocp",
+        "host": url,
+        "login": login,
+        "password": password,
+        "extra": {"auth_type": auth_type, **extra},
+    }

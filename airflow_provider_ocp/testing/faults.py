@@ -11,9 +11,12 @@ Kinds and their parameters (defaults in brackets):
 - ``rate_limited``: HTTP 429 with OCP's envelope and ``Retry-After``. ``retry_after`` [1] seconds (None: no
   header), ``http_date`` [False]: send ``Retry-After`` as an HTTP date instead of seconds.
 - ``http_error``: ``status`` [500] (e.g. 502/503/504), ``body`` ["json"]: ``"json"`` (OCP's error envelope) or
-  ``"html"`` (a proxy page), ``code`` [None: derived], ``message`` [None: a default].
-- ``html_200``: HTTP 200 with an HTML page (a wrong path or a login page).
-- ``unsuccessful``: HTTP 200 with ``successful: false``; ``status`` [500] in the envelope, ``code``, ``message``.
+  ``"html"`` (a proxy page), ``code`` [None: derived], ``message`` [None: a default], ``sub_errors`` [None]. The
+  derived code of a 500 is 10011 (an OceanBase failure) with an OceanBase timeout in ``subErrors``; above 500 it is
+  10010, below 0.
+- ``html_200``: HTTP 200 with an HTML page (a proxy or an old console answering a wrong path).
+- ``unsuccessful``: HTTP 200 with ``successful: false``; ``status`` [500] in the envelope, ``code``, ``message``,
+  ``sub_errors``, derived as for ``http_error``.
 - ``truncated_json``: the body cut to ``fraction`` [0.5] of its bytes, with a matching Content-Length.
 - ``drop_connection``: Content-Length announces the full body, ``fraction`` [0.5] is sent, then the socket closes.
 - ``slow``: sleep ``seconds`` [5.0] before answering (client read timeouts).
@@ -53,9 +56,9 @@ FAULT_KINDS: tuple[str, ...] = get_args(FaultKind)
 
 _DEFAULTS: dict[str, dict[str, Any]] = {
     "rate_limited": {"retry_after": 1, "http_date": False},
-    "http_error": {"status": 500, "body": "json", "code": None, "message": None},
+    "http_error": {"status": 500, "body": "json", "code": None, "message": None, "sub_errors": None},
     "html_200": {},
-    "unsuccessful": {"status": 500, "code": None, "message": None},
+    "unsuccessful": {"status": 500, "code": None, "message": None, "sub_errors": None},
     "truncated_json": {"fraction": 0.5},
     "drop_connection": {"fraction": 0.5},
     "slow": {"seconds": 5.0},

@@ -19,21 +19,18 @@ from airflow_provider_ocp.client.auth import http_date
 from airflow_provider_ocp.testing.clock import ServerClock
 from airflow_provider_ocp.testing.clusters import UnknownClusterError, UnknownTenantError
 from airflow_provider_ocp.testing.dataset import Dataset
-from airflow_provider_ocp.testing.faults import Fault
-from airflow_provider_ocp.testing.wire import (
-    CODE_INTERNAL,
-    CODE_TOO_MANY_REQUESTS,
+from airflow_provider_ocp.testing.envelope import (
+    CODE_FRAMEWORK,
+    CODE_UNEXPECTED,
     ApiError,
-    Headers,
-    IncomingRequest,
-    RecordedRequest,
-    Response,
     console_page,
     error_body,
     failure,
+    injected_error,
     proxy_page,
-    query_params,
 )
+from airflow_provider_ocp.testing.faults import Fault
+from airflow_provider_ocp.testing.wire import Headers, IncomingRequest, RecordedRequest, Response, query_params
 
 if TYPE_CHECKING:
     from airflow_provider_ocp.testing.httpd import EmulatorHTTPServer
@@ -50,7 +47,7 @@ def fault_response(fault: Fault, request: IncomingRequest, clock: ServerClock) -
     """
     params = fault.params
     if fault.kind == "rate_limited":
-        response = failure(request, clock, ApiError(429, CODE_TOO_MANY_REQUESTS, "Too many requests, slow down"))
+        response = failure(request, clock, ApiError(429, CODE_FRAMEWORK, "Too many requests, slow down"))
         retry_after = params["retry_after"]
         if retry_after is not None:
             if params["http_date"]:
@@ -66,11 +63,9 @@ def fault_response(fault: Fault, request: IncomingRequest, clock: ServerClock) -
     status = int(params["status"])
     if params.get("body") == "html":
         return proxy_page(status)
-    code = int(params["code"]) if params["code"] is not None else (CODE_INTERNAL if status >= 500 else status * 100)
     if fault.kind == "http_error":
-        error = ApiError(status, code, params["message"] or f"Injected server error (HTTP {status})")
-        return failure(request, clock, error)
-    error = ApiError(status, code, params["message"] or "Injected failure reported with HTTP 200")
+        return failure(request, clock, injected_error(status, params, f"Injected server error (HTTP {status})"))
+    error = injected_error(status, params, "Injected failure reported with HTTP 200")
     return Response(status=200, body=error_body(request, clock, error))
 
 
@@ -222,7 +217,7 @@ class EmulatorRequestHandler(BaseHTTPRequestHandler):
                 apply_after(fault, ctx.dataset, response.cluster_id)
         except Exception:
             log.exception("OCP emulator failed to answer %s %s", self.command, raw_path)
-            response = failure(request, ctx.clock, ApiError(500, CODE_INTERNAL, "Internal emulator error"))
+            response = failure(request, ctx.clock, ApiError(500, CODE_UNEXPECTED, "Internal emulator error"))
         wire = wire_payload(response.body, plan.transport)
         ctx.log.append(
             RecordedRequest(

@@ -14,7 +14,7 @@ from typing import Any, Concatenate, Literal, ParamSpec, TypeVar
 from airflow_provider_ocp.testing.api import MAX_PAGE_SIZE, EmulatorApi
 from airflow_provider_ocp.testing.clock import DEFAULT_SERVER_TIMEZONE, DelayProfile, ServerClock
 from airflow_provider_ocp.testing.clusters import DEFAULT_DELAY_SECONDS, DEFAULT_TASK_INTERVAL, ClusterSpec
-from airflow_provider_ocp.testing.credentials import Authenticator, first_credentials
+from airflow_provider_ocp.testing.credentials import Authenticator, airflow_connection
 from airflow_provider_ocp.testing.dataset import Dataset
 from airflow_provider_ocp.testing.faults import FaultSet
 from airflow_provider_ocp.testing.httpd import EmulatorHTTPServer, ServerContext, server_ssl_context
@@ -74,6 +74,7 @@ class OCPEmulator:
     :param ids_as_strings: send ids as JSON strings.
     :param latency: seconds added to every request.
     :param max_page_size: the silent clamp on ``size``.
+    :param max_time_range: the longest ``endTime - startTime`` task queries accept (more: HTTP 500, code 10007).
     :param verbose: print an access log line per request to stderr.
     """
 
@@ -105,6 +106,7 @@ class OCPEmulator:
         ids_as_strings: bool = False,
         latency: float = 0.0,
         max_page_size: int = MAX_PAGE_SIZE,
+        max_time_range: timedelta | None = None,
         verbose: bool = False,
     ) -> None:
         if isinstance(clusters, int):
@@ -143,6 +145,7 @@ class OCPEmulator:
             self.dataset, self.auth, self.clock, path_prefix=self.path_prefix, max_page_size=max_page_size
         )
         self._context = ServerContext(api, self.dataset, self.faults, self._log, self.clock, self._stopping, verbose)
+        self.max_time_range = max_time_range
         self._server: EmulatorHTTPServer | None = None
 
     # -- lifecycle ----------------------------------------------------------------------------------------------
@@ -236,7 +239,7 @@ class OCPEmulator:
     expected_tasks = _on_dataset(Dataset.expected_tasks)
     task_count = _on_dataset(Dataset.task_count)
 
-    # -- clock, latency, request log ------------------------------------------------------------------------------
+    # -- clock, latency, time range, request log -------------------------------------------------------------------
 
     @property
     def clock_offset(self) -> timedelta:
@@ -255,6 +258,17 @@ class OCPEmulator:
     @latency.setter
     def latency(self, seconds: float) -> None:
         self.faults.latency = seconds
+
+    @property
+    def max_time_range(self) -> timedelta | None:
+        """The longest ``endTime - startTime`` task queries accept (None: no limit); settable at runtime."""
+        return self._context.api.max_time_range
+
+    @max_time_range.setter
+    def max_time_range(self, value: timedelta | None) -> None:
+        if value is not None and value <= timedelta(0):
+            raise ValueError("max_time_range must be positive, or None for no limit")
+        self._context.api.max_time_range = value
 
     @property
     def requests(self) -> list[RecordedRequest]:
@@ -282,18 +296,7 @@ class OCPEmulator:
         :param password: override the password (or AccessKey secret).
         :param extra: more ``extra`` fields (``auth_type`` is always set).
         """
-        default_login, default_password = first_credentials(self.auth, auth_type)
-        login = login if login is not None else default_login
-        password = password if password is not None else default_password
-        if login is None or password is None:
-            raise ValueError(f"no {auth_type} credentials configured; pass login and password")
-        return {
-            "conn_type": "ocp",
-            "host": self.url,
-            "login": login,
-            "password": password,
-            "extra": {"auth_type": auth_type, **extra},
-        }
+        return airflow_connection(self.auth, self.url, auth_type, login, password, extra)
 
     def airflow_connection_json(self, auth_type: AuthType = "basic", **kwargs: Any) -> str:
         """:meth:`airflow_connection` as JSON, for ``AIRFLOW_CONN_<ID>`` environment variables.

@@ -1,31 +1,14 @@
-"""What travels between a client and the emulator: requests as received, responses in OCP's envelope or as HTML.
+"""What travels between a client and the emulator: requests as received, and responses as bytes to write.
 
-Error codes are the emulator's own (OCP's real numbering is not documented): clients must key on the HTTP status
-and ``successful``, never on ``error.code`` or the message text.
+:mod:`airflow_provider_ocp.testing.envelope` builds the bodies, in OCP's envelope or as HTML.
 """
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
-from http import HTTPStatus
-from typing import Any
 from urllib.parse import parse_qsl
-
-from airflow_provider_ocp.testing.clock import ServerClock, iso_timestamp
-
-SERVER_NAME = "ocp-emulator"
-
-CODE_UNAUTHENTICATED = 0
-"""401s come from the security framework, which reports code 0 like OCP's."""
-CODE_BAD_REQUEST = 40000
-CODE_FORBIDDEN = 40300
-CODE_NOT_FOUND = 40400
-CODE_METHOD_NOT_ALLOWED = 40500
-CODE_TOO_MANY_REQUESTS = 42900
-CODE_INTERNAL = 50000
 
 JSON_TYPE = "application/json;charset=UTF-8"
 HTML_TYPE = "text/html;charset=UTF-8"
@@ -156,101 +139,3 @@ class Response:
     content_type: str = JSON_TYPE
     headers: list[tuple[str, str]] = field(default_factory=list)
     cluster_id: int | None = None
-
-
-class ApiError(Exception):
-    """An error answered with OCP's error envelope; raised by the API, built directly by faults.
-
-    :param status: the HTTP status (and the envelope's ``status``).
-    :param code: ``error.code``.
-    :param message: ``error.message`` (English).
-    :param target: ``error.target``, e.g. the offending parameter; omitted when None.
-    """
-
-    def __init__(self, status: int, code: int, message: str, target: str | None = None) -> None:
-        super().__init__(message)
-        self.status = status
-        self.code = code
-        self.message = message
-        self.target = target
-
-
-def _dumps(payload: dict[str, Any]) -> bytes:
-    return json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
-
-
-def _frame(request: IncomingRequest, clock: ServerClock, status: int) -> dict[str, Any]:
-    return {
-        "duration": max(0, round((clock.monotonic() - request.started) * 1000)),
-        "server": SERVER_NAME,
-        "status": status,
-        "timestamp": iso_timestamp(clock.now(), clock.tz),
-        "traceId": request.trace_id,
-    }
-
-
-def success(request: IncomingRequest, clock: ServerClock, data: Any, *, cluster_id: int | None = None) -> Response:
-    """``{"data": ..., "successful": true, ...}`` with HTTP 200.
-
-    :param request: the request answered (its trace id and arrival time go into the envelope).
-    :param clock: the server clock, for the envelope's ``timestamp`` and ``duration``.
-    :param data: the ``data`` member.
-    :param cluster_id: the cluster addressed, for faults that act after the response.
-    """
-    payload = {"data": data, "successful": True, **_frame(request, clock, 200)}
-    return Response(status=200, body=_dumps(payload), cluster_id=cluster_id)
-
-
-def error_body(request: IncomingRequest, clock: ServerClock, error: ApiError) -> bytes:
-    """The bytes of an error envelope (``successful: false``) reporting ``error.status``.
-
-    :param request: the request answered (its trace id and arrival time go into the envelope).
-    :param clock: the server clock, for the envelope's ``timestamp`` and ``duration``.
-    :param error: the status, code, message and target to report.
-    """
-    details: dict[str, Any] = {"code": error.code, "message": error.message}
-    if error.target is not None:
-        details["target"] = error.target
-    return _dumps({"error": details, "successful": False, **_frame(request, clock, error.status)})
-
-
-def failure(request: IncomingRequest, clock: ServerClock, error: ApiError) -> Response:
-    """An error envelope sent with its own status as the HTTP status.
-
-    :param request: the request answered.
-    :param clock: the server clock.
-    :param error: the status, code, message and target to report.
-    """
-    return Response(status=error.status, body=error_body(request, clock, error))
-
-
-_CONSOLE_PAGE = """<!DOCTYPE html>
-<html lang="en">
-<head><meta charset="utf-8"><title>OceanBase Cloud Platform</title></head>
-<body><div id="root">OCP emulator console placeholder: this path is not an API endpoint.</div></body>
-</html>
-"""
-
-
-def console_page(status: int = 200) -> Response:
-    """The HTML page OCP serves for paths it does not route to the API (its console index).
-
-    :param status: the HTTP status (OCP answers 200, which is what trips clients with a wrong base URL).
-    """
-    return Response(status=status, body=_CONSOLE_PAGE.encode("utf-8"), content_type=HTML_TYPE)
-
-
-def proxy_page(status: int) -> Response:
-    """An nginx-style HTML error page, as a gateway in front of OCP would answer.
-
-    :param status: the HTTP status, e.g. 502.
-    """
-    try:
-        title = f"{status} {HTTPStatus(status).phrase}"
-    except ValueError:
-        title = str(status)
-    html = (
-        f"<html>\r\n<head><title>{title}</title></head>\r\n<body>\r\n<center><h1>{title}</h1></center>\r\n"
-        "<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n"
-    )
-    return Response(status=status, body=html.encode("ascii"), content_type="text/html")

@@ -198,10 +198,17 @@ def test_non_envelope_and_unsuccessful_are_errors(ocp_emulator: OCPEmulator, con
     assert len(api_requests(ocp_emulator)) == 1
 
 
-def test_unknown_path_html_is_not_data(ocp_emulator: OCPEmulator, connect) -> None:
-    hook = connect(ocp_emulator)
-    with pytest.raises(OCPAPIError, match="HTML page instead of JSON"):
-        hook.get_envelope("/no/such/endpoint")
+def test_unknown_path_is_not_data(ocp_emulator: OCPEmulator, monkeypatch: pytest.MonkeyPatch, connect) -> None:
+    """As OCP: an unknown path under /api is HTTP 400 ("no handler"), one outside /api a redirect to the login page."""
+    with pytest.raises(OCPAPIError, match="No handler found") as info:
+        connect(ocp_emulator).get_envelope("/no/such/endpoint")
+    assert info.value.status == 400 and len(api_requests(ocp_emulator)) == 1
+    ocp_emulator.clear_requests()
+    conn = {**ocp_emulator.airflow_connection(**FAST), "host": f"{ocp_emulator.url}/wrong-prefix"}
+    monkeypatch.setenv("AIRFLOW_CONN_OCP_DEFAULT", json.dumps(conn))
+    with pytest.raises(OCPAPIError, match="OCP redirected the request"):
+        OCPHook().get_log_backup_tasks(ocp_emulator.cluster_ids[0])
+    assert [r.status for r in api_requests(ocp_emulator)] == [302]
 
 
 @pytest.mark.parametrize("concurrency", [1, 4])

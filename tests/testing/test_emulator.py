@@ -85,7 +85,9 @@ def utc_z(moment: datetime) -> str:
     return moment.astimezone(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
-def assert_error(response: requests.Response, status: int, target: str | None = None) -> dict[str, Any]:
+def assert_error(
+    response: requests.Response, status: int, target: str | None = None, *, code: int | None = None
+) -> dict[str, Any]:
     assert response.status_code == status, response.text
     body = response.json()
     assert body["successful"] is False
@@ -94,6 +96,8 @@ def assert_error(response: requests.Response, status: int, target: str | None = 
     assert body["error"]["message"]
     if target is not None:
         assert body["error"]["target"] == target
+    if code is not None:
+        assert body["error"]["code"] == code
     return dict(body)
 
 
@@ -121,8 +125,9 @@ def test_trace_id_is_echoed(emu: OCPEmulator) -> None:
 
 
 def test_error_envelope_shape(emu: OCPEmulator) -> None:
-    body = assert_error(get_tasks(emu, "size=10"), 400, target="page")
+    body = assert_error(get_tasks(emu, "size=10"), 400, target="page", code=0)  # a framework error: code 0
     assert set(body) == {"successful", "status", "timestamp", "traceId", "duration", "server", "error"}
+    assert set(body["error"]) == {"code", "message", "target"}
 
 
 def test_cluster_list_and_name_filter(emu: OCPEmulator) -> None:
@@ -196,19 +201,19 @@ def test_bad_time_formats_are_400(emu: OCPEmulator, start: str) -> None:
     assert_error(get_tasks(emu, f"page=1&size=10&startTime={start}&endTime={end}"), 400, target="startTime")
 
 
-def test_one_bound_or_reversed_window_is_400(emu: OCPEmulator) -> None:
-    assert_error(get_tasks(emu, "page=1&size=10&startTime=2024-08-06T00:00:00Z"), 400, target="endTime")
-    assert_error(get_tasks(emu, "page=1&size=10&endTime=2024-08-06T00:00:00Z"), 400, target="startTime")
+def test_one_bound_is_500_and_reversed_window_is_400(emu: OCPEmulator) -> None:
+    assert_error(get_tasks(emu, "page=1&size=10&startTime=2024-08-06T00:00:00Z"), 500, code=10006)
+    assert_error(get_tasks(emu, "page=1&size=10&endTime=2024-08-06T00:00:00Z"), 500, code=10006)
     reversed_window = "page=1&size=10&startTime=2024-08-07T00:00:00Z&endTime=2024-08-06T00:00:00Z"
-    assert_error(get_tasks(emu, reversed_window), 400)
+    assert_error(get_tasks(emu, reversed_window), 400, code=10005)
     equal = "page=1&size=10&startTime=2024-08-07T00:00:00Z&endTime=2024-08-07T00:00:00Z"
     assert get_tasks(emu, equal).status_code == 200
 
 
 def test_unknown_and_malformed_ids(emu: OCPEmulator) -> None:
-    assert_error(get_tasks(emu, cluster_id=424242), 404)
+    assert_error(get_tasks(emu, cluster_id=424242), 404, code=10002)
     assert_error(get_tasks(emu, cluster_id="abc"), 400)
-    assert_error(get_tasks(emu, tenant_id=1), 404)
+    assert_error(get_tasks(emu, tenant_id=1), 404, code=10002)
     assert_error(get_tasks(emu, tenant_id="x"), 400)
 
 
@@ -219,14 +224,20 @@ def test_tenant_endpoint_returns_only_that_tenant(emu: OCPEmulator) -> None:
     assert [r["status"] for r in records] == ["RUNNING", "STOPPED", "STOPPED"]
 
 
-@pytest.mark.parametrize(
-    "path", ["/", "/api/v2/nope", "/api/v2/ob/clusters/1000001/backup/task/logBackupTasks/", "/login"]
-)
-def test_unknown_path_is_html_200(emu: OCPEmulator, path: str) -> None:
-    response = requests.get(f"{emu.url}{path}", timeout=10)
-    assert response.status_code == 200
-    assert response.headers["Content-Type"].startswith("text/html")
-    assert response.text.lstrip().lower().startswith("<!doctype html>")
+@pytest.mark.parametrize("path", ["/api/v2/nope", "/api/v2/ob/clusters/1000001/backup/task/logBackupTasks/", "/api"])
+def test_unknown_api_path_is_400_no_handler(emu: OCPEmulator, path: str) -> None:
+    body = assert_error(session().get(f"{emu.url}{path}", timeout=10), 400, code=0)
+    assert body["error"]["message"] == f"No handler found for GET {path}"
+
+
+@pytest.mark.parametrize("path", ["/", "/index.html", "/v2/ob/clusters", "/apiv2/ob/clusters"])
+def test_path_outside_api_redirects_to_login(emu: OCPEmulator, path: str) -> None:
+    response = session().get(f"{emu.url}{path}", timeout=10, allow_redirects=False)
+    assert response.status_code == 302 and response.headers["Location"] == "/login"
+    assert response.headers["Content-Type"].startswith("text/html") and len(response.content) < 200
+    login = requests.get(f"{emu.url}{path}", timeout=10)  # a client following redirects lands on the login page
+    assert login.status_code == 200 and login.headers["Content-Type"].startswith("text/html")
+    assert login.text.lstrip().lower().startswith("<!doctype html>") and login.url == f"{emu.url}/login"
 
 
 def test_non_get_is_405(emu: OCPEmulator) -> None:
@@ -237,8 +248,9 @@ def test_path_prefix() -> None:
     with OCPEmulator(path_prefix="ocp/") as emu:
         assert urlsplit(emu.url).path == "/ocp"
         assert get_tasks(emu).status_code == 200
-        bare = session().get(f"http://{emu.host}:{emu.port}/api/v2/ob/clusters", timeout=10)
-        assert bare.status_code == 200 and bare.headers["Content-Type"].startswith("text/html")
+        bare = session().get(f"http://{emu.host}:{emu.port}/api/v2/ob/clusters", timeout=10, allow_redirects=False)
+        assert bare.status_code == 302 and bare.headers["Location"] == "/ocp/login"
+        assert_error(session().get(f"{emu.api_url}/nope", timeout=10), 400, code=0)
 
 
 # -- authentication --------------------------------------------------------------------------------------------------
@@ -256,7 +268,9 @@ def test_basic_auth(emu: OCPEmulator) -> None:
 
 def test_user_without_backup_permission_is_403() -> None:
     with OCPEmulator(restricted_users={"viewer": "pw"}) as emu:
-        assert_error(requests.get(f"{tasks_url(emu)}?page=1&size=1", auth=("viewer", "pw"), timeout=10), 403)
+        assert_error(
+            requests.get(f"{tasks_url(emu)}?page=1&size=1", auth=("viewer", "pw"), timeout=10), 403, code=30014
+        )
         clusters = requests.get(f"{emu.api_url}/ob/clusters", auth=("viewer", "pw"), timeout=10)
         assert clusters.status_code == 200
 
@@ -476,7 +490,8 @@ def test_http_error_with_html_or_json(emu: OCPEmulator, status: int) -> None:
     html = get_tasks(emu)
     assert html.status_code == status and html.headers["Content-Type"].startswith("text/html")
     assert "<html>" in html.text
-    assert_error(get_tasks(emu), status)
+    error = assert_error(get_tasks(emu), status, code=10011 if status == 500 else 10010)["error"]
+    assert ("subErrors" in error) == (status == 500)
     assert get_tasks(emu).status_code == 200
 
 
