@@ -28,6 +28,7 @@ from airflow_provider_ocp.client.settings import OCPSettings
 
 API_PREFIX = "/api/v2"
 CONTENT_TYPE = "application/json"
+ACCEPT_ENCODING = "gzip, deflate"  # all that client.limits.CappedBody inflates (it bounds each step)
 # Every known OCP client sends a signed x-ocp-* header, so OCP never sees a string to sign with an empty header line.
 OCP_ORIGIN = ("x-ocp-origin", "airflow-provider-ocp")
 
@@ -104,6 +105,7 @@ def build_get(
     headers = {
         "Host": settings.host_header,
         "Accept": CONTENT_TYPE,
+        "Accept-Encoding": ACCEPT_ENCODING,  # not what requests or httpx would offer (br, zstd when installed)
         "Accept-Language": "en-US",
         "Content-Type": CONTENT_TYPE,
         "Date": date,

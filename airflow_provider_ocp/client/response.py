@@ -7,6 +7,7 @@ decides between data and :class:`OCPAPIError` (and whether a retry may help).
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -84,15 +85,15 @@ def parse_retry_after(value: str | None, now: datetime | None = None) -> float |
 
 
 def redact(text: str, secrets: Iterable[str]) -> str:
-    """Replace every secret value in ``text`` by ``***``.
+    """Replace every secret value in ``text`` by ``***``, ignoring case (a proxy may lower-case what it echoes).
 
     :param text: a message that may echo request details.
-    :param secrets: values that must not appear.
+    :param secrets: values that must not appear; longer ones are replaced first.
     """
-    for secret in secrets:
-        if secret and len(secret) >= 3:
-            text = text.replace(secret, "***")
-    return text
+    forms = sorted({secret for secret in secrets if secret and len(secret) >= 3}, key=len, reverse=True)
+    if not forms:
+        return text
+    return re.sub("|".join(map(re.escape, forms)), "***", text, flags=re.IGNORECASE)
 
 
 def parse_response(

@@ -29,6 +29,7 @@ from airflow_provider_ocp.client.retry import RetryPolicy
 from airflow_provider_ocp.client.settings import OCPSettings, settings_from_airflow_connection
 from airflow_provider_ocp.hooks.base import OCPBaseHook, takes_arguments_of
 from airflow_provider_ocp.hooks.transport import (
+    TRANSPORT_ERRORS,
     DeadlineWatchdog,
     open_httpx_client,
     open_requests_session,
@@ -109,7 +110,6 @@ class OCPHook(OCPBaseHook):
         raise AssertionError("unreachable: tenacity re-raises the last error")
 
     def _send(self, request: OCPRequest) -> Envelope:
-        body = CappedBody(self.settings, request)
         watchdog = DeadlineWatchdog(self.settings.request_deadline)
         read_timeout = min(self.settings.read_timeout, self.settings.request_deadline)
         try:
@@ -124,9 +124,10 @@ class OCPHook(OCPBaseHook):
                 stream=True,  # read in chunks, so the size cap and the deadline apply while the body arrives
             )
             with response, watchdog.watching(response):
-                for chunk in response.iter_content(CHUNK_BYTES):
+                body = CappedBody(self.settings, request, response.headers.get("Content-Encoding"))
+                for chunk in response.raw.stream(CHUNK_BYTES, decode_content=False):
                     body.add(chunk)
-        except requests.RequestException as exc:
+        except TRANSPORT_ERRORS as exc:
             if watchdog.expired:
                 raise deadline_error(self.settings, request) from None
             raise transport_error(exc, request, self.settings) from None
@@ -289,11 +290,11 @@ class OCPAsyncHook(OCPBaseHook):
     async def _send(self, request: OCPRequest) -> Envelope:
         if self._client is None:
             raise RuntimeError("use OCPAsyncHook as 'async with OCPAsyncHook(conn_id) as hook:'")
-        body = CappedBody(self.settings, request)
         try:
             async with asyncio.timeout(self.settings.request_deadline):
                 async with self._client.stream("GET", request.url, headers=request.headers) as response:
-                    async for chunk in response.aiter_bytes(CHUNK_BYTES):
+                    body = CappedBody(self.settings, request, response.headers.get("Content-Encoding"))
+                    async for chunk in response.aiter_raw(CHUNK_BYTES):
                         body.add(chunk)
         except TimeoutError:
             raise deadline_error(self.settings, request) from None

@@ -20,6 +20,7 @@ from urllib.parse import urlsplit
 import certifi
 import httpx
 import requests
+import urllib3
 from requests.adapters import HTTPAdapter
 
 from airflow_provider_ocp.client.request import OCPRequest
@@ -37,8 +38,15 @@ _REASON = re.compile(
     r"|Server disconnected[^'\")]*|peer closed connection[^'\")]*"
 )
 _CONNECT_TIMEOUTS = (requests.exceptions.ConnectTimeout, httpx.ConnectTimeout)
-_READ_TIMEOUTS = (requests.exceptions.ReadTimeout, httpx.ReadTimeout)
-_DROPPED = (requests.exceptions.ConnectionError, requests.exceptions.ChunkedEncodingError, httpx.TransportError)
+# urllib3's own errors arrive unwrapped while the hook streams the raw body.
+_READ_TIMEOUTS = (requests.exceptions.ReadTimeout, urllib3.exceptions.ReadTimeoutError, httpx.ReadTimeout)
+_DROPPED = (
+    requests.exceptions.ConnectionError,
+    requests.exceptions.ChunkedEncodingError,
+    urllib3.exceptions.ProtocolError,
+    httpx.TransportError,
+)
+TRANSPORT_ERRORS = (requests.RequestException, urllib3.exceptions.HTTPError)
 
 
 def tls_verification(settings: OCPSettings) -> bool | ssl.SSLContext:
@@ -193,10 +201,11 @@ def _tls_message(exc: BaseException, settings: OCPSettings) -> str:
             "http:// in the connection's OCP URL, or the port where OCP serves HTTPS (wrong version number)"
         )
     verification = next((error for error in errors if isinstance(error, ssl.SSLCertVerificationError)), None)
-    if verification is not None and (verification.verify_code == 62 or "HOSTNAME MISMATCH" in reasons):
+    if verification is not None and (verification.verify_code in (62, 64) or "MISMATCH" in reasons):
         return (
-            f"OCP's certificate is not valid for the host name {host!r}: connect with a name the certificate lists "
-            "(its subject alternative names), or have the certificate reissued for this name (hostname mismatch)"
+            f"OCP's certificate is not valid for the host {host!r} in the connection's OCP URL: connect with a "
+            "name the certificate lists (its subject alternative names), or have the certificate reissued for this "
+            "name (hostname mismatch)"
         )
     if verification is not None or "CERTIFICATE_VERIFY_FAILED" in reasons:
         return TLS_FAILURE_MESSAGE
