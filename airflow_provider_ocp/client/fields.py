@@ -17,17 +17,16 @@ PROXY_SCHEMES = ("http", "https", "socks5", "socks5h")
 
 
 def without_credentials(url: str) -> str:
-    """``url`` for a message: any ``user:password@`` replaced by ``***@``, whatever the scheme.
+    """``url`` for a message: everything between ``://`` and the last ``@`` replaced by ``***``.
+
+    The last ``@``, not the first ``/``: a password may itself hold ``/``, ``@`` or ``:``.
 
     :param url: a URL as typed in a connection field.
     """
     scheme, separator, rest = url.partition("://")
-    if not separator:
+    if not separator or "@" not in rest:
         return url
-    authority, slash, path = rest.partition("/")
-    if "@" in authority:
-        authority = "***@" + authority.rsplit("@", 1)[1]
-    return f"{scheme}://{authority}{slash}{path}"
+    return f"{scheme}://***@{rest.rsplit('@', 1)[1]}"
 
 
 def _split(conn_id: str, url: str, field: str) -> SplitResult:
@@ -35,8 +34,10 @@ def _split(conn_id: str, url: str, field: str) -> SplitResult:
         parts = urlsplit(url)
         parts.port  # noqa: B018 - raises ValueError on a bad port
     except ValueError as error:
+        # urllib's message may quote part of a password that holds a "/" (it then reads as the port): leave it out.
+        detail = f" ({error})" if "@" not in url else ""
         raise OCPInputError(
-            f"Connection {conn_id!r}: the {field} {without_credentials(url)!r} is not a valid URL ({error})."
+            f"Connection {conn_id!r}: the {field} {without_credentials(url)!r} is not a valid URL{detail}."
         ) from None
     return parts
 
@@ -57,12 +58,12 @@ def base_url_field(conn_id: str, host: str | None, schema: str | None, port: int
     if "://" not in host:
         scheme = (schema or "https").strip().lower()
         host = f"{scheme}://{host}{f':{port}' if port else ''}"
-    parts = _split(conn_id, host, "OCP URL")
-    if parts.username is not None or parts.password is not None:
+    if "@" in host.partition("://")[2]:
         raise OCPInputError(
             f"Connection {conn_id!r}: the OCP URL {without_credentials(host)!r} carries credentials; remove them "
             "from the host and put them in login and password."
         )
+    parts = _split(conn_id, host, "OCP URL")
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise OCPInputError(
             f"Connection {conn_id!r}: host {host!r} is not an http(s) URL; use e.g. https://ocp.example.com:8080"

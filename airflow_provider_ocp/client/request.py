@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from importlib.metadata import PackageNotFoundError, version
-from urllib.parse import quote, quote_plus, urlsplit
+from urllib.parse import quote, quote_plus, unquote, urlsplit
 
 from airflow_provider_ocp import __version__
 from airflow_provider_ocp.client.auth import (
@@ -66,6 +66,11 @@ def secret_forms(*values: str) -> tuple[str, ...]:
         forms.update({value, encoded, quote_plus(value), base64_form, base64_form.rstrip("=")})
         forms.update(_lower_hex(form) for form in (encoded, quote_plus(value)))
     return tuple(sorted(forms, key=len, reverse=True))
+
+
+def _proxy_passwords(settings: OCPSettings) -> list[str]:
+    # A proxy URL may carry its own credentials; a proxy error could quote them.
+    return [unquote(password) for url in (settings.proxies or {}).values() if (password := urlsplit(url).password)]
 
 
 def _lower_hex(encoded: str) -> str:
@@ -126,10 +131,10 @@ def build_get(
         )
         signature = compute_signature(settings.secret, message)
         headers["Authorization"] = access_key_authorization(settings.login, signature)
-        secrets = secret_forms(settings.secret, signature, headers["Authorization"])
+        secrets = secret_forms(settings.secret, signature, headers["Authorization"], *_proxy_passwords(settings))
     else:
         headers["Authorization"] = basic_authorization(settings.login, settings.secret)
         token = headers["Authorization"].split(" ", 1)[1]
-        secrets = secret_forms(settings.secret, headers["Authorization"], token)
+        secrets = secret_forms(settings.secret, headers["Authorization"], token, *_proxy_passwords(settings))
     origin = settings.base_url[: len(settings.base_url) - len(prefix)]
     return OCPRequest(url=origin + target, target=target, headers=headers, trace_id=trace_id, secrets=secrets)
