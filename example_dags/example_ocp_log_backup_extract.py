@@ -2,7 +2,11 @@
 
 Each run extracts the tasks created in its data interval (one UTC day) and writes them, atomically, to::
 
-    <OCP_EXTRACT_BASE_URL>/cluster_id=<cluster_id>/date=<interval start, YYYY-MM-DD>/log_backup_tasks.jsonl
+    <OCP_EXTRACT_BASE_URL>/cluster_id=<cluster_id>/date=<window start, YYYY-MM-DD>/log_backup_tasks.jsonl
+
+``{{ ocp_window_start }}`` is the start of the window the operator really extracts: the data interval of a scheduled
+run, and the day before ``run_after`` for a run triggered without a logical date (CLI or REST trigger without one,
+asset-triggered runs), where ``data_interval_start`` would be undefined and fail the task.
 
 A rerun of a day rewrites that day's file with the same content. The task returns a small summary (path, record
 count, window) and emits an event on the Asset ``<OCP_EXTRACT_BASE_URL>/``, so reporting DAGs can be scheduled on it.
@@ -58,7 +62,7 @@ with DAG(
         task_id="extract_log_backup_tasks",
         cluster_id="{{ params.cluster_id }}",
         output_path=(
-            f"{BASE_URL}/cluster_id={{{{ params.cluster_id }}}}/date={{{{ data_interval_start | ds }}}}"
+            f"{BASE_URL}/cluster_id={{{{ params.cluster_id }}}}/date={{{{ ocp_window_start | ds }}}}"
             "/log_backup_tasks.jsonl"
         ),
         output_conn_id=STORAGE_CONN_ID,

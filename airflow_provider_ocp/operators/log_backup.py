@@ -7,6 +7,7 @@ from contextlib import closing
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
+import pendulum
 from airflow.providers.common.compat.sdk import Asset, BaseOperator
 
 from airflow_provider_ocp.client.page import PageResult
@@ -22,6 +23,9 @@ if TYPE_CHECKING:
     from airflow.providers.common.compat.sdk import Context, ObjectStoragePath
 
     from airflow_provider_ocp.hooks.ocp import OCPHook
+
+
+WINDOW_START, WINDOW_END = "ocp_window_start", "ocp_window_end"
 
 
 class OCPLogBackupTasksOperator(BaseOperator):
@@ -46,9 +50,11 @@ class OCPLogBackupTasksOperator(BaseOperator):
     :param page_size: records per OCP request, at most 2000; default the connection's. Smaller pages mean smaller
         requests and row groups, more round trips.
     :param output_path: where to write (templated): any URL Airflow's object storage handles (``file://``, ``s3://``,
-        ``gs://``...) or an absolute local path. Put the interval in it (``date={{ data_interval_start | ds }}``,
-        which for a manual run of date D names the day it extracts, D-1, where ``{{ ds }}`` would say D) so that
-        each interval has its own file and a rerun rewrites it. None returns the records through XCom.
+        ``gs://``...) or an absolute local path. Name the window in it with ``{{ ocp_window_start }}`` and
+        ``{{ ocp_window_end }}``, which every template field of this operator can use: the bounds this run really
+        extracts, on every kind of run (scheduled, manual with or without a logical date, asset-triggered), where
+        ``data_interval_start`` is undefined on runs without a logical date. ``date={{ ocp_window_start | ds }}``
+        gives each interval its own file, and a rerun rewrites it. None returns the records through XCom.
     :param output_conn_id: the Airflow connection for the store (e.g. an ``aws`` connection for ``s3://``).
     :param output_format: ``jsonl`` (one JSON object per line) or ``parquet`` (needs the provider's ``parquet``
         extra).
@@ -100,6 +106,26 @@ class OCPLogBackupTasksOperator(BaseOperator):
         self.output_format = output_format
         self.max_xcom_records = max_xcom_records
         self._written_path: ObjectStoragePath | None = None
+
+    def render_template_fields(self, context: Context, jinja_env: Any = None) -> None:
+        """Render the templated fields with the window this run extracts in their context.
+
+        ``ocp_window_start`` and ``ocp_window_end`` (pendulum datetimes, so ``| ds`` and ``.strftime`` work) are the
+        bounds :meth:`execute` will use. They are left out when the window cannot be resolved: then ``execute``
+        raises the error that names the bad parameter.
+
+        :param context: the task context; the two variables are added to it.
+        :param jinja_env: Airflow's Jinja environment.
+        """
+        bounds = [self.render_template(value, context, jinja_env) for value in (self.start_time, self.end_time)]
+        try:
+            window = resolve_window(context, bounds[0], bounds[1], self.lookback)
+        except OCPInputError:
+            window = None
+        if window is not None:
+            context[WINDOW_START] = pendulum.instance(window.start)  # type: ignore[literal-required]
+            context[WINDOW_END] = pendulum.instance(window.end)  # type: ignore[literal-required]
+        super().render_template_fields(context, jinja_env)
 
     def execute(self, context: Context) -> Any:
         """Validate everything, then page through OCP into XCom or storage (see the class docstring).
