@@ -56,13 +56,16 @@ def _part_pages(walk: WalkWindow, window: ExtractionWindow, logger: logging.Logg
         for page in pages:
             kept = [record for record in page.records if window.contains(record.get("createTime"))]
             dropped += len(page.records) - len(kept)
-            logger.info(
-                "Fetched page %s of %s: %s of %s records so far.",
-                page.page_number,
-                page.total_pages if page.total_pages is not None else "?",
-                page.records_so_far,
-                page.total_elements if page.total_elements is not None else "?",
-            )
+            if page.page_number == 1 and not page.records and page.records_so_far == 0:
+                logger.info("No log backup tasks in [%s, %s).", window.start.isoformat(), window.end.isoformat())
+            else:
+                logger.info(
+                    "Fetched page %s of %s: %s of %s records so far.",
+                    page.page_number,
+                    page.total_pages if page.total_pages is not None else "?",
+                    page.records_so_far,
+                    page.total_elements if page.total_elements is not None else "?",
+                )
             yield kept
     if dropped:
         logger.info(

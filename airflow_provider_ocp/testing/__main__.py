@@ -1,12 +1,14 @@
 """Command line: ``python -m airflow_provider_ocp.testing`` serves an emulator until SIGINT or SIGTERM.
 
-It prints the URL and an ``AIRFLOW_CONN_...`` line, so a shell, a demo or another process can point Airflow at it.
+It prints the URL and an ``export AIRFLOW_CONN_...='...'`` line that pastes into a shell, so a shell, a demo or another
+process can point Airflow at it.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import shlex
 import signal
 import sys
 import tempfile
@@ -136,7 +138,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.auth_type == "access_key" or (args.auth_type is None and args.no_basic):
             auth_type = "access_key"
         print(f"OCP emulator listening on {emulator.url}")
-        print(f"AIRFLOW_CONN_{args.conn_id.upper()}={emulator.airflow_connection_json(auth_type)}")
+        # A line that pastes into a shell as is: the JSON form keeps the extras' types.
+        variable = f"AIRFLOW_CONN_{args.conn_id.upper()}"
+        print(f"export {variable}={shlex.quote(emulator.airflow_connection_json(auth_type))}")
         if certfile:
             print(f"TLS certificate (trust it as a CA bundle): {certfile}")
         sys.stdout.flush()

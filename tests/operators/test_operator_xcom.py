@@ -102,3 +102,21 @@ def test_explicit_templated_window(monkeypatch: pytest.MonkeyPatch) -> None:
         expected = expected_records(emu, start, DAY_END)
     assert result.state == "success"
     assert len(expected) == 12 and result.value == expected
+
+
+def test_an_empty_window_says_no_tasks_rather_than_page_1_of_0(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with deterministic_emulator() as emu:
+        use_emulator(monkeypatch, emu)
+        dag = extraction_dag(
+            "ocp_empty_window",
+            cluster_id=emu.cluster_ids[0],
+            start_time="2020-01-01T00:00:00Z",
+            end_time="2020-01-02T00:00:00Z",
+        )
+        result = run_dag(dag, logical_date=DAY_END)
+    log = "".join(capsys.readouterr())
+    assert result.state == "success" and result.value == []
+    assert "No log backup tasks in [2020-01-01T00:00:00+00:00, 2020-01-02T00:00:00+00:00)." in log
+    assert "page 1 of 0" not in log

@@ -774,8 +774,11 @@ def test_cli_serves_until_signal(tmp_path: Path, signum: signal.Signals) -> None
             process.kill()
     assert process.returncode == 0, stderr
     assert f"listening on {url}" in stdout
-    line = next(line for line in stdout.splitlines() if line.startswith("AIRFLOW_CONN_OCP_DEFAULT="))
-    connection = json.loads(line.partition("=")[2])
+    line = next(line for line in stdout.splitlines() if line.startswith("export AIRFLOW_CONN_OCP_DEFAULT="))
+    pasted = subprocess.run(
+        ["bash", "-c", f"{line}\nprintenv AIRFLOW_CONN_OCP_DEFAULT"], capture_output=True, text=True, check=True
+    )  # the line pastes into a shell as is
+    connection = json.loads(pasted.stdout)
     assert connection["host"] == url and connection["extra"]["auth_type"] == "basic"
     assert not ready.exists()
 
