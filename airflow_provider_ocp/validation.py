@@ -35,6 +35,17 @@ def validate_positive_id(value: object, name: str) -> int:
     return number
 
 
+def is_unset(value: object) -> bool:
+    """Whether a (possibly rendered) parameter means "use the default".
+
+    A template such as ``{{ data_interval_start }}`` or ``{{ params.restore_point }}`` renders to the text ``None``
+    when the value is absent.
+
+    :param value: the parameter after template rendering.
+    """
+    return value is None or (isinstance(value, str) and value.strip() in ("", "None"))
+
+
 def coerce_instant(value: object, name: str) -> datetime:
     """Accept an aware datetime or an ISO-8601 string with an offset; refuse naive times.
 

@@ -20,7 +20,7 @@ from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from airflow_provider_ocp.client.timestamps import isoformat_utc
-from airflow_provider_ocp.validation import coerce_instant, validate_window
+from airflow_provider_ocp.validation import coerce_instant, is_unset, validate_window
 
 
 @dataclass(frozen=True)
@@ -62,16 +62,6 @@ class ExtractionWindow:
     def as_json(self) -> dict[str, str]:
         """The bounds as ISO-8601 UTC text, for XCom, asset events and output records."""
         return {"window_start": isoformat_utc(self.start), "window_end": isoformat_utc(self.end)}
-
-
-def is_unset(value: object) -> bool:
-    """Whether a (possibly rendered) parameter means "use the default".
-
-    A template such as ``{{ data_interval_start }}`` renders to the text ``None`` when the run has no interval.
-
-    :param value: the parameter after template rendering.
-    """
-    return value is None or (isinstance(value, str) and value.strip() in ("", "None"))
 
 
 def resolve_window(

@@ -307,3 +307,9 @@ def test_single_values_are_accepted_for_lists() -> None:
     criteria = crit(tenant_ids=2001, tenant_names="sales", fail_on_status="FAILED")
     assert criteria.tenant_ids == (2001,) and criteria.tenant_names == ("sales",)
     assert criteria.fail_on_status == ("FAILED",)
+
+
+@pytest.mark.parametrize("rendered", [None, "", "None", "  "])
+def test_a_target_time_template_rendering_an_absent_value_means_no_target(rendered: object) -> None:
+    """``target_time="{{ params.restore_point }}"`` renders "None" when the DAG param is left empty."""
+    assert GateCriteria.build(max_delay=60, target_time=rendered).target_time is None
