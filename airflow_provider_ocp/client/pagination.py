@@ -47,6 +47,9 @@ class PageWalk:
       then records may shift any distance and a new pass re-reads from page 1, so the full set is needed. Drift is
       rare, so the common walk never pays for it.
 
+    A page of new records only (the common case) is decided whole, with set operations; the record-by-record
+    comparison runs only for a page that repeats a record.
+
     The fingerprint (``identity``) must ignore fields that change while a task runs (status, delay, checkpoint), or
     one task seen twice would count as two.
 
@@ -105,7 +108,7 @@ class PageWalk:
                 "Stopping rather than reading the same page forever.",
                 path=self.target,
             )
-        keys = [self.identity(record) for record in page.records]
+        keys = list(map(self.identity, page.records))
         # The same records again mean an ignored ``page``, unless the total moved: then tasks created meanwhile
         # pushed the previous page's records down by exactly one page (drift, handled by another pass).
         moved = page.total_elements is not None and page.total_elements != self.total_elements
@@ -119,16 +122,14 @@ class PageWalk:
         self._note_totals(page)
         if self._drift and self._seen_all is None:  # records may now reappear any number of pages later
             self._seen_all = set(self._returned)
-        fresh = []
-        this_page: set[int] = set()
-        for key, record in zip(keys, page.records, strict=True):
-            if key in this_page or self._seen_before(key):
-                continue
-            this_page.add(key)
-            self._returned.append(key)
+        this_page = set(keys)
+        if len(this_page) == len(keys) and not self._any_seen_before(this_page):
+            fresh = list(page.records)  # the common page: every record new, decided by set operations in C
+            self._returned.extend(keys)
             if self._seen_all is not None:
-                self._seen_all.add(key)
-            fresh.append(record)
+                self._seen_all |= this_page
+        else:
+            fresh, this_page = self._fresh_one_by_one(keys, page.records)
         self._remember_recent(this_page)
         self._pass_records += len(page.records)
         self.next_page = self._decide_next(requested, page)
@@ -156,6 +157,28 @@ class PageWalk:
         if self._seen_all is not None:
             return key in self._seen_all
         return any(key in page for page in self._recent)
+
+    def _any_seen_before(self, keys: set[int]) -> bool:
+        if self._seen_all is not None:
+            return not self._seen_all.isdisjoint(keys)
+        return not all(page.isdisjoint(keys) for page in self._recent)
+
+    def _fresh_one_by_one(
+        self, keys: list[int], records: list[dict[str, Any]]
+    ) -> tuple[list[dict[str, Any]], set[int]]:
+        """The new records of a page holding repeats (within itself or of earlier pages), first occurrences only,
+        and their fingerprints."""
+        fresh = []
+        this_page: set[int] = set()
+        for key, record in zip(keys, records, strict=True):
+            if key in this_page or self._seen_before(key):
+                continue
+            this_page.add(key)
+            self._returned.append(key)
+            if self._seen_all is not None:
+                self._seen_all.add(key)
+            fresh.append(record)
+        return fresh, this_page
 
     def _note_totals(self, page: Page) -> None:
         if page.total_elements is not None:
