@@ -87,18 +87,36 @@ def parse_time_field(name: str, value: Any) -> Any:
         return value if not isinstance(value, float) or math.isfinite(value) else str(value)  # JSON has no NaN
 
 
+_BLANK_RECORD = dict.fromkeys(DOCUMENTED_FIELDS)
+
+
 def normalize_task(raw: dict[str, Any]) -> dict[str, Any]:
     """Normalise one log backup task record (see the module docstring).
 
+    One pass, one new dict: documented fields first (None when OCP left them out), then OCP's extra fields in its
+    order; only values that need it go through a parser (ids only when sent as text, ``delay`` only when not already
+    a finite float). ``raw`` itself is left as it was.
+
     :param raw: one element of ``data.contents``.
     """
-    record: dict[str, Any] = dict.fromkeys(DOCUMENTED_FIELDS)
-    record.update(raw)
+    record = {**_BLANK_RECORD, **raw}
     for name in TIME_FIELDS:
-        record[name] = parse_time_field(name, record[name])
+        value = record[name]
+        if value.__class__ is str:
+            try:
+                record[name] = parse_ocp_timestamp(value)
+                continue
+            except ValueError:
+                pass  # parse_time_field warns and keeps it
+        if value is not None:
+            record[name] = parse_time_field(name, value)
     for name in ID_FIELDS:
-        record[name] = parse_id(record[name])
-    record["delay"] = parse_delay(record["delay"])
+        value = record[name]
+        if value.__class__ is str:
+            record[name] = parse_id(value)
+    delay = record["delay"]
+    if delay.__class__ is not float or not math.isfinite(delay):
+        record["delay"] = parse_delay(delay)
     return record
 
 
@@ -110,7 +128,7 @@ def record_identity(record: dict[str, Any]) -> int:
 
     :param record: a raw or normalised record.
     """
-    values = tuple(record.get(name) for name in IDENTITY_FIELDS)
+    values = tuple(map(record.get, IDENTITY_FIELDS))
     try:
         return hash(values)
     except TypeError:  # an unhashable value (a list or object where OCP documents a scalar)
