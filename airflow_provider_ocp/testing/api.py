@@ -30,6 +30,7 @@ from airflow_provider_ocp.testing.envelope import (
     login_redirect,
     success,
 )
+from airflow_provider_ocp.testing.history import HistoryRecords
 from airflow_provider_ocp.testing.wire import IncomingRequest, Response, query_params
 
 MAX_PAGE_SIZE = 2000
@@ -147,6 +148,7 @@ class EmulatorApi:
         self.path_prefix = path_prefix
         self.max_page_size = max_page_size
         self.max_time_range = max_time_range
+        self.history = HistoryRecords()  # history records, rendered once across requests
 
     def local_path(self, raw_path: str) -> str | None:
         """The received path without the path prefix, None when it lies outside the prefix.
@@ -218,7 +220,7 @@ class EmulatorApi:
         page, served, size = self._paging(params, tweaks, required=True)
         start, end = _time_window(params, self.max_time_range)
         self.dataset.cluster(cluster_id)  # 404 for an unknown cluster before validating more
-        contents, total = self.dataset.query_tasks(cluster_id, tenant_id, start, end, served, size)
+        contents, total = self.dataset.query_tasks(cluster_id, tenant_id, start, end, served, size, self.history.render)
         return self._page(contents, total, page, size, tweaks)
 
     def _paging(self, params: dict[str, str], tweaks: PageTweaks, *, required: bool) -> tuple[int, int, int]:

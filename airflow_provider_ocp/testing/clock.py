@@ -1,4 +1,4 @@
-"""The emulator's notion of time: a server clock (zone, skew, freezing), OCP's timestamp formats, delay profiles.
+"""The emulator's notion of time: a server clock (zone, skew, freezing), query time parsing, delay profiles.
 
 Everything the emulator reports (the envelope ``timestamp``, ``checkpoint``, the ``createTime`` of appended tasks)
 and the AccessKey ``Date`` check use :meth:`ServerClock.now`, so a skewed or frozen clock behaves consistently;
@@ -114,40 +114,6 @@ def from_epoch_us(micros: int) -> datetime:
     :param micros: microseconds since the epoch.
     """
     return EPOCH + timedelta(microseconds=micros)
-
-
-def _offset_text(local: datetime, *, colon: bool) -> str:
-    offset = local.utcoffset() or timedelta(0)
-    if colon and offset == timedelta(0):
-        return "Z"
-    sign = "-" if offset < timedelta(0) else "+"
-    minutes = abs(offset) // timedelta(minutes=1)
-    hours, minutes = divmod(minutes, 60)
-    return f"{sign}{hours:02d}:{minutes:02d}" if colon else f"{sign}{hours:02d}{minutes:02d}"
-
-
-def java_timestamp(moment: datetime, tz: tzinfo) -> str:
-    """Java's ``yyyy-MM-dd'T'HH:mm:ss.SSSZ``: milliseconds always, offset without colon (``+0800``, ``+0000``).
-
-    :param moment: an aware instant.
-    :param tz: the server zone to print it in.
-    """
-    local = moment.astimezone(tz)
-    base = local.replace(tzinfo=None).isoformat(timespec="seconds")
-    return f"{base}.{local.microsecond // 1000:03d}{_offset_text(local, colon=False)}"
-
-
-def iso_timestamp(moment: datetime, tz: tzinfo) -> str:
-    """ISO-8601 as an OffsetDateTime serializer writes it: milliseconds unless zero, colon offset or ``Z``.
-
-    :param moment: an aware instant.
-    :param tz: the server zone to print it in.
-    """
-    local = moment.astimezone(tz)
-    base = local.replace(tzinfo=None).isoformat(timespec="seconds")
-    millis = local.microsecond // 1000
-    fraction = f".{millis:03d}" if millis else ""
-    return f"{base}{fraction}{_offset_text(local, colon=True)}"
 
 
 def parse_query_time(text: str) -> datetime:

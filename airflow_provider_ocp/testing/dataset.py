@@ -21,10 +21,11 @@ from airflow_provider_ocp.testing.clusters import (
 )
 from airflow_provider_ocp.testing.rendering import (
     RenderContext,
+    Renderer,
     RenderOptions,
     render_cluster,
     render_overview,
-    render_task,
+    render_tasks,
 )
 
 
@@ -119,7 +120,8 @@ class Dataset:
         end: datetime | None,
         page: int,
         size: int,
-    ) -> tuple[list[dict[str, Any]], int]:
+        renderer: Renderer = render_tasks,
+    ) -> tuple[list[Any], int]:
         """One page of log backup tasks, newest ``createTime`` first, window inclusive at both ends.
 
         :param cluster_id: OCP's cluster id.
@@ -128,6 +130,7 @@ class Dataset:
         :param end: window end on ``createTime`` (inclusive), None for unbounded.
         :param page: 1-based page.
         :param size: page size.
+        :param renderer: dicts by default; the API's ``HistoryRecords.render`` reuses records (under the lock).
         :returns: the records and the number of tasks in the window.
         :raises UnknownClusterError: for an unknown cluster.
         :raises UnknownTenantError: for an unknown tenant.
@@ -137,7 +140,7 @@ class Dataset:
             cluster = self.cluster(cluster_id)
             indices, total = cluster.view(tenant_id).page(start_us, end_us, (page - 1) * size, size)
             ctx = self._context()
-            return [render_task(cluster, i, ctx) for i in indices], total
+            return renderer(cluster, indices, ctx), total
 
     def expected_tasks(
         self,
