@@ -44,6 +44,15 @@ BENCHMARKS: dict[str, tuple[Any, float]] = {
 }
 MB = 1_000_000
 MIB = 2**20
+# Figures of the full run before issue 14 (commit 01517b9, benchmarks/README.md), which its targets compare against.
+BEFORE_JSONL_1M_S = 34.75
+BEFORE_LAG_P99_MS = {"whole run": 5.4, "steady": 4.0}  # the worse of two as-shipped runs
+BEFORE_PARSE_MS = 7.9
+NOISE = 1.25  # "not worse" allows 25 % of run-to-run noise on a shared machine
+
+
+def _not_worse(measured: float, before: float) -> bool:
+    return measured <= before * NOISE
 
 
 def run_one(name: str, quick: bool, latency: float, results_dir: Path) -> tuple[dict[str, Any], float]:
@@ -87,12 +96,31 @@ def targets(results: dict[str, dict[str, Any]]) -> list[list[str]]:
 
     if "throughput" in results:
         s = results["throughput"]["summary"]
-        for name in ("hook c=1", "hook c=4 (default)", "hook c=8"):
-            e = s[name]
-            row(f"1. {name}: >= 3x HttpOperator", f"{e['x_http_operator']:.2f}x", e["x_http_operator"] >= 3)
-            row(f"1. {name}: within 1.5x of ideal", f"{e['x_ideal']:.2f}x ideal", e["x_ideal"] <= 1.5)
+        latency_ms = results["throughput"]["latency_s"] * 1000
+        hook = s["hook c=4 (default)"]
+        row(
+            "1. hook c=4 (default): client CPU per 100,000 tasks <= 1.5x the json.loads reference's",
+            f"{hook['client_cpu_s_per_100k']:.2f} s, {hook['x_reference_cpu']:.2f}x",
+            hook["x_reference_cpu"] <= 1.5,
+        )
+        wanted = 3.0 if latency_ms >= 100 else 2.5
+        row(
+            f"1. hook c=4 (default): >= {wanted:g}x HttpOperator at {latency_ms:g} ms",
+            f"{hook['x_http_operator']:.2f}x",
+            hook["x_http_operator"] >= wanted,
+        )
+        single = s["hook c=1"]["x_http_operator"]
+        row(f"1. hook c=1: no slower than HttpOperator at {latency_ms:g} ms", f"{single:.2f}x", single >= 1)
     if "memory" in results:
         m = results["memory"]
+        largest = max(m["summary"], key=int)
+        seconds = m["summary"][largest]["wall_s"]
+        speedup = BEFORE_JSONL_1M_S * int(largest) / 1_000_000 / seconds
+        row(
+            f"2. {int(largest):,} tasks to a JSON-lines file >= 3x faster than before ({BEFORE_JSONL_1M_S} s per 1M)",
+            f"{seconds:.2f} s, {speedup:.2f}x",
+            speedup >= 3,
+        )
         growth_mb = m["growth_mib"] * MIB / MB
         label = f"2. peak RSS growth {m['growth_from']:,} -> {m['growth_to']:,} tasks < 50 MB"
         row(label, f"{growth_mb:.1f} MB", growth_mb < 50)
@@ -101,7 +129,12 @@ def targets(results: dict[str, dict[str, Any]]) -> list[list[str]]:
         worst = f" (worst of {len(runs)} runs)" if len(runs) > 1 else ""
         for phase in ("whole run", "steady"):
             p99 = max(run["lag_ms"][phase]["p99"] for run in runs)
-            row(f"3. event-loop lag p99 < 100 ms ({phase}){worst}", f"{p99:.0f} ms", p99 < 100)
+            before = BEFORE_LAG_P99_MS[phase]
+            row(
+                f"3. event-loop lag p99 ({phase}) not worse than before, {before} ms (+25 % noise){worst}",
+                f"{p99:.1f} ms",
+                _not_worse(p99, before) and p99 < 100,
+            )
         fired = sum(run["statuses"].get("success", 0) for run in runs)
         total = sum(run["triggers"] for run in runs)
         last = max(run["crossing_to_last_fire_s"] or float("inf") for run in runs)
@@ -112,7 +145,11 @@ def targets(results: dict[str, dict[str, Any]]) -> list[list[str]]:
         )
     if "parse_cost" in results:
         e = results["parse_cost"]["summary"]["provider operator + sensor (target)"]
-        row("4. parse cost < 30 ms", f"{e['median_ms']:.1f} ms", e["median_ms"] < 30)
+        row(
+            f"4. parse cost not worse than before, {BEFORE_PARSE_MS} ms (+25 % noise; < 30 ms)",
+            f"{e['median_ms']:.1f} ms",
+            _not_worse(e["median_ms"], BEFORE_PARSE_MS) and e["median_ms"] < 30,
+        )
     return rows
 
 
