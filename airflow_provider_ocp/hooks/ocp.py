@@ -35,10 +35,11 @@ from airflow_provider_ocp.hooks.transport import (
     open_requests_session,
     transport_error,
 )
+from airflow_provider_ocp.log_backup.clusters import chosen_id, cluster_choice, exact_matches, unknown_cluster
 from airflow_provider_ocp.log_backup.query import LogBackupSnapshot, log_backup_tasks_query
 from airflow_provider_ocp.log_backup.records import normalize_task, record_identity
 from airflow_provider_ocp.provider_info import UI_FIELD_BEHAVIOUR, connection_form_widgets
-from airflow_provider_ocp.validation import validate_page_size
+from airflow_provider_ocp.validation import validate_page_size, validate_window
 
 Identity = Callable[[dict[str, Any]], int]
 
@@ -170,21 +171,27 @@ class OCPHook(OCPBaseHook):
 
     def iter_log_backup_task_pages(
         self,
-        cluster_id: int | str,
+        cluster_id: int | str | None = None,
         start_time: datetime | str | None = None,
         end_time: datetime | str | None = None,
         page_size: int | None = None,
         tenant_id: int | str | None = None,
+        *,
+        cluster_name: str | None = None,
     ) -> Generator[PageResult, None, None]:
         """The log backup tasks of a cluster page by page, normalised, with progress for logging.
 
-        :param cluster_id: OCP cluster id.
+        :param cluster_id: OCP cluster id (or give ``cluster_name``).
         :param start_time: window start (aware datetime or ISO text with offset); both bounds or neither.
         :param end_time: window end.
         :param page_size: records per page; default the connection's page size (2000, OCP's maximum).
         :param tenant_id: restrict to one tenant (OCP 4.x tenant endpoint).
+        :param cluster_name: the cluster's name as OCP shows it, instead of ``cluster_id``.
         """
-        query = log_backup_tasks_query(cluster_id, start_time, end_time, tenant_id)
+        if cluster_name is not None:
+            validate_window(start_time, end_time)  # bad input fails before the lookup's request too
+        cluster = self.resolve_cluster_id(cluster_id, cluster_name)
+        query = log_backup_tasks_query(cluster, start_time, end_time, tenant_id)
         for page in self.iter_pages(query.path, query.params, page_size, record_identity):
             yield replace(page, records=[normalize_task(record) for record in page.records])
 
@@ -204,20 +211,38 @@ class OCPHook(OCPBaseHook):
         """Return :meth:`iter_log_backup_tasks` as a list (same arguments)."""
         return list(self.iter_log_backup_tasks(*args, **kwargs))
 
-    def get_log_backup_snapshot(self, cluster_id: int | str) -> LogBackupSnapshot:
+    def get_log_backup_snapshot(
+        self, cluster_id: int | str | None = None, *, cluster_name: str | None = None
+    ) -> LogBackupSnapshot:
         """Every log backup task of a cluster now, with OCP's clock (for delays OCP leaves out).
 
-        :param cluster_id: OCP cluster id.
+        :param cluster_id: OCP cluster id (or give ``cluster_name``).
+        :param cluster_name: the cluster's name as OCP shows it.
         """
-        return LogBackupSnapshot.from_pages(self.iter_log_backup_task_pages(cluster_id))
+        return LogBackupSnapshot.from_pages(self.iter_log_backup_task_pages(cluster_id, cluster_name=cluster_name))
 
     def list_clusters(self, name: str | None = None) -> list[dict[str, Any]]:
         """Return OCP's clusters (id, name, ...), e.g. to find a cluster id by name.
 
-        :param name: optional name filter, passed to OCP.
+        :param name: optional name filter, passed to OCP (which matches any part of the name, ignoring case).
         """
         params = [("name", name)] if name else []
         return [record for page in self.iter_pages("/ob/clusters", params) for record in page.records]
+
+    def resolve_cluster_id(self, cluster_id: object = None, cluster_name: object = None) -> int:
+        """The cluster id, given either the id or the cluster's exact name; an unknown or ambiguous name is an
+        :class:`~airflow_provider_ocp.exceptions.OCPInputError` listing the clusters OCP knows.
+
+        :param cluster_id: OCP's cluster id.
+        :param cluster_name: the name OCP shows for the cluster.
+        """
+        choice = cluster_choice(cluster_id, cluster_name)
+        if isinstance(choice, int):
+            return choice
+        matches = exact_matches(choice, self.list_clusters(choice))
+        if not matches:
+            raise unknown_cluster(choice, self.list_clusters())
+        return chosen_id(choice, matches)
 
     def test_connection(self) -> tuple[bool, str]:
         """Check URL, TLS and credentials with a cheap authenticated read (one cluster)."""
@@ -328,17 +353,42 @@ class OCPAsyncHook(OCPBaseHook):
             page_params = [*params, ("page", str(walk.next_page)), ("size", str(walk.page_size))]
             yield walk.take(await self.get_envelope(path, page_params))
 
-    async def get_log_backup_snapshot(self, cluster_id: int | str) -> LogBackupSnapshot:
+    async def get_log_backup_snapshot(
+        self, cluster_id: int | str | None = None, *, cluster_name: str | None = None
+    ) -> LogBackupSnapshot:
         """Every log backup task of a cluster now, normalised, with OCP's clock.
 
-        :param cluster_id: OCP cluster id.
+        :param cluster_id: OCP cluster id (or give ``cluster_name``).
+        :param cluster_name: the cluster's name as OCP shows it.
         """
-        query = log_backup_tasks_query(cluster_id)
+        query = log_backup_tasks_query(await self.resolve_cluster_id(cluster_id, cluster_name))
         pages = [
             replace(page, records=[normalize_task(record) for record in page.records])
             async for page in self.iter_pages(query.path, query.params, identity=record_identity)
         ]
         return LogBackupSnapshot.from_pages(pages)
+
+    async def list_clusters(self, name: str | None = None) -> list[dict[str, Any]]:
+        """OCP's clusters, as :meth:`OCPHook.list_clusters`.
+
+        :param name: optional name filter, passed to OCP.
+        """
+        params = [("name", name)] if name else []
+        return [record async for page in self.iter_pages("/ob/clusters", params) for record in page.records]
+
+    async def resolve_cluster_id(self, cluster_id: object = None, cluster_name: object = None) -> int:
+        """The cluster id from the id or the exact name, as :meth:`OCPHook.resolve_cluster_id`.
+
+        :param cluster_id: OCP's cluster id.
+        :param cluster_name: the name OCP shows for the cluster.
+        """
+        choice = cluster_choice(cluster_id, cluster_name)
+        if isinstance(choice, int):
+            return choice
+        matches = exact_matches(choice, await self.list_clusters(choice))
+        if not matches:
+            raise unknown_cluster(choice, await self.list_clusters())
+        return chosen_id(choice, matches)
 
 
 def _start_walk(settings: OCPSettings, path: str, page_size: int | None, identity: Identity) -> PageWalk:

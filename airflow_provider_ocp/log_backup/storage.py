@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, BinaryIO
 from airflow_provider_ocp.exceptions import OCPInputError
 
 if TYPE_CHECKING:
-    from airflow.providers.common.compat.sdk import ObjectStoragePath
+    from airflow.providers.common.compat.sdk import Asset, ObjectStoragePath
 
 log = logging.getLogger(__name__)
 
@@ -208,3 +208,29 @@ def remove_stale_temp_files(path: ObjectStoragePath) -> list[str]:
     if removed:
         log.warning("Removed %s temporary file(s) left by an earlier interrupted run: %s", len(removed), removed)
     return removed
+
+
+def default_output_asset(output_path: str) -> Asset | None:
+    """An Asset for the fixed part of ``output_path``: up to the first ``{{``, cut back to the last ``/``.
+
+    ``s3://bucket/ocp/cluster_id=1/date={{ ds }}/tasks.jsonl`` gives ``s3://bucket/ocp/cluster_id=1/``; a path with
+    no template is its own Asset. None when nothing fixed remains (the path starts with a template).
+
+    :param output_path: the unrendered ``output_path``.
+    """
+    from airflow.providers.common.compat.sdk import Asset
+
+    text = str(output_path).strip()
+    if "{{" in text:
+        text = text[: text.index("{{")]
+        text = text[: text.rfind("/") + 1]
+    if "://" not in text:
+        if not text.startswith("/"):
+            return None
+        text = f"file://{text}"
+    if not text.partition("://")[2].strip("/"):
+        return None
+    try:
+        return Asset(text)
+    except ValueError:  # a URI Airflow refuses (say, an unknown scheme): the run will explain the path itself
+        return None

@@ -12,12 +12,19 @@ from airflow.providers.common.compat.sdk import Asset, BaseOperator
 
 from airflow_provider_ocp.client.page import PageResult
 from airflow_provider_ocp.exceptions import OCPInputError
+from airflow_provider_ocp.log_backup.clusters import cluster_choice
 from airflow_provider_ocp.log_backup.extraction import Pages, window_pages
 from airflow_provider_ocp.log_backup.formats import OUTPUT_FORMATS, import_pyarrow, make_writer
 from airflow_provider_ocp.log_backup.records import to_json_safe
-from airflow_provider_ocp.log_backup.storage import atomic_output, display_path, openlineage_name, resolve_output_path
+from airflow_provider_ocp.log_backup.storage import (
+    atomic_output,
+    default_output_asset,
+    display_path,
+    openlineage_name,
+    resolve_output_path,
+)
 from airflow_provider_ocp.log_backup.window import ExtractionWindow, resolve_window
-from airflow_provider_ocp.validation import validate_page_size, validate_positive_id
+from airflow_provider_ocp.validation import validate_page_size
 
 if TYPE_CHECKING:
     from airflow.providers.common.compat.sdk import Context, ObjectStoragePath
@@ -42,6 +49,8 @@ class OCPLogBackupTasksOperator(BaseOperator):
     or none), each record stamped with ``windowStart``/``windowEnd``, and a summary is returned instead.
 
     :param cluster_id: the OCP cluster id (templated, e.g. ``"{{ params.cluster_id }}"``).
+    :param cluster_name: the cluster's name as OCP shows it (templated), instead of ``cluster_id``: resolved through
+        OCP's cluster list when the task runs; an unknown or ambiguous name fails, listing the clusters OCP knows.
     :param ocp_conn_id: the Airflow connection of type ``ocp``.
     :param start_time: window start, an aware datetime or ISO-8601 text with an offset (templated); default the run's
         ``data_interval_start``, or ``end - lookback`` when there is none.
@@ -64,13 +73,14 @@ class OCPLogBackupTasksOperator(BaseOperator):
         (untemplated) directory of ``output_path``, so downstream DAGs can be scheduled on new extractions.
     """
 
-    template_fields: Sequence[str] = ("cluster_id", "start_time", "end_time", "output_path")
+    template_fields: Sequence[str] = ("cluster_id", "cluster_name", "start_time", "end_time", "output_path")
     ui_color = "#e8f4fd"
 
     def __init__(
         self,
         *,
-        cluster_id: int | str,
+        cluster_id: int | str | None = None,
+        cluster_name: str | None = None,
         ocp_conn_id: str = "ocp_default",
         start_time: Any = None,
         end_time: Any = None,
@@ -96,6 +106,7 @@ class OCPLogBackupTasksOperator(BaseOperator):
                 kwargs["outlets"] = [asset]
         super().__init__(**kwargs)
         self.cluster_id = cluster_id
+        self.cluster_name = cluster_name
         self.ocp_conn_id = ocp_conn_id
         self.start_time = start_time
         self.end_time = end_time
@@ -139,7 +150,7 @@ class OCPLogBackupTasksOperator(BaseOperator):
             window.end.isoformat(),
             window.reason,
         )
-        cluster_id = validate_positive_id(self.cluster_id, "cluster_id")  # the window is valid already
+        cluster_choice(self.cluster_id, self.cluster_name)  # the window is valid already; nothing sent yet
         path = None
         if self.output_path is not None:
             path = resolve_output_path(self.output_path, self.output_conn_id)
@@ -148,6 +159,7 @@ class OCPLogBackupTasksOperator(BaseOperator):
         from airflow_provider_ocp.hooks.ocp import OCPHook
 
         hook = OCPHook(ocp_conn_id=self.ocp_conn_id)
+        cluster_id = hook.resolve_cluster_id(self.cluster_id, self.cluster_name)
         if path is None:
             return self._extract_to_xcom(hook, cluster_id, window)
         return self._extract_to_storage(hook, cluster_id, window, path, context)
@@ -224,27 +236,3 @@ class OCPLogBackupTasksOperator(BaseOperator):
             return OperatorLineage()
         namespace, name = openlineage_name(self._written_path)
         return OperatorLineage(outputs=[Dataset(namespace=namespace, name=name)])
-
-
-def default_output_asset(output_path: str) -> Asset | None:
-    """An Asset for the fixed part of ``output_path``: up to the first ``{{``, cut back to the last ``/``.
-
-    ``s3://bucket/ocp/cluster_id=1/date={{ ds }}/tasks.jsonl`` gives ``s3://bucket/ocp/cluster_id=1/``; a path with
-    no template is its own Asset. None when nothing fixed remains (the path starts with a template).
-
-    :param output_path: the unrendered ``output_path``.
-    """
-    text = str(output_path).strip()
-    if "{{" in text:
-        text = text[: text.index("{{")]
-        text = text[: text.rfind("/") + 1]
-    if "://" not in text:
-        if not text.startswith("/"):
-            return None
-        text = f"file://{text}"
-    if not text.partition("://")[2].strip("/"):
-        return None
-    try:
-        return Asset(text)
-    except ValueError:  # a URI Airflow refuses (say, an unknown scheme): the run will explain the path itself
-        return None

@@ -20,6 +20,7 @@ from airflow.providers.common.compat.sdk import (
 
 from airflow_provider_ocp.client.timestamps import isoformat_utc
 from airflow_provider_ocp.exceptions import OCPInputError, OCPLogBackupPollError
+from airflow_provider_ocp.log_backup.clusters import cluster_choice
 from airflow_provider_ocp.log_backup.gate import (
     DEFAULT_FAIL_ON_STATUS,
     GateCriteria,
@@ -27,7 +28,6 @@ from airflow_provider_ocp.log_backup.gate import (
     evaluate,
     log_verdict,
 )
-from airflow_provider_ocp.validation import validate_positive_id
 
 if TYPE_CHECKING:
     from airflow_provider_ocp.hooks.ocp import OCPHook
@@ -69,6 +69,8 @@ class OCPLogBackupDelaySensor(BaseSensorOperator):
     A cluster-level unit (OCP 3.x) has ``tenant_id``/``tenant_name`` None.
 
     :param cluster_id: the OCP cluster id (templated); validated before any request.
+    :param cluster_name: the cluster's name as OCP shows it (templated), instead of ``cluster_id``; resolved through
+        OCP's cluster list at the first check (an unknown or ambiguous name fails, listing the clusters OCP knows).
     :param max_delay: the largest acceptable checkpoint delay, in seconds or as a timedelta (templated; numeric text
         is accepted because templates render text). Negative or non-numeric values fail the task before any request.
     :param ocp_conn_id: the Airflow connection of type ``ocp``.
@@ -87,13 +89,14 @@ class OCPLogBackupDelaySensor(BaseSensorOperator):
         ``exponential_backoff``, ``max_wait``...), with their usual meaning in every mode.
     """
 
-    template_fields: Sequence[str] = ("cluster_id", "max_delay", "target_time")
+    template_fields: Sequence[str] = ("cluster_id", "cluster_name", "max_delay", "target_time")
     ui_color = "#d7ecf9"
 
     def __init__(
         self,
         *,
-        cluster_id: int | str,
+        cluster_id: int | str | None = None,
+        cluster_name: str | None = None,
         max_delay: float | timedelta | str,
         ocp_conn_id: str = "ocp_default",
         tenant_ids: Sequence[int | str] | None = None,
@@ -106,6 +109,7 @@ class OCPLogBackupDelaySensor(BaseSensorOperator):
     ) -> None:
         super().__init__(**kwargs)
         self.cluster_id = cluster_id
+        self.cluster_name = cluster_name
         self.max_delay = max_delay
         self.ocp_conn_id = ocp_conn_id
         self.tenant_ids = tenant_ids
@@ -131,21 +135,25 @@ class OCPLogBackupDelaySensor(BaseSensorOperator):
         return OCPHook(ocp_conn_id=self.ocp_conn_id)
 
     @cached_property
-    def _gate_input(self) -> tuple[int, GateCriteria]:
+    def _criteria(self) -> GateCriteria:
         """The rendered parameters, validated once; raises OCPInputError naming the parameter, before any request."""
-        cluster = validate_positive_id(self.cluster_id, "cluster_id")
-        criteria = GateCriteria.build(
+        cluster_choice(self.cluster_id, self.cluster_name)
+        return GateCriteria.build(
             max_delay=self.max_delay,
             tenant_ids=self.tenant_ids,
             tenant_names=self.tenant_names,
             target_time=self.target_time,
             fail_on_status=self.fail_on_status,
         )
-        return cluster, criteria
+
+    @cached_property
+    def _cluster(self) -> int:
+        """The cluster id; a ``cluster_name`` is looked up once, at the first check."""
+        return self.hook.resolve_cluster_id(self.cluster_id, self.cluster_name)
 
     def check(self) -> GateVerdict:
         """Read the cluster's log backup tasks once and judge them (logging one line per unit)."""
-        cluster, criteria = self._gate_input
+        criteria, cluster = self._criteria, self._cluster
         snapshot = self.hook.get_log_backup_snapshot(cluster)
         verdict = evaluate(snapshot.tasks, snapshot.server_time, criteria, cluster_id=cluster)
         log_verdict(self.log, verdict)
@@ -159,7 +167,7 @@ class OCPLogBackupDelaySensor(BaseSensorOperator):
         mode the first check runs on the worker, inside that loop, so ``soft_fail``, ``silent_fail`` and
         ``never_fail`` treat it exactly as in poke mode; if the gate is not done yet, :meth:`poke` defers.
         """
-        self._gate_input  # noqa: B018 - validates before any request, outside the sensor's soft_fail handling
+        self._criteria  # noqa: B018 - validates before any request, outside the sensor's soft_fail handling
         self._started = time.monotonic()
         try:
             return super().execute(context)
@@ -190,7 +198,7 @@ class OCPLogBackupDelaySensor(BaseSensorOperator):
         # The sensor's timeout counts from the first check, as in poke mode.
         elapsed = time.monotonic() - getattr(self, "_started", time.monotonic())
         remaining = max(0.0, self.timeout - elapsed)
-        cluster, criteria = self._gate_input
+        cluster, criteria = self._cluster, self._criteria
         self.defer(
             trigger=_trigger_class()(
                 cluster_id=cluster,
