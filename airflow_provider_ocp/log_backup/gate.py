@@ -88,10 +88,12 @@ def unit_label(task: Mapping[str, Any]) -> str:
     return f"tenant {task.get('tenantName')} (tenantId {task.get('tenantId')})"
 
 
-def _delay_of(
+def effective_delay(
     raw: object, checkpoint: datetime | None, server_time: datetime | None
 ) -> tuple[float | None, str | None, str | None]:
     """The unit's delay, where it came from (``ocp`` or ``computed``), and why it cannot be used, if so.
+
+    Shared by the gate and the operator's snapshot mode, so a snapshot records the delay the gate would judge.
 
     A delay that is not a finite number never counts. A negative delay means the checkpoint is ahead of OCP's clock:
     clock skew between OceanBase and OCP. Up to ``CLOCK_SKEW_TOLERANCE`` it counts as 0 (caught up); beyond, the
@@ -134,7 +136,7 @@ def judge_unit(
     status_text = status.strip().upper() if isinstance(status, str) else None
     status_class = classify_status(status)
     checkpoint = task.get("checkpoint") if isinstance(task.get("checkpoint"), datetime) else None
-    delay, delay_source, delay_problem = _delay_of(task.get("delay"), checkpoint, server_time)
+    delay, delay_source, delay_problem = effective_delay(task.get("delay"), checkpoint, server_time)
     error_msg = task.get("errorMsg")
     state: UnitState = "waiting"
     if status_text is not None and status_text in criteria.fail_on_status:

@@ -16,6 +16,7 @@ from airflow_provider_ocp.log_backup.clusters import cluster_choice
 from airflow_provider_ocp.log_backup.extraction import Pages, window_pages
 from airflow_provider_ocp.log_backup.formats import OUTPUT_FORMATS, import_pyarrow, make_writer
 from airflow_provider_ocp.log_backup.records import to_json_safe
+from airflow_provider_ocp.log_backup.snapshot import snapshot_records
 from airflow_provider_ocp.log_backup.storage import (
     atomic_output,
     default_output_asset,
@@ -33,6 +34,7 @@ if TYPE_CHECKING:
 
 
 WINDOW_START, WINDOW_END = "ocp_window_start", "ocp_window_end"
+MODES = ("created", "snapshot")
 
 
 class OCPLogBackupTasksOperator(BaseOperator):
@@ -67,6 +69,11 @@ class OCPLogBackupTasksOperator(BaseOperator):
     :param output_conn_id: the Airflow connection for the store (e.g. an ``aws`` connection for ``s3://``).
     :param output_format: ``jsonl`` (one JSON object per line) or ``parquet`` (needs the provider's ``parquet``
         extra).
+    :param mode: ``created`` (default): the tasks created in the window, each once across consecutive runs.
+        ``snapshot``: every task as OCP reports it when the run executes, stamped with OCP's clock (``snapshotTime``),
+        ``current`` (each tenant's latest task) and ``delaySource`` (the delay filled in from OCP's clock where OCP
+        left it out), plus the window; scheduled hourly, the files form a delay history per tenant. Log archive tasks
+        live for weeks, so for SLA history use ``snapshot``; for an inventory of tasks started, ``created``.
     :param max_xcom_records: XCom mode fails beyond this many records: XCom lives in Airflow's metadata database,
         which is not made for bulk data. Set ``output_path`` for larger extractions.
     :param kwargs: passed to :class:`~airflow.sdk.BaseOperator`. ``outlets`` defaults to an Asset for the fixed
@@ -90,6 +97,7 @@ class OCPLogBackupTasksOperator(BaseOperator):
         output_conn_id: str | None = None,
         output_format: str = "jsonl",
         max_xcom_records: int = 10_000,
+        mode: str = "created",
         **kwargs: Any,
     ) -> None:
         if output_format not in OUTPUT_FORMATS:
@@ -98,6 +106,8 @@ class OCPLogBackupTasksOperator(BaseOperator):
             )
         if not isinstance(lookback, timedelta) or lookback <= timedelta(0):
             raise OCPInputError(f"lookback must be a positive timedelta, e.g. timedelta(days=1); got {lookback!r}.")
+        if mode not in MODES:
+            raise OCPInputError(f"mode {mode!r} is not one of {', '.join(MODES)}.")
         if isinstance(max_xcom_records, bool) or not isinstance(max_xcom_records, int) or max_xcom_records < 0:
             raise OCPInputError(f"max_xcom_records must be a non-negative integer; got {max_xcom_records!r}.")
         if kwargs.get("outlets") is None and output_path is not None:
@@ -116,6 +126,7 @@ class OCPLogBackupTasksOperator(BaseOperator):
         self.output_conn_id = output_conn_id
         self.output_format = output_format
         self.max_xcom_records = max_xcom_records
+        self.mode = mode
         self._written_path: ObjectStoragePath | None = None
 
     def render_template_fields(self, context: Context, jinja_env: Any = None) -> None:
@@ -144,11 +155,9 @@ class OCPLogBackupTasksOperator(BaseOperator):
         :param context: the task context.
         """
         window = resolve_window(context, self.start_time, self.end_time, self.lookback)
+        what = "every log backup task as OCP reports it now, for" if self.mode == "snapshot" else "tasks created in"
         self.log.info(
-            "Extracting log backup tasks created in [%s, %s) (%s).",
-            window.start.isoformat(),
-            window.end.isoformat(),
-            window.reason,
+            "Extracting %s [%s, %s) (%s).", what, window.start.isoformat(), window.end.isoformat(), window.reason
         )
         cluster_choice(self.cluster_id, self.cluster_name)  # the window is valid already; nothing sent yet
         path = None
@@ -160,21 +169,26 @@ class OCPLogBackupTasksOperator(BaseOperator):
 
         hook = OCPHook(ocp_conn_id=self.ocp_conn_id)
         cluster_id = hook.resolve_cluster_id(self.cluster_id, self.cluster_name)
+        pages = self._pages(hook, cluster_id, window)
         if path is None:
-            return self._extract_to_xcom(hook, cluster_id, window)
-        return self._extract_to_storage(hook, cluster_id, window, path, context)
+            return self._extract_to_xcom(pages, cluster_id, window)
+        return self._extract_to_storage(pages, cluster_id, window, path, context)
 
     def _pages(self, hook: OCPHook, cluster_id: int, window: ExtractionWindow) -> Pages:
-        """Each page's records inside the half-open window (split while OCP finds it too long)."""
+        """The records page by page: created inside the half-open window, or the whole snapshot as one page."""
+        if self.mode == "snapshot":
+            records = snapshot_records(hook.get_log_backup_snapshot(cluster_id))
+            self.log.info("OCP reports %s log backup task(s) for cluster %s.", len(records), cluster_id)
+            return (page for page in [records])
 
         def walk(part: ExtractionWindow) -> Generator[PageResult, None, None]:
             return hook.iter_log_backup_task_pages(cluster_id, part.start, part.end, self.page_size)
 
         return window_pages(walk, window, self.log)
 
-    def _extract_to_xcom(self, hook: OCPHook, cluster_id: int, window: ExtractionWindow) -> list[dict[str, Any]]:
+    def _extract_to_xcom(self, pages: Pages, cluster_id: int, window: ExtractionWindow) -> list[dict[str, Any]]:
         records: list[dict[str, Any]] = []
-        with closing(self._pages(hook, cluster_id, window)) as pages:
+        with closing(pages):
             for page in pages:
                 records.extend(to_json_safe(record) for record in page)
                 if len(records) > self.max_xcom_records:
@@ -189,14 +203,10 @@ class OCPLogBackupTasksOperator(BaseOperator):
         return records
 
     def _extract_to_storage(
-        self, hook: OCPHook, cluster_id: int, window: ExtractionWindow, path: ObjectStoragePath, context: Context
+        self, pages: Pages, cluster_id: int, window: ExtractionWindow, path: ObjectStoragePath, context: Context
     ) -> dict[str, Any]:
         count = 0
-        with (
-            atomic_output(path) as file,
-            make_writer(self.output_format, file, window) as writer,
-            closing(self._pages(hook, cluster_id, window)) as pages,
-        ):
+        with atomic_output(path) as file, make_writer(self.output_format, file, window) as writer, closing(pages):
             for page in pages:
                 writer.write_page(page)
                 count += len(page)
@@ -209,6 +219,7 @@ class OCPLogBackupTasksOperator(BaseOperator):
             **window.as_json(),
             "cluster_id": cluster_id,
             "format": self.output_format,
+            "mode": self.mode,
         }
         self._annotate_asset_events(context, summary)
         return summary
