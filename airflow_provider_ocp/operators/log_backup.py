@@ -5,9 +5,8 @@ from __future__ import annotations
 from collections.abc import Generator, Sequence
 from contextlib import closing
 from datetime import timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
-import pendulum
 from airflow.providers.common.compat.sdk import Asset, BaseOperator
 
 from airflow_provider_ocp.client.page import PageResult
@@ -25,6 +24,7 @@ from airflow_provider_ocp.log_backup.storage import (
     resolve_output_path,
 )
 from airflow_provider_ocp.log_backup.window import ExtractionWindow, resolve_window
+from airflow_provider_ocp.operators.template_variables import extraction_variables
 from airflow_provider_ocp.validation import validate_page_size
 
 if TYPE_CHECKING:
@@ -33,7 +33,6 @@ if TYPE_CHECKING:
     from airflow_provider_ocp.hooks.ocp import OCPHook
 
 
-WINDOW_START, WINDOW_END = "ocp_window_start", "ocp_window_end"
 MODES = ("created", "snapshot")
 
 
@@ -61,11 +60,13 @@ class OCPLogBackupTasksOperator(BaseOperator):
     :param page_size: records per OCP request, at most 2000; default the connection's. Smaller pages mean smaller
         requests and row groups, more round trips.
     :param output_path: where to write (templated): any URL Airflow's object storage handles (``file://``, ``s3://``,
-        ``gs://``...) or an absolute local path. Name the window in it with ``{{ ocp_window_start }}`` and
-        ``{{ ocp_window_end }}``, which every template field of this operator can use: the bounds this run really
-        extracts, on every kind of run (scheduled, manual with or without a logical date, asset-triggered), where
-        ``data_interval_start`` is undefined on runs without a logical date. ``date={{ ocp_window_start | ds }}``
-        gives each interval its own file, and a rerun rewrites it. None returns the records through XCom.
+        ``gs://``...) or an absolute local path. Besides Airflow's usual variables, its template has
+        ``{{ ocp_window_start }}`` and ``{{ ocp_window_end }}``, the bounds this run really extracts on every kind of
+        run (scheduled, manual with or without a logical date, asset-triggered: ``data_interval_start`` is undefined
+        on runs without a logical date), and ``{{ ocp_cluster_id }}`` (and ``{{ ocp_cluster_name }}`` when given),
+        also in a mapped task. ``date={{ ocp_window_start | ds }}`` gives each interval its own file, and a rerun
+        rewrites it. It is rendered when the task runs, so the UI's rendered-fields view shows it unrendered. None
+        returns the records through XCom.
     :param output_conn_id: the Airflow connection for the store (e.g. an ``aws`` connection for ``s3://``).
     :param output_format: ``jsonl`` (one JSON object per line) or ``parquet`` (needs the provider's ``parquet``
         extra).
@@ -80,7 +81,8 @@ class OCPLogBackupTasksOperator(BaseOperator):
         (untemplated) directory of ``output_path``, so downstream DAGs can be scheduled on new extractions.
     """
 
-    template_fields: Sequence[str] = ("cluster_id", "cluster_name", "start_time", "end_time", "output_path")
+    # output_path is rendered by execute, which adds the window and the cluster to its context (see its docstring).
+    template_fields: Sequence[str] = ("cluster_id", "cluster_name", "start_time", "end_time")
     ui_color = "#e8f4fd"
 
     def __init__(
@@ -129,26 +131,6 @@ class OCPLogBackupTasksOperator(BaseOperator):
         self.mode = mode
         self._written_path: ObjectStoragePath | None = None
 
-    def render_template_fields(self, context: Context, jinja_env: Any = None) -> None:
-        """Render the templated fields with the window this run extracts in their context.
-
-        ``ocp_window_start`` and ``ocp_window_end`` (pendulum datetimes, so ``| ds`` and ``.strftime`` work) are the
-        bounds :meth:`execute` will use. They are left out when the window cannot be resolved: then ``execute``
-        raises the error that names the bad parameter.
-
-        :param context: the task context; the two variables are added to it.
-        :param jinja_env: Airflow's Jinja environment.
-        """
-        bounds = [self.render_template(value, context, jinja_env) for value in (self.start_time, self.end_time)]
-        try:
-            window = resolve_window(context, bounds[0], bounds[1], self.lookback)
-        except OCPInputError:
-            window = None
-        if window is not None:
-            context[WINDOW_START] = pendulum.instance(window.start)  # type: ignore[literal-required]
-            context[WINDOW_END] = pendulum.instance(window.end)  # type: ignore[literal-required]
-        super().render_template_fields(context, jinja_env)
-
     def execute(self, context: Context) -> Any:
         """Validate everything, then page through OCP into XCom or storage (see the class docstring).
 
@@ -159,16 +141,18 @@ class OCPLogBackupTasksOperator(BaseOperator):
         self.log.info(
             "Extracting %s [%s, %s) (%s).", what, window.start.isoformat(), window.end.isoformat(), window.reason
         )
-        cluster_choice(self.cluster_id, self.cluster_name)  # the window is valid already; nothing sent yet
-        path = None
-        if self.output_path is not None:
-            path = resolve_output_path(self.output_path, self.output_conn_id)
-            if self.output_format == "parquet":
-                import_pyarrow()
+        choice = cluster_choice(self.cluster_id, self.cluster_name)  # the window is valid already; nothing sent yet
+        if self.output_format == "parquet" and self.output_path is not None:
+            import_pyarrow()
         from airflow_provider_ocp.hooks.ocp import OCPHook
 
         hook = OCPHook(ocp_conn_id=self.ocp_conn_id)
-        cluster_id = hook.resolve_cluster_id(self.cluster_id, self.cluster_name)
+        cluster_id = choice if isinstance(choice, int) else hook.resolve_cluster_id(cluster_name=choice)
+        path = None
+        if self.output_path is not None:  # rendered here, for mapped tasks too, with what this run extracts
+            variables = extraction_variables(window, cluster_id, self.cluster_name)
+            rendered = self.render_template(self.output_path, cast("Context", {**context, **variables}))
+            path = resolve_output_path(rendered, self.output_conn_id)
         pages = self._pages(hook, cluster_id, window)
         if path is None:
             return self._extract_to_xcom(pages, cluster_id, window)
@@ -219,7 +203,6 @@ class OCPLogBackupTasksOperator(BaseOperator):
             **window.as_json(),
             "cluster_id": cluster_id,
             "format": self.output_format,
-            "mode": self.mode,
         }
         self._annotate_asset_events(context, summary)
         return summary
