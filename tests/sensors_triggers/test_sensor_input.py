@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
-from airflow.sdk.exceptions import AirflowFailException
+from airflow.providers.common.compat.sdk import AirflowFailException
 
 from airflow_provider_ocp.exceptions import OCPInputError
 from airflow_provider_ocp.sensors.log_backup import OCPLogBackupDelaySensor
