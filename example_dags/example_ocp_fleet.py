@@ -1,9 +1,9 @@
 """Every cluster in one DAG: list OCP's clusters, then snapshot each one's log backup tasks in a mapped task.
 
 One mapped task instance per cluster (dynamic task mapping, ``.partial(...).expand(cluster_id=...)``), one file per
-cluster per hour::
+cluster per day::
 
-    <OCP_FLEET_BASE_URL>/cluster_id=<id>/date=<YYYY-MM-DD>/hour=<HH>/snapshot.jsonl
+    <OCP_FLEET_BASE_URL>/cluster_id=<id>/date=<YYYY-MM-DD>/snapshot.jsonl
 
 The ``cluster_pattern`` param (shell-style, matched against OCP's cluster names, e.g. ``prod-*``) chooses the
 clusters; ``*`` takes them all. A cluster added in OCP is picked up at the next run, with no DAG change.
@@ -28,8 +28,8 @@ STORAGE_CONN_ID = os.environ.get("OCP_FLEET_STORAGE_CONN_ID") or None
 
 with DAG(
     dag_id="example_ocp_fleet",
-    description="Hourly log backup snapshots of every OCP cluster whose name matches a pattern.",
-    schedule=CronDataIntervalTimetable("@hourly", timezone="UTC"),
+    description="Daily log backup snapshots of every OCP cluster whose name matches a pattern.",
+    schedule=CronDataIntervalTimetable("@daily", timezone="UTC"),
     start_date=datetime(2024, 1, 1, tzinfo=timezone.utc),
     catchup=False,
     params={"cluster_pattern": Param("*", type="string", description="shell-style pattern on cluster names")},
@@ -49,9 +49,6 @@ with DAG(
     OCPLogBackupTasksOperator.partial(
         task_id="snapshot_cluster",
         mode="snapshot",
-        output_path=(
-            f"{BASE_URL}/cluster_id={{{{ ocp_cluster_id }}}}/date={{{{ ocp_window_start | ds }}}}"
-            "/hour={{ ocp_window_start.strftime('%H') }}/snapshot.jsonl"
-        ),
+        output_path=BASE_URL + "/cluster_id={{ ocp_cluster_id }}/date={{ ocp_window_start | ds }}/snapshot.jsonl",
         output_conn_id=STORAGE_CONN_ID,
     ).expand(cluster_id=matching_clusters("{{ params.cluster_pattern }}"))

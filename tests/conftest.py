@@ -11,6 +11,9 @@ os.environ.setdefault("AIRFLOW__CORE__DAGS_FOLDER", os.path.join(os.path.dirname
 
 import pytest
 
+# The emulator's ``ocp_emulator`` fixture is opt-in for users (never auto-loaded into their pytest runs): opt in.
+pytest_plugins = ["airflow_provider_ocp.testing.pytest_plugin"]
+
 
 @pytest.fixture(scope="session")
 def airflow_db() -> None:

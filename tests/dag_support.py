@@ -2,51 +2,13 @@
 
 from __future__ import annotations
 
-import inspect
 from typing import Any
 
 import pytest
-from airflow.sdk import DAG
 
+from airflow_provider_ocp.testing import register_dag
 
-def register_dag(dag: DAG) -> None:
-    """Serialize a DAG defined in a test into the metadata DB, as the DAG processor would; ``dag.test()`` needs it.
-
-    The one place that knows how the DAG processor's entry point differs across Airflow lines, going by what exists,
-    not by version numbers: 3.1 on have ``LazyDeserializedDAG.from_dag`` and a ``parse_duration`` argument; 3.0 has
-    neither, so this serializes the DAG itself and, as 3.0's DagBag does for a DAG outside a bundle, sets its
-    ``relative_fileloc`` to its ``fileloc``.
-
-    :param dag: the DAG.
-    """
-    from airflow.dag_processing.bundles.manager import DagBundlesManager
-    from airflow.dag_processing.collection import update_dag_parsing_results_in_db
-    from airflow.serialization.serialized_objects import LazyDeserializedDAG
-    from airflow.utils.session import create_session
-
-    if hasattr(LazyDeserializedDAG, "from_dag"):
-        lazy = LazyDeserializedDAG.from_dag(dag)
-    else:
-        from airflow.serialization.serialized_objects import SerializedDAG
-
-        data = SerializedDAG.to_dict(dag)
-        data["dag"].setdefault("relative_fileloc", data["dag"]["fileloc"])
-        lazy = LazyDeserializedDAG(data=data)
-    extra: dict[str, Any] = {}
-    if "parse_duration" in inspect.signature(update_dag_parsing_results_in_db).parameters:
-        extra["parse_duration"] = None
-    with create_session() as session:
-        DagBundlesManager().sync_bundles_to_db(session=session)
-        session.flush()
-        update_dag_parsing_results_in_db(
-            bundle_name="dags-folder",
-            bundle_version=None,
-            dags=[lazy],
-            import_errors={},
-            warnings=set(),
-            session=session,
-            **extra,
-        )
+__all__ = ["register_dag", "validate_reschedule_start_date"]
 
 
 def validate_reschedule_start_date(monkeypatch: pytest.MonkeyPatch) -> None:

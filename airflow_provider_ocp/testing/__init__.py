@@ -10,7 +10,7 @@ Start one from Python::
 
 or from a shell with ``python -m airflow_provider_ocp.testing --port 8777``, or use the ``ocp_emulator`` pytest
 fixture. It needs only the standard library (``cryptography`` only to generate a TLS certificate) and never
-imports Airflow.
+imports Airflow; :func:`register_dag` (for ``dag.test()`` of a DAG built inside a test) imports it when called.
 
 What it serves (under ``/api/v2``, after an optional path prefix), with OCP's envelope (null fields omitted):
 
@@ -46,6 +46,7 @@ from airflow_provider_ocp.testing.credentials import (
     DEFAULT_USERNAME,
     Authenticator,
 )
+from airflow_provider_ocp.testing.dag_test import register_dag
 from airflow_provider_ocp.testing.faults import FAULT_KINDS, Fault, FaultKind, FaultSet
 from airflow_provider_ocp.testing.httpd import make_self_signed_cert
 from airflow_provider_ocp.testing.rendering import RenderOptions
@@ -73,4 +74,5 @@ __all__ = [
     "UnknownClusterError",
     "UnknownTenantError",
     "make_self_signed_cert",
+    "register_dag",
 ]

@@ -1,4 +1,4 @@
-"""``scripts/demo``: both example DAGs in a real Airflow against the OCP emulator, with their output printed.
+"""``scripts/demo``: the example DAGs in a real Airflow against the OCP emulator, with their output printed.
 
 The same machinery as the end-to-end tests (``airflow_standalone`` and ``scenario``), without pytest: the emulator
 runs in this process, ``airflow standalone`` (api-server, scheduler, dag-processor, triggerer; LocalExecutor,
@@ -14,6 +14,7 @@ import shutil
 import signal
 import sys
 import time
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from types import FrameType
 from typing import Any
@@ -89,6 +90,40 @@ def show_scheduled_runs(client: AirflowClient) -> None:
             )
 
 
+SLA_SNAPSHOTS, SLA_REPORT = "example_ocp_backup_sla_snapshots", "example_ocp_backup_sla_report"
+
+
+def run_sla(client: AirflowClient, base: Path, timeout: float = 240.0) -> bool:
+    """Three hourly snapshot runs for the last hours of yesterday, then the daily SLA report over yesterday."""
+    for dag_id in (SLA_SNAPSHOTS, SLA_REPORT):
+        client.wait_for_dag(dag_id)
+        client.set_paused(dag_id, False)
+    today = datetime.now(timezone.utc).replace(hour=0, minute=0, second=0, microsecond=0)
+    for hours_before in (2, 1, 0):
+        logical = (today - timedelta(hours=hours_before)).isoformat()  # the run covers the hour before it
+        run_id = f"demo_snapshot_{hours_before}"
+        client.trigger(SLA_SNAPSHOTS, run_id, logical)
+        result = client.wait_for_run(SLA_SNAPSHOTS, run_id, timeout)
+        say(f"== {SLA_SNAPSHOTS}: run {run_id} (the hour before {logical[:16]}) -> {result.state}")
+        if result.state != "success":
+            return False
+    client.trigger(SLA_REPORT, "demo_sla_report", None)
+    result = client.wait_for_run(SLA_REPORT, "demo_sla_report", timeout)
+    say(f"== {SLA_REPORT}: run demo_sla_report (yesterday's snapshots) -> {result.state}")
+    reports = sorted(base.rglob("sla.json"))
+    if result.state != "success" or not reports:
+        return False
+    report = json.loads(reports[-1].read_text())
+    say(f"   {relative(reports[-1])}, threshold {report['threshold']:g}s:")
+    for tenant, row in report["tenants"].items():
+        say(
+            f"   {tenant}: {row['snapshots']} snapshots, max delay {row['max_delay']}s, p95 {row['p95_delay']}s, "
+            f"{row['seconds_over_threshold']:.0f}s over the threshold, "
+            f"{len(row['stops_and_failures'])} stop(s)/failure(s)"
+        )
+    return True
+
+
 def _interrupt(signum: int, frame: FrameType | None) -> None:
     raise KeyboardInterrupt(f"signal {signum}")
 
@@ -105,7 +140,9 @@ def main(argv: list[str] | None = None) -> int:
     with E2EScenario(OUTPUT / "ocp-extract") as scenario:
         tenants = scenario.emulator.tenant_ids(scenario.cluster_id)
         say(f"== OCP emulator on {scenario.emulator.url} (cluster {scenario.cluster_id}, tenants {tenants})")
-        airflow = AirflowStandalone(OUTPUT / "airflow-home", env=scenario.airflow_env())
+        sla_base = OUTPUT / "ocp-sla"
+        env = {**scenario.airflow_env(), "OCP_SLA_BASE_URL": f"file://{sla_base}"}
+        airflow = AirflowStandalone(OUTPUT / "airflow-home", env=env)
         say("== starting airflow standalone (api-server, scheduler, dag-processor, triggerer) ...")
         try:
             with airflow:
@@ -120,6 +157,7 @@ def main(argv: list[str] | None = None) -> int:
                 extract_ok = show_extract(extract)
                 show_scheduled_runs(client)
                 ok = show_gate(gate) and extract_ok
+                ok = run_sla(client, sla_base) and ok
                 if not ok:
                     say(f"!! a run failed; Airflow's output ends with:\n{airflow.output_tail(30)}")
                     say(f"!! task logs: {relative(airflow.logs_dir)}")

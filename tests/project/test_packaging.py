@@ -1,0 +1,108 @@
+"""The package as PyPI users get it: sdist and wheel built from this tree, their contents and metadata, and the
+README's install commands run as written in a fresh virtualenv (against the wheel just built, pinned by the
+constraints of the default Airflow line).
+"""
+
+from __future__ import annotations
+
+import email
+import os
+import re
+import shlex
+import subprocess
+import sys
+import tarfile
+import zipfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+pytestmark = pytest.mark.packaging
+
+
+@pytest.fixture(scope="module")
+def dist(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    out = tmp_path_factory.mktemp("dist")
+    uv = Path(sys.executable).with_name("uv")
+    subprocess.run([str(uv), "build", "--sdist", "--wheel", "-o", str(out), str(ROOT)], check=True, capture_output=True)
+    yield out
+
+
+def wheel_of(dist: Path) -> Path:
+    (wheel,) = dist.glob("*.whl")
+    return wheel
+
+
+def test_the_wheel_carries_the_license_types_and_no_tests(dist: Path) -> None:
+    names = zipfile.ZipFile(wheel_of(dist)).namelist()
+    assert any(name.endswith(".dist-info/licenses/LICENSE") for name in names)
+    assert "airflow_provider_ocp/py.typed" in names
+    assert not [name for name in names if name.startswith(("tests/", "example_dags/", "benchmarks/"))]
+
+
+def test_the_metadata_reads_right_on_pypi(dist: Path) -> None:
+    with zipfile.ZipFile(wheel_of(dist)) as wheel:
+        metadata_name = next(n for n in wheel.namelist() if n.endswith(".dist-info/METADATA"))
+        metadata = email.message_from_bytes(wheel.read(metadata_name))
+        entry_points = wheel.read(metadata_name.replace("METADATA", "entry_points.txt")).decode()
+    assert metadata["License-Expression"] == "Apache-2.0"
+    assert metadata["Requires-Python"] == ">=3.11"
+    classifiers = metadata.get_all("Classifier") or []
+    assert "Framework :: Apache Airflow :: Provider" in classifiers
+    assert any(c.startswith("Development Status ::") for c in classifiers)
+    assert "Programming Language :: Python :: 3.11" in classifiers and metadata["Keywords"]
+    assert "dev" not in (metadata.get_all("Provides-Extra") or [])  # dev tools are a dependency group
+    assert "[pytest11]" not in entry_points  # the emulator's fixture is opt-in, not loaded into every pytest run
+    assert "apache_airflow_provider" in entry_points
+    description = metadata.get_payload()
+    relative_links = re.findall(r"\]\((?!https?://|#)([^)]+)\)", description)
+    assert relative_links == [], "links that only work in the repository, not on PyPI"
+
+
+def test_the_sdist_can_run_its_tests(dist: Path) -> None:
+    (sdist,) = dist.glob("*.tar.gz")
+    names = {name.split("/", 1)[1] for name in tarfile.open(sdist).getnames() if "/" in name}
+    for needed in (
+        "LICENSE",
+        "README.md",
+        "tests/conftest.py",
+        "tests/operator_support.py",
+        "tests/dag_support.py",
+        "tests/hostile_server.py",
+        "example_dags/example_ocp_log_backup_extract.py",
+        "constraints/airflow-3.3.txt",
+    ):
+        assert needed in names, needed
+    assert any(name.startswith("tests/hooks/test_") for name in names)
+
+
+def test_the_readme_install_commands_run_as_written(dist: Path, tmp_path: Path) -> None:
+    from test_readme import blocks
+
+    (block,) = blocks("install")
+    venv = tmp_path / "user-venv"
+    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
+    env = {
+        **os.environ,
+        "PATH": f"{venv / 'bin'}:{os.environ['PATH']}",
+        "PIP_FIND_LINKS": str(dist),  # the wheel just built stands in for PyPI's; everything else comes from PyPI
+        "PIP_CONSTRAINT": str(ROOT / "constraints" / "airflow-3.3.txt"),
+        "PIP_DISABLE_PIP_VERSION_CHECK": "1",
+        "AIRFLOW_HOME": str(tmp_path / "airflow-home"),
+        "VIRTUAL_ENV": str(venv),
+    }
+    env.pop("PYTHONPATH", None)
+    for line in block.code.splitlines():
+        if shlex.split(line, comments=True):
+            done = subprocess.run(["bash", "-c", line], env=env, capture_output=True, text=True, timeout=900)
+            assert done.returncode == 0, done.stderr[-2000:]
+    listed = subprocess.run(
+        [str(venv / "bin" / "airflow"), "providers", "list"], env=env, capture_output=True, text=True, timeout=300
+    )
+    assert "airflow-provider-ocp" in listed.stdout, listed.stderr[-2000:]
+    imported = subprocess.run(
+        [str(venv / "bin" / "python"), "-c", "import pyarrow, airflow_provider_ocp.operators.log_backup"], env=env
+    )
+    assert imported.returncode == 0

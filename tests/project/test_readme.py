@@ -1,0 +1,238 @@
+"""Every code block of the README runs, as written, against the emulator started as the README starts it.
+
+Each block carries a marker just above it, ``<!-- readme-test: KIND -->`` (an HTML comment: invisible on GitHub and
+PyPI), saying how it is run; a block without one fails :func:`test_every_block_says_how_it_is_tested`.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shlex
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+README = ROOT / "README.md"
+MARKER = re.compile(
+    r"<!-- readme-test: (?P<kind>[a-z-]+)(?: (?P<arg>\S+))? -->\n *(?P<indent> *)```(?P<lang>\w*)\n(?P<code>.*?)^ *```",
+    re.S | re.M,
+)
+FENCE = re.compile(r"^ *```\w*$", re.M)
+KINDS = {
+    "commands",
+    "install",
+    "connection-env",
+    "emulator-cli",
+    "python-against-emulator",
+    "dag-against-emulator",
+    "excerpt-of",
+    "pytest-file",
+    "sensor-xcom",
+}
+
+
+@dataclass(frozen=True)
+class Block:
+    kind: str
+    arg: str | None
+    lang: str
+    code: str
+    line: int
+
+
+def blocks(kind: str | None = None) -> list[Block]:
+    text = README.read_text(encoding="utf-8")
+    found = [
+        Block(m["kind"], m["arg"], m["lang"], textwrap.dedent(m["code"]), text[: m.start()].count("\n") + 1)
+        for m in MARKER.finditer(text)
+    ]
+    return [b for b in found if kind is None or b.kind == kind]
+
+
+def test_every_block_says_how_it_is_tested() -> None:
+    text = README.read_text(encoding="utf-8")
+    opening_fences = len(FENCE.findall(text)) // 2
+    assert len(blocks()) == opening_fences, "a README code block has no <!-- readme-test: KIND --> marker above it"
+    assert {b.kind for b in blocks()} <= KINDS
+
+
+def test_commands_exist_and_ci_runs_the_test_command() -> None:
+    for block in blocks("commands"):
+        for line in block.code.splitlines():
+            command = shlex.split(line, comments=True)
+            if command:
+                assert os.access(ROOT / command[0], os.X_OK), f"README line {block.line}: {command[0]} is not a script"
+    assert "scripts/test" in (ROOT / ".ci" / "run").read_text()
+
+
+def test_excerpts_are_the_files_own_lines() -> None:
+    for block in blocks("excerpt-of"):
+        assert block.arg is not None
+        excerpt = [line.strip() for line in block.code.strip().splitlines()]
+        source = [line.strip() for line in (ROOT / block.arg).read_text().splitlines()]
+        starts = [i for i, line in enumerate(source) if line == excerpt[0]]
+        assert any(source[i : i + len(excerpt)] == excerpt for i in starts), (
+            f"README line {block.line} not in {block.arg}"
+        )
+
+
+@pytest.mark.parametrize("block", blocks("connection-env"), ids=lambda b: f"line-{b.line}")
+def test_connection_exports_make_an_ocp_connection(block: Block) -> None:
+    from airflow_provider_ocp.client.settings import settings_from_airflow_connection
+
+    for line in block.code.strip().split("\nexport "):
+        if not line.strip() or line.lstrip().startswith("#"):
+            continue
+        script = ("" if line.startswith("export ") else "export ") + line + "\nprintenv AIRFLOW_CONN_OCP_DEFAULT"
+        value = subprocess.run(["bash", "-c", script], capture_output=True, text=True, check=True).stdout.strip()
+        from airflow.models.connection import Connection
+
+        conn = Connection.from_json(value, conn_id="ocp_default") if value.startswith("{") else Connection(uri=value)
+        settings = settings_from_airflow_connection("ocp_default", conn)
+        assert conn.conn_type == "ocp" and settings.base_url.startswith("https://")
+
+
+# -- against the emulator, started as the README starts it -------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def emulator_env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
+    """The README's emulator command, run as written; the environment its printed export line gives."""
+    (block,) = blocks("emulator-cli")
+    command = " ".join(line.rstrip("\\").strip() for line in block.code.splitlines() if not line.startswith("#"))
+    expected = [line[2:] for line in block.code.splitlines() if line.startswith("# ")]
+    python = Path(sys.executable).parent
+    process = subprocess.Popen(
+        ["bash", "-c", f"exec {command}"],
+        stdout=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PATH": f"{python}:{os.environ['PATH']}"},
+    )
+    try:
+        lines = [process.stdout.readline().rstrip("\n") for _ in expected]  # type: ignore[union-attr]
+        assert lines[0] == expected[0]
+        assert lines[1].startswith(expected[1].rstrip(".")[:40])
+        exported = subprocess.run(
+            ["bash", "-c", f"{lines[1]}\nprintenv AIRFLOW_CONN_OCP_DEFAULT"], capture_output=True, text=True, check=True
+        ).stdout.strip()
+        home = tmp_path_factory.mktemp("readme-airflow-home")
+        env = {
+            **os.environ,
+            "AIRFLOW_CONN_OCP_DEFAULT": exported,
+            "AIRFLOW_HOME": str(home),
+            "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
+            "AIRFLOW__CORE__DAGS_FOLDER": str(home / "dags"),
+        }
+        subprocess.run([sys.executable, "-m", "airflow", "db", "migrate"], env=env, check=True, capture_output=True)
+        yield env
+    finally:
+        process.send_signal(signal.SIGINT)
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+
+
+def run_python(code: str, env: dict[str, str], cwd: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-c", code], env=env, cwd=cwd, capture_output=True, text=True, timeout=240)
+
+
+@pytest.mark.parametrize("block", blocks("python-against-emulator"), ids=lambda b: f"line-{b.line}")
+def test_python_blocks_print_what_they_promise(block: Block, emulator_env: dict[str, str], tmp_path: Path) -> None:
+    result = run_python(block.code, emulator_env, tmp_path)
+    assert result.returncode == 0, result.stderr[-2000:]
+    printed = result.stdout.strip().splitlines()
+    assert printed and all(line.split()[1] in {"RUNNING", "STOPPED"} for line in printed), result.stdout
+
+
+DAG_RUNNER = textwrap.dedent(
+    """
+    import gc, importlib.util, json, sys
+    from airflow.models.xcom import XComModel
+    from airflow.sdk import DAG
+    from airflow.utils.session import create_session
+    from airflow_provider_ocp.testing import register_dag
+
+    gc.disable()  # a DAG nothing names (`with DAG(...):`) lives on only in reference cycles until the scan below
+    spec = importlib.util.spec_from_file_location("readme_block", sys.argv[1])
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    # type(), not isinstance(): the latter would resolve Airflow's lazy module proxies lying around in memory.
+    found = [o for o in gc.get_objects() if DAG in type(o).__mro__ and getattr(o, "fileloc", None) == sys.argv[1]]
+    gc.enable()
+    results = {}
+    for dag in found:
+        register_dag(dag)
+        run = dag.test()
+        with create_session() as session:
+            rows = session.scalars(XComModel.get_many(run_id=run.run_id, dag_ids=dag.dag_id, key="return_value")).all()
+            values = {row.task_id: XComModel.deserialize_value(row) for row in rows}
+        results[dag.dag_id] = {"state": str(run.state), "xcom": values}
+    print("RESULTS " + json.dumps(results, default=str))
+    """
+)
+
+
+@pytest.fixture(scope="module")
+def dag_results(emulator_env: dict[str, str], tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict]:
+    """Every README DAG block, written to a file in the DAGs folder and run with dag.test()."""
+    folder = Path(emulator_env["AIRFLOW__CORE__DAGS_FOLDER"])
+    folder.mkdir(parents=True, exist_ok=True)
+    results: dict[str, dict] = {}
+    for block in blocks("dag-against-emulator"):
+        path = folder / f"readme_line_{block.line}.py"
+        path.write_text(block.code)
+        done = subprocess.run(
+            [sys.executable, "-c", DAG_RUNNER, str(path)],
+            env=emulator_env,
+            cwd=folder,
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+        assert done.returncode == 0, done.stderr[-3000:]
+        line = next(line for line in done.stdout.splitlines() if line.startswith("RESULTS "))
+        results.update(json.loads(line.removeprefix("RESULTS ")))
+    return results
+
+
+def test_the_extraction_dag_writes_records(dag_results: dict[str, dict]) -> None:
+    result = dag_results["ocp_log_backup_daily"]
+    assert result["state"] == "success"
+    summary = result["xcom"]["extract"]
+    assert summary["records"] > 0 and summary["path"].startswith("file:///tmp/ocp-reports/cluster_id=1000001/date=")
+    lines = Path(summary["path"].removeprefix("file://")).read_text().splitlines()
+    assert len(lines) == summary["records"] and json.loads(lines[0])["clusterId"] == 1000001
+
+
+def test_the_restore_gate_dag_passes_and_its_xcom_is_as_documented(dag_results: dict[str, dict]) -> None:
+    result = dag_results["restore_orders"]
+    assert result["state"] == "success"
+    gate = result["xcom"]["wait_for_log_backup"]
+    assert gate["cluster_id"] == 1000001 and [u["tenant_name"] for u in gate["units"]] == ["tenant_1"]
+    (block,) = blocks("sensor-xcom")
+    documented = set(re.findall(r'"(\w+)":', block.code))
+    assert documented == set(gate) | set(gate["units"][0])
+
+
+@pytest.mark.parametrize("block", blocks("pytest-file"), ids=lambda b: f"line-{b.line}")
+def test_pytest_blocks_pass_as_a_users_test_file(block: Block, emulator_env: dict[str, str], tmp_path: Path) -> None:
+    (tmp_path / "test_from_readme.py").write_text(block.code)
+    env = {**emulator_env, "AIRFLOW__CORE__DAGS_FOLDER": str(tmp_path)}
+    command = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "test_from_readme.py"]
+    if "pytest_plugins" not in block.code:
+        command[3:3] = ["-p", "airflow_provider_ocp.testing.pytest_plugin"]
+    started = time.monotonic()
+    result = subprocess.run(command, env=env, cwd=tmp_path, capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, (result.stdout[-3000:], time.monotonic() - started)
+    assert " passed" in result.stdout
