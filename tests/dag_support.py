@@ -2,13 +2,34 @@
 
 from __future__ import annotations
 
+import importlib.util
+from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 import pytest
 
 from airflow_provider_ocp.testing import register_dag
 
-__all__ = ["register_dag", "validate_reschedule_start_date"]
+__all__ = ["load_example", "register_dag", "validate_reschedule_start_date"]
+
+EXAMPLES = Path(__file__).resolve().parents[1] / "example_dags"
+
+
+def load_example(name: str, monkeypatch: pytest.MonkeyPatch, **environment: str) -> ModuleType:
+    """Import ``example_dags/<name>.py`` as Airflow parses it, after setting the environment it reads at parse time.
+
+    :param name: the example's module name.
+    :param monkeypatch: pytest's monkeypatch, to set the environment for this test only.
+    :param environment: variables the example reads (``OCP_EXTRACT_BASE_URL``...).
+    """
+    for key, value in environment.items():
+        monkeypatch.setenv(key, value)
+    spec = importlib.util.spec_from_file_location(name, EXAMPLES / f"{name}.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
 def validate_reschedule_start_date(monkeypatch: pytest.MonkeyPatch) -> None:

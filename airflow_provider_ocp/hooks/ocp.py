@@ -132,14 +132,7 @@ class OCPHook(OCPBaseHook):
             if watchdog.expired:
                 raise deadline_error(self.settings, request) from None
             raise transport_error(exc, request, self.settings) from None
-        return parse_response(
-            response.status_code,
-            response.headers,
-            body.bytes(),
-            target=request.target,
-            sent_trace_id=request.trace_id,
-            secrets=request.secrets,
-        )
+        return _envelope(response.status_code, response.headers, body.bytes(), request)
 
     def iter_pages(
         self,
@@ -325,14 +318,7 @@ class OCPAsyncHook(OCPBaseHook):
             raise deadline_error(self.settings, request) from None
         except httpx.HTTPError as exc:
             raise transport_error(exc, request, self.settings) from None
-        return parse_response(
-            response.status_code,
-            response.headers,
-            body.bytes(),
-            target=request.target,
-            sent_trace_id=request.trace_id,
-            secrets=request.secrets,
-        )
+        return _envelope(response.status_code, response.headers, body.bytes(), request)
 
     async def iter_pages(
         self,
@@ -389,6 +375,13 @@ class OCPAsyncHook(OCPBaseHook):
         if not matches:
             raise unknown_cluster(choice, await self.list_clusters())
         return chosen_id(choice, matches)
+
+
+def _envelope(status: int, headers: Any, body: bytes, request: OCPRequest) -> Envelope:
+    """OCP's envelope of a response to ``request``, or the error, scrubbed of the request's secrets."""
+    return parse_response(
+        status, headers, body, target=request.target, sent_trace_id=request.trace_id, secrets=request.secrets
+    )
 
 
 def _start_walk(settings: OCPSettings, path: str, page_size: int | None, identity: Identity) -> PageWalk:

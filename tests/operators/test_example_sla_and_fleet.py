@@ -4,31 +4,19 @@ emulator, its clock driven hour by hour.
 
 from __future__ import annotations
 
-import importlib.util
 import json
 from datetime import timedelta
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import pytest
-from dag_support import register_dag
+from dag_support import load_example, register_dag
 from operator_support import DAY_END, DAY_START, deterministic_emulator, use_emulator
 
 from airflow_provider_ocp.testing import OCPEmulator
 
 pytestmark = pytest.mark.usefixtures("airflow_db")
 EXAMPLES = Path(__file__).parents[2] / "example_dags"
-
-
-def load(name: str, monkeypatch: pytest.MonkeyPatch, **environment: str) -> ModuleType:
-    for key, value in environment.items():
-        monkeypatch.setenv(key, value)
-    spec = importlib.util.spec_from_file_location(name, EXAMPLES / f"{name}.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 def xcom(run: Any, task_id: str) -> Any:
@@ -47,7 +35,7 @@ def test_hourly_snapshots_then_the_daily_sla_report(
 ) -> None:
     with deterministic_emulator(tenants=2) as emu:
         use_emulator(monkeypatch, emu)
-        module = load("example_ocp_backup_sla", monkeypatch, OCP_SLA_BASE_URL=f"file://{tmp_path}")
+        module = load_example("example_ocp_backup_sla", monkeypatch, OCP_SLA_BASE_URL=f"file://{tmp_path}")
         snapshot_dag, report_dag = module.snapshots_dag, module.report_dag
         register_dag(snapshot_dag)
         register_dag(report_dag)
@@ -80,7 +68,7 @@ def _current_tenant(emu: OCPEmulator) -> int:
 def test_the_fleet_dag_maps_one_snapshot_per_matching_cluster(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     with deterministic_emulator(clusters=3, tenants=1, tasks_per_tenant=2) as emu:
         use_emulator(monkeypatch, emu)
-        module = load("example_ocp_fleet", monkeypatch, OCP_FLEET_BASE_URL=f"file://{tmp_path}")
+        module = load_example("example_ocp_fleet", monkeypatch, OCP_FLEET_BASE_URL=f"file://{tmp_path}")
         dag = module.dag
         register_dag(dag)
         emu.clock.freeze(DAY_END + timedelta(minutes=5))

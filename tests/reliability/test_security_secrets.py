@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import asyncio
 import base64
-import importlib.util
 import logging
 import os
 import pickle
@@ -22,10 +21,10 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 from urllib.parse import quote
 
 import pytest
+from dag_support import load_example
 from operator_support import DAY_END, TASK_INTERVAL, register_dag
 
 from airflow_provider_ocp.client.auth import ACCESS_KEY_SCHEME, compute_signature
@@ -119,16 +118,6 @@ class Evidence:
                 assert secret not in text, f"secret {secret[:4]}... found in {where}"
 
 
-def load(name: str, monkeypatch: pytest.MonkeyPatch, **env: str) -> Any:
-    for key, value in env.items():
-        monkeypatch.setenv(key, value)
-    spec = importlib.util.spec_from_file_location(name, EXAMPLES / f"{name}.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 def collect_run(evidence: Evidence, dag_id: str, run_id: str) -> dict[str, str]:
     """Rendered template fields, XComs, triggers and next_kwargs of a run; returns the task states."""
     from airflow.models.renderedtifields import RenderedTaskInstanceFields
@@ -194,7 +183,7 @@ def test_example_dags_leak_no_credential(
     # 1. The extraction example, storage mode, with a retried 503 and a dropped connection on the way.
     emu.faults.add("http_error", times=1, page=2, status=503, message=f"echo {secret}")
     emu.faults.add("drop_connection", times=1, page=3)
-    extract = load(
+    extract = load_example(
         "example_ocp_log_backup_extract",
         monkeypatch,
         OCP_EXTRACT_BASE_URL=f"file://{tmp_path}/out",
@@ -212,7 +201,7 @@ def test_example_dags_leak_no_credential(
 
     # 2. The restore gate example: deferred, so the trigger's async client signs requests too.
     emu.faults.add("http_error", times=1, status=502, body="html")
-    gate_dag = load("example_ocp_restore_gate", monkeypatch).example_ocp_restore_gate()
+    gate_dag = load_example("example_ocp_restore_gate", monkeypatch).example_ocp_restore_gate()
     gate_dag.get_task("wait_for_log_backup").poke_interval = 0.3
     register_dag(gate_dag)
     run = gate_dag.test(run_conf={"cluster_id": cluster, "max_delay_seconds": 20})
