@@ -22,6 +22,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
+pytestmark = pytest.mark.readme
 README = ROOT / "README.md"
 MARKER = re.compile(
     r"<!-- readme-test: (?P<kind>[a-z-]+)(?: (?P<arg>\S+))? -->\n *(?P<indent> *)```(?P<lang>\w*)\n(?P<code>.*?)^ *```",
