@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import os
 import tempfile
+from typing import Any
 
 os.environ.setdefault("AIRFLOW_HOME", tempfile.mkdtemp(prefix="ocp-tests-airflow-home-"))
+if os.environ.get("PYTEST_XDIST_WORKER"):  # pytest-xdist (scripts/test runs -n 4): one SQLite DB and log folder each
+    os.environ["AIRFLOW_HOME"] = os.path.join(os.environ["AIRFLOW_HOME"], os.environ["PYTEST_XDIST_WORKER"])
+    os.makedirs(os.environ["AIRFLOW_HOME"], exist_ok=True)
 os.environ["AIRFLOW__CORE__LOAD_EXAMPLES"] = "False"
 os.environ.setdefault("AIRFLOW__CORE__DAGS_FOLDER", os.path.join(os.path.dirname(__file__), "..", "example_dags"))
 
@@ -21,3 +25,32 @@ def airflow_db() -> None:
     from airflow.utils.db import resetdb
 
     resetdb()
+
+
+# -- pytest-xdist (scripts/test runs the suite on 4 workers) ---------------------------------------------------------
+
+SHARED_PER_RUN = ("tests/e2e/",)  # one airflow standalone for the session: every e2e test goes to the same worker
+STARTS_PROCESSES = {"standalone", "browser", "packaging", "readme"}  # Airflow, Chromium, pip: scheduled first
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
+    """Hand out whole test files (module fixtures and the README's fixed port stay on one worker), and tests/e2e/ as
+    one unit, in collection order. (``--dist loadgroup`` would express this with marks, but pytest 9.2 broke it:
+    pytest-dev/pytest-xdist#1386.)
+    """
+    from xdist.scheduler import LoadScopeScheduling
+
+    class FileScheduling(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            path = nodeid.split("::", 1)[0]
+            return next((shared for shared in SHARED_PER_RUN if path.startswith(shared)), path)
+
+    config.option.loadscopereorder = False
+    return FileScheduling(config, log)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Under xdist, start the files that run other programs first, so that no worker is left with one at the end."""
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        items.sort(key=lambda item: not STARTS_PROCESSES.intersection(mark.name for mark in item.iter_markers()))

@@ -61,28 +61,31 @@ def on_first_query(emulator: OCPEmulator, action: Callable[[], None]) -> threadi
 
 
 @contextmanager
-def fall_one_step_per_query(emulator: OCPEmulator, cluster: int, step: float) -> Iterator[list[datetime]]:
-    """Freeze the emulator's clock; after the first query, start FALLING and move the clock ``step`` seconds per query.
+def advance_per_query(
+    emulator: OCPEmulator, step: float, on_first: Callable[[], None] = lambda: None
+) -> Iterator[list[datetime]]:
+    """Freeze the emulator's clock; after the first query, call ``on_first``, then move the clock ``step`` s per query.
 
-    The delay each poke sees then depends only on how many queries came before it, never on how fast Airflow pokes,
-    reschedules or defers (it differs across Airflow lines): a query arriving before the clock moved sees the same
-    delay again, so it can only add checks, never skip one. Yields the server time at which the fall began.
+    What each poke sees then depends only on how many queries came before it, never on how fast Airflow pokes,
+    reschedules or defers (it differs across Airflow lines), nor on the real clock: a query arriving before the clock
+    moved sees the same state again, so it can only add checks, never skip one. Yields the server time at which the
+    first query was answered.
 
     :param emulator: the emulator.
-    :param cluster: the cluster whose current tasks fall.
     :param step: server seconds added for each query answered after the first.
+    :param on_first: what changes once the first query (the first poke) has been answered.
     """
     emulator.clock.freeze()
-    fall_started: list[datetime] = []
+    first_answered: list[datetime] = []
     stop = threading.Event()
 
     def drive() -> None:
         counted = 0
-        while not stop.wait(0.01):
+        while not stop.wait(0.005):
             answered = len(task_queries(emulator))
-            if answered and not fall_started:
-                fall_started.append(emulator.clock.now())
-                emulator.set_current_task(cluster, delay=FALLING)
+            if answered and not first_answered:
+                first_answered.append(emulator.clock.now())
+                on_first()
                 counted = answered
             for _ in range(answered - counted):
                 emulator.clock.advance(step)
@@ -91,10 +94,20 @@ def fall_one_step_per_query(emulator: OCPEmulator, cluster: int, step: float) ->
     thread = threading.Thread(target=drive, daemon=True)
     thread.start()
     try:
-        yield fall_started
+        yield first_answered
     finally:
         stop.set()
         thread.join(5)
+
+
+def fall_one_step_per_query(emulator: OCPEmulator, cluster: int, step: float) -> Any:
+    """:func:`advance_per_query`, with ``cluster``'s current tasks starting FALLING after the first query.
+
+    :param emulator: the emulator.
+    :param cluster: the cluster whose current tasks fall.
+    :param step: server seconds added for each query answered after the first.
+    """
+    return advance_per_query(emulator, step, lambda: emulator.set_current_task(cluster, delay=FALLING))
 
 
 @dataclass
@@ -145,7 +158,7 @@ def run_gate(
     from airflow.utils.session import create_session
 
     dag_id = re.sub(r"[^A-Za-z0-9_]", "_", request.node.name)[:200]
-    kwargs.setdefault("poke_interval", 0.5)
+    kwargs.setdefault("poke_interval", 0.1)  # real seconds between pokes; what they see moves with the emulator clock
     kwargs.setdefault("timeout", 30)
     with DAG(
         dag_id,
@@ -345,20 +358,21 @@ def test_target_time_waits_for_the_checkpoint(
 ) -> None:
     cluster = emu.cluster_ids[0]
     emu.set_current_task(cluster, delay=1.0)
-    target = datetime.now(timezone.utc) + timedelta(seconds=2.5)
-    outcome = run_gate(
-        request,
-        capture,
-        params={"restore_point": target.isoformat(), "max_delay": MAX_DELAY},
-        cluster_id=str(cluster),
-        max_delay="{{ params.max_delay }}",
-        target_time="{{ params.restore_point }}",
-        poke_interval=0.5,
-    )
+    with advance_per_query(emu, step=1.0):  # the checkpoint (OCP's clock minus 1 s) moves 1 s per poke
+        target = emu.clock.now() + timedelta(seconds=2.5)
+        outcome = run_gate(
+            request,
+            capture,
+            params={"restore_point": target.isoformat(), "max_delay": MAX_DELAY},
+            cluster_id=str(cluster),
+            max_delay="{{ params.max_delay }}",
+            target_time="{{ params.restore_point }}",
+        )
     assert outcome.state == "success", outcome.log[-2000:]
     checkpoint = parse_utc(outcome.value["checkpoint"])
     assert checkpoint >= target
     assert "is before target_time" in outcome.log  # earlier pokes waited for the restore point
+    assert len(task_queries(emu)) >= 4  # checkpoints at -1, 0, +1 and +2 s were all before the target
 
 
 def test_missing_delay_is_computed_from_server_time(
@@ -367,8 +381,8 @@ def test_missing_delay_is_computed_from_server_time(
     cluster = emu.cluster_ids[0]
     emu.set_current_task(cluster, omit_delay=True)
     assert all("delay" not in record for record in emu.expected_tasks(cluster) if record["status"] == "RUNNING")
-    on_first_query(emu, lambda: emu.set_current_task(cluster, delay=FALLING))
-    outcome = run_gate(request, capture, cluster_id=cluster, max_delay=MAX_DELAY)
+    with fall_one_step_per_query(emu, cluster, step=1.0):
+        outcome = run_gate(request, capture, cluster_id=cluster, max_delay=MAX_DELAY)
     assert outcome.state == "success"
     units = outcome.value["units"]
     assert all(unit["delay_source"] == "computed" for unit in units)
