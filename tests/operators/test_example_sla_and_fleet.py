@@ -33,7 +33,7 @@ def xcom(run: Any, task_id: str) -> Any:
 def test_hourly_snapshots_then_the_daily_sla_report(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    with deterministic_emulator(tenants=2) as emu:
+    with deterministic_emulator(tenants=2, current_task_age=timedelta(days=21)) as emu:
         use_emulator(monkeypatch, emu)
         module = load_example("example_ocp_backup_sla", monkeypatch, OCP_SLA_BASE_URL=f"file://{tmp_path}")
         snapshot_dag, report_dag = module.snapshots_dag, module.report_dag

@@ -19,6 +19,8 @@ from airflow_provider_ocp.operators.log_backup import OCPLogBackupTasksOperator
 
 pytestmark = pytest.mark.usefixtures("airflow_db")
 
+LONG_LIVED = {"current_task_age": timedelta(days=21)}
+"""As in a real OCP: each tenant's current archive task was created weeks before the hours snapshotted."""
 HOUR_PATH = "{base}/date={{{{ ocp_window_start | ds }}}}/hour={{{{ ocp_window_start.strftime('%H') }}}}/snapshot.jsonl"
 
 
@@ -46,7 +48,7 @@ def test_hourly_snapshots_form_a_delay_history_without_gap_or_duplicate(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     hours = [DAY_END + timedelta(hours=n) for n in range(1, 7)]
-    with deterministic_emulator() as emu:
+    with deterministic_emulator(**LONG_LIVED) as emu:
         use_emulator(monkeypatch, emu)
         dag = hourly_dag(tmp_path)
         for run_end in hours:
@@ -70,7 +72,7 @@ def test_hourly_snapshots_form_a_delay_history_without_gap_or_duplicate(
 
 
 def test_a_delay_ocp_leaves_out_is_computed_from_its_clock(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    with deterministic_emulator() as emu:
+    with deterministic_emulator(**LONG_LIVED) as emu:
         use_emulator(monkeypatch, emu)
         for tenant in emu.expected_tasks(1000001):
             emu.set_current_task(1000001, tenant_id=tenant["tenantId"], omit_delay=True)
