@@ -8,8 +8,10 @@ delay of every task, each tenant's current one marked) to a Hive-style partition
 Log archive tasks live for weeks, so these snapshots, not the tasks created each hour, are the delay history.
 ``example_ocp_backup_sla_report`` reads one day of them (the day before its run) and reports per tenant: the largest
 and the 95th-percentile delay, the time spent over ``threshold_seconds``, and every hour in which log backup was stopped
-or failed. It prints a table, writes ``<OCP_SLA_BASE_URL>/cluster_id=<id>/reports/date=<day>/sla.json`` and returns
-the report (XCom).
+or failed. It prints a table, writes ``<OCP_SLA_BASE_URL>/cluster_id=<id>/reports/date=<day>/sla.json`` and, next to
+it, ``delay.png``: each tenant's delay over the day, the threshold and every stop or failure (needs matplotlib, the
+provider's ``chart`` extra; without it the task logs how to install it and writes the report alone), and returns the
+report (XCom).
 
 Configuration (environment variables, read when the file is parsed): ``OCP_SLA_BASE_URL`` (default
 ``file:///tmp/ocp-sla``), ``OCP_SLA_STORAGE_CONN_ID`` (e.g. ``aws_default`` for ``s3://``), ``OCP_SLA_CLUSTER_ID``
@@ -69,6 +71,7 @@ with DAG(
         from airflow.providers.common.compat.sdk import ObjectStoragePath
 
         from airflow_provider_ocp.log_backup.sla import delay_report
+        from airflow_provider_ocp.log_backup.sla_chart import delay_chart_png
 
         folder = ObjectStoragePath(f"{PARTITION}/date={day}", conn_id=STORAGE_CONN_ID)
         records = [
@@ -87,7 +90,13 @@ with DAG(
         target = ObjectStoragePath(f"{PARTITION}/reports/date={day}/sla.json", conn_id=STORAGE_CONN_ID)
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(json.dumps({"day": day, "threshold": float(threshold), "tenants": summary}, indent=2))
-        return {"day": day, "path": str(target), "tenants": summary}
+        png = delay_chart_png(records, float(threshold), f"Log backup delay, cluster {CLUSTER_ID}, {day}")
+        chart = None
+        if png is not None:
+            chart = target.parent / "delay.png"
+            chart.write_bytes(png)
+            print(f"Delay chart: {chart}")
+        return {"day": day, "path": str(target), "chart": None if chart is None else str(chart), "tenants": summary}
 
     # The day before the run: defined on every kind of run, with or without a logical date.
     report(day="{{ (dag_run.run_after - macros.timedelta(days=1)) | ds }}", threshold="{{ params.threshold_seconds }}")

@@ -15,6 +15,7 @@ import msgspec
 from airflow_provider_ocp.client.timestamps import isoformat_utc
 from airflow_provider_ocp.exceptions import OCPInputError
 from airflow_provider_ocp.log_backup.records import DOCUMENTED_FIELDS, ID_FIELDS, TIME_FIELDS, to_json_safe
+from airflow_provider_ocp.log_backup.snapshot import SNAPSHOT_FIELDS
 from airflow_provider_ocp.log_backup.window import ExtractionWindow
 
 OUTPUT_FORMATS = ("jsonl", "parquet")
@@ -102,19 +103,23 @@ class ParquetWriter(RecordWriter):
     """A Parquet file with a fixed schema, one row group per page.
 
     Documented fields have typed columns (times ``timestamp[us, UTC]``, ids int64, ``delay`` float64, the rest
-    strings), then ``windowStart``/``windowEnd``, then ``extraFields``: the fields OCP sent beyond its docs as JSON
-    text. A documented value that does not fit its column type (say, a time in an unknown format) is also kept in
+    strings), then ``windowStart``/``windowEnd``, then, in snapshot files only, ``snapshotTime`` (timestamp, UTC),
+    ``current`` (bool) and ``delaySource`` (string), then ``extraFields``: the fields OCP sent beyond its docs as JSON
+    text. A typed value that does not fit its column type (say, a time in an unknown format) is also kept in
     ``extraFields``, so nothing is lost.
 
     :param file: the open binary file.
     :param window: the extraction window, stamped on every row.
+    :param snapshot: the records are snapshot records (``mode="snapshot"``): add the snapshot columns. Files of
+        ``mode="created"`` keep the schema they always had, without three columns that would always be null.
     """
 
-    def __init__(self, file: BinaryIO, window: ExtractionWindow) -> None:
+    def __init__(self, file: BinaryIO, window: ExtractionWindow, snapshot: bool = False) -> None:
         pa, pq = import_pyarrow()
         self._pa = pa
         self.window = window
-        self.schema = parquet_schema()
+        self.schema = parquet_schema(snapshot)
+        self.typed = DOCUMENTED_FIELDS + (tuple(SNAPSHOT_FIELDS) if snapshot else ())
         self._writer = pq.ParquetWriter(file, self.schema)
 
     def write_page(self, records: list[dict[str, Any]]) -> None:
@@ -126,8 +131,8 @@ class ParquetWriter(RecordWriter):
             return
         columns: dict[str, list[Any]] = {field.name: [] for field in self.schema}
         for record in records:
-            extra = {key: value for key, value in record.items() if key not in DOCUMENTED_FIELDS}
-            for name in DOCUMENTED_FIELDS:
+            extra = {key: value for key, value in record.items() if key not in self.typed}
+            for name in self.typed:
                 value = _fit(name, record.get(name))
                 if value is _MISFIT:
                     extra[name] = record[name]
@@ -158,6 +163,8 @@ def _fit(name: str, value: Any) -> Any:
         return None
     if name in TIME_FIELDS:
         return value if isinstance(value, datetime) else _MISFIT
+    if name in SNAPSHOT_FIELDS:
+        return value if isinstance(value, SNAPSHOT_FIELDS[name]) else _MISFIT
     if name in ID_FIELDS:
         return value if isinstance(value, int) and not isinstance(value, bool) and value in _INT64_RANGE else _MISFIT
     if name == "delay":
@@ -165,10 +172,14 @@ def _fit(name: str, value: Any) -> Any:
     return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False, default=str)
 
 
-def parquet_schema() -> Any:
-    """The fixed Parquet schema of an extraction (see :class:`ParquetWriter`)."""
+def parquet_schema(snapshot: bool = False) -> Any:
+    """The fixed Parquet schema of an extraction (see :class:`ParquetWriter`).
+
+    :param snapshot: add the typed columns of snapshot records.
+    """
     pa, _ = import_pyarrow()
     timestamp = pa.timestamp("us", tz="UTC")
+    arrow_types = {datetime: timestamp, bool: pa.bool_(), str: pa.string()}
 
     def column_type(name: str) -> Any:
         if name in TIME_FIELDS:
@@ -179,6 +190,8 @@ def parquet_schema() -> Any:
 
     fields = [pa.field(name, column_type(name)) for name in DOCUMENTED_FIELDS]
     fields += [pa.field(name, timestamp) for name in WINDOW_FIELDS]
+    if snapshot:
+        fields += [pa.field(name, arrow_types[kind]) for name, kind in SNAPSHOT_FIELDS.items()]
     fields.append(pa.field(EXTRA_FIELDS_COLUMN, pa.string()))
     return pa.schema(fields)
 
@@ -196,13 +209,15 @@ def import_pyarrow() -> tuple[Any, Any]:
     return pa, pq
 
 
-def make_writer(output_format: str, file: BinaryIO, window: ExtractionWindow) -> RecordWriter:
+def make_writer(output_format: str, file: BinaryIO, window: ExtractionWindow, snapshot: bool = False) -> RecordWriter:
     """The writer for an output format.
 
     :param output_format: ``jsonl`` or ``parquet``.
     :param file: the open binary file.
     :param window: the extraction window.
+    :param snapshot: the records are snapshot records: Parquet gives their snapshot fields typed columns (JSON lines
+        writes every field as it is anyway).
     """
     if output_format == "parquet":
-        return ParquetWriter(file, window)
+        return ParquetWriter(file, window, snapshot)
     return JsonLinesWriter(file, window)

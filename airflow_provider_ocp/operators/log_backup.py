@@ -190,7 +190,12 @@ class OCPLogBackupTasksOperator(BaseOperator):
         self, pages: Pages, cluster_id: int, window: ExtractionWindow, path: ObjectStoragePath, context: Context
     ) -> dict[str, Any]:
         count = 0
-        with atomic_output(path) as file, make_writer(self.output_format, file, window) as writer, closing(pages):
+        snapshot = self.mode == "snapshot"  # Parquet gives the snapshot fields typed columns
+        with (
+            atomic_output(path) as file,
+            make_writer(self.output_format, file, window, snapshot) as writer,
+            closing(pages),
+        ):
             for page in pages:
                 writer.write_page(page)
                 count += len(page)

@@ -45,6 +45,13 @@ def build_parser() -> argparse.ArgumentParser:
     add("--clusters", type=int, default=1, help="number of clusters (default: 1)")
     add("--tenants", type=int, default=2, help="tenants per cluster (default: 2)")
     add("--tasks-per-tenant", type=int, default=3, help="history tasks per tenant (default: 3)")
+    add(
+        "--current-task-age-days",
+        type=float,
+        default=None,
+        help="long-lived current tasks, as real log archive tasks: each tenant's current task was created this many "
+        "days ago (at least), its history behind it. Default: the newest task, 10 minutes ago",
+    )
     add("--cluster-level", action="store_true", help="OCP 3.x cluster-level tasks without tenant fields")
     add("--seed", type=int, default=0, help="seed of the synthetic values (default: 0)")
     add("--latency", type=float, default=0.0, help="seconds added to every request (default: 0)")
@@ -101,6 +108,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.max_time_range_hours is not None and args.max_time_range_hours <= 0:
         parser.error("--max-time-range-hours must be positive")
+    if args.current_task_age_days is not None and args.current_task_age_days < 0:
+        parser.error("--current-task-age-days must not be negative")
     certfile, keyfile = args.certfile, args.keyfile
     if args.self_signed_dir:
         certfile, keyfile = make_self_signed_cert(args.self_signed_dir)
@@ -114,6 +123,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         tenants=args.tenants,
         tasks_per_tenant=args.tasks_per_tenant,
         cluster_level=args.cluster_level,
+        current_task_age=None if args.current_task_age_days is None else timedelta(days=args.current_task_age_days),
         delay=_delay(args, parser),
         seed=args.seed,
         users={args.user: args.password},

@@ -53,8 +53,12 @@ class ClusterSpec:
     :param tasks: how many history tasks exist at start, in total for the cluster. For each tenant (or the
         cluster-level unit) the newest is the current task, the older ones are STOPPED history.
     :param interval: time between consecutive tasks' ``createTime`` (whole milliseconds).
-    :param history_end: ``createTime`` of the newest history task; None means 10 minutes before the emulator
-        was created.
+    :param history_end: ``createTime`` of the newest history task (``current_task_age`` before it, when set); None
+        means 10 minutes before the emulator was created.
+    :param current_task_age: long-lived current tasks, as OceanBase log archive tasks are (they run for weeks): the
+        whole history is moved this far back from ``history_end``, so each unit's current task was created at least
+        this long before it, its STOPPED history behind it, and no task is created after it. None: the current task
+        is simply the newest of the series, created at ``history_end``.
     :param delay: the delay profile of current tasks (tenants may override it).
     :param cluster_type: ``clusterType`` (``type`` in the cluster list).
     :param status: the cluster's ``status`` in the cluster list.
@@ -71,6 +75,7 @@ class ClusterSpec:
     tasks: int = 0
     interval: timedelta = DEFAULT_TASK_INTERVAL
     history_end: datetime | None = None
+    current_task_age: timedelta | None = None
     delay: DelayProfile = field(default_factory=lambda: DelayProfile.constant(DEFAULT_DELAY_SECONDS))
     cluster_type: str = "PRIMARY"
     status: str = "RUNNING"
@@ -87,6 +92,8 @@ class ClusterSpec:
             raise ValueError("interval must be a positive whole number of milliseconds")
         if self.history_end is not None and self.history_end.tzinfo is None:
             raise ValueError("history_end must be an aware datetime")
+        if self.current_task_age is not None and self.current_task_age < timedelta(0):
+            raise ValueError("current_task_age must not be negative")
         if len({t.tenant_id for t in self.tenants}) != len(self.tenants):
             raise ValueError(f"cluster {self.cluster_id} has duplicate tenant ids")
 
@@ -107,6 +114,7 @@ class ClusterSpec:
         delay: float | DelayProfile = DEFAULT_DELAY_SECONDS,
         interval: timedelta = DEFAULT_TASK_INTERVAL,
         history_end: datetime | None = None,
+        current_task_age: timedelta | None = None,
     ) -> ClusterSpec:
         """The ``number``-th default cluster: id ``1000000 + number``, name ``cluster_<number>``.
 
@@ -122,6 +130,7 @@ class ClusterSpec:
         :param interval: time between consecutive tasks.
         :param history_end: ``createTime`` of the newest history task; None for 10 minutes before the
             emulator was created.
+        :param current_task_age: long-lived current tasks, created at least this long before ``history_end``.
         """
         tenant_specs = tuple(
             TenantSpec(tenant_id=2_000_000 + number * 1000 + t, name=f"tenant_{t}", ob_tenant_id=1000 + 2 * t)
@@ -137,6 +146,7 @@ class ClusterSpec:
             tasks=tasks if tasks is not None else tasks_per_tenant * units,
             interval=interval,
             history_end=history_end,
+            current_task_age=current_task_age,
             delay=as_profile(delay),
         )
 
@@ -175,7 +185,7 @@ class ClusterState:
 
     def __init__(self, spec: ClusterSpec, default_history_end: datetime) -> None:
         self.spec = spec
-        end_us = to_epoch_us(spec.history_end or default_history_end)
+        end_us = to_epoch_us((spec.history_end or default_history_end) - (spec.current_task_age or timedelta(0)))
         end_us -= end_us % 1000  # whole milliseconds, so what is printed is exactly what is filtered on
         step_us = spec.interval // _MICROSECOND
         start_us = end_us - (spec.tasks - 1) * step_us if spec.tasks else end_us

@@ -52,8 +52,8 @@ class OCPEmulator:
     :param certfile: a PEM certificate to serve HTTPS (see :func:`make_self_signed_cert`).
     :param keyfile: its PEM private key.
     :param clusters: how many default clusters (see :meth:`ClusterSpec.synthetic`), or explicit specs; with
-        specs, ``tenants``, ``tasks_per_tenant``, ``cluster_level``, ``delay``, ``task_interval`` and
-        ``history_end`` are ignored.
+        specs, ``tenants``, ``tasks_per_tenant``, ``cluster_level``, ``delay``, ``task_interval``,
+        ``history_end`` and ``current_task_age`` are ignored.
     :param tenants: tenants per default cluster.
     :param tasks_per_tenant: history tasks per tenant (the newest is current, RUNNING; older ones STOPPED).
     :param cluster_level: default clusters use OCP 3.x cluster-level backup (records without tenant fields).
@@ -61,6 +61,10 @@ class OCPEmulator:
     :param task_interval: time between consecutive tasks' ``createTime``.
     :param history_end: ``createTime`` of the newest history task; None for 10 minutes before the emulator
         is created.
+    :param current_task_age: long-lived current tasks, as real log archive tasks are (they run for weeks): each
+        tenant's current task was created at least this long before ``history_end``, with its STOPPED history behind
+        it, so a ``createTime`` window of the recent past holds none of them while their checkpoint and delay still
+        move with the clock. None (default): the current task is the newest of the series, created at ``history_end``.
     :param seed: varies synthetic per-task values deterministically.
     :param users: Basic users with backup permission; None for ``{"admin": DEFAULT_PASSWORD}``.
     :param restricted_users: Basic users without backup permission (403 on backup endpoints).
@@ -93,6 +97,7 @@ class OCPEmulator:
         delay: float | DelayProfile = DEFAULT_DELAY_SECONDS,
         task_interval: timedelta = DEFAULT_TASK_INTERVAL,
         history_end: datetime | None = None,
+        current_task_age: timedelta | None = None,
         seed: int = 0,
         users: Mapping[str, str] | None = None,
         restricted_users: Mapping[str, str] | None = None,
@@ -119,6 +124,7 @@ class OCPEmulator:
                     delay=delay,
                     interval=task_interval,
                     history_end=history_end,
+                    current_task_age=current_task_age,
                 )
                 for number in range(1, clusters + 1)
             ]

@@ -121,6 +121,11 @@ def run_sla(client: AirflowClient, base: Path, timeout: float = 240.0) -> bool:
             f"{row['seconds_over_threshold']:.0f}s over the threshold, "
             f"{len(row['stops_and_failures'])} stop(s)/failure(s)"
         )
+    chart = reports[-1].with_name("delay.png")
+    if chart.exists():
+        say(f"   delay per tenant over the day, drawn by the report task: {relative(chart)}")
+    else:
+        say("   no delay chart: matplotlib is not installed (pip install 'airflow-provider-ocp[chart]')")
     return True
 
 

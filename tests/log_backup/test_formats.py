@@ -120,3 +120,27 @@ def test_openlineage_stays_optional(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setitem(sys.modules, "airflow.providers.openlineage.extractors", None)
     operator = OCPLogBackupTasksOperator(task_id="no_ol", cluster_id=1, output_path="/tmp/x.jsonl")
     assert operator.get_openlineage_facets_on_complete(None) is None
+
+
+def test_created_mode_parquet_keeps_its_schema_and_snapshot_files_add_typed_columns() -> None:
+    import pyarrow as pa
+
+    from airflow_provider_ocp.log_backup.formats import parquet_schema
+    from airflow_provider_ocp.log_backup.snapshot import SNAPSHOT_FIELDS
+
+    created, snapshot = parquet_schema(), parquet_schema(snapshot=True)
+    assert not set(SNAPSHOT_FIELDS) & set(created.names)
+    assert snapshot.names == created.names[:-1] + list(SNAPSHOT_FIELDS) + ["extraFields"]
+    assert [snapshot.field(n).type for n in SNAPSHOT_FIELDS] == [pa.timestamp("us", tz="UTC"), pa.bool_(), pa.string()]
+
+
+def test_a_snapshot_value_that_does_not_fit_its_column_is_kept_in_extra_fields() -> None:
+    import pyarrow.parquet as pq
+
+    buffer = Unclosable()
+    record = {**ODD, "snapshotTime": "not a time", "current": True, "delaySource": None}
+    with ParquetWriter(buffer, WINDOW, snapshot=True) as writer:
+        writer.write_page([record])
+    row = pq.ParquetFile(io.BytesIO(buffer.getvalue())).read().to_pylist()[0]
+    assert row["snapshotTime"] is None and row["current"] is True and row["delaySource"] is None
+    assert json.loads(row["extraFields"])["snapshotTime"] == "not a time"

@@ -5,6 +5,7 @@ emulator, its clock driven hour by hour.
 from __future__ import annotations
 
 import json
+import sys
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -33,7 +34,7 @@ def xcom(run: Any, task_id: str) -> Any:
 def test_hourly_snapshots_then_the_daily_sla_report(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    with deterministic_emulator(tenants=2) as emu:
+    with deterministic_emulator(tenants=2, current_task_age=timedelta(days=21)) as emu:
         use_emulator(monkeypatch, emu)
         module = load_example("example_ocp_backup_sla", monkeypatch, OCP_SLA_BASE_URL=f"file://{tmp_path}")
         snapshot_dag, report_dag = module.snapshots_dag, module.report_dag
@@ -57,8 +58,47 @@ def test_hourly_snapshots_then_the_daily_sla_report(
     name = next(n for n, r in rows.items() if r["stops_and_failures"])
     assert rows[name]["max_delay"] == 1800.0 and rows[name]["seconds_over_threshold"] >= 3600
     assert [i["status"] for i in rows[name]["stops_and_failures"]] == ["STOPPED", "STOPPED"]
-    assert json.loads((tmp_path / "cluster_id=1000001/reports/date=2024-08-07/sla.json").read_text())["tenants"] == rows
-    assert "Log backup SLA of cluster 1000001 on 2024-08-07" in "".join(capsys.readouterr())
+    reports = tmp_path / "cluster_id=1000001/reports/date=2024-08-07"
+    assert json.loads((reports / "sla.json").read_text())["tenants"] == rows
+    assert value["chart"] == f"file://{reports}/delay.png"
+    assert_png_chart(reports / "delay.png")
+    printed = "".join(capsys.readouterr())
+    assert "Log backup SLA of cluster 1000001 on 2024-08-07" in printed and f"Delay chart: file://{reports}" in printed
+
+
+def assert_png_chart(path: Path) -> None:
+    """A real PNG of the chart's size, which an image library reads back."""
+    from PIL import Image
+
+    from airflow_provider_ocp.log_backup.sla_chart import CHART_SIZE
+
+    data = path.read_bytes()
+    assert data.startswith(b"\x89PNG\r\n\x1a\n") and len(data) > 10_000
+    with Image.open(path) as image:
+        image.verify()
+    with Image.open(path) as image:
+        assert image.format == "PNG" and image.size == CHART_SIZE
+
+
+def test_without_matplotlib_the_report_is_written_and_the_log_says_how_to_get_the_chart(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    with deterministic_emulator(tenants=2, current_task_age=timedelta(days=21)) as emu:
+        use_emulator(monkeypatch, emu)
+        module = load_example("example_ocp_backup_sla", monkeypatch, OCP_SLA_BASE_URL=f"file://{tmp_path}")
+        register_dag(module.snapshots_dag)
+        register_dag(module.report_dag)
+        emu.clock.freeze(DAY_END + timedelta(hours=1, minutes=1))
+        assert str(module.snapshots_dag.test(logical_date=DAY_END + timedelta(hours=1)).state) == "success"
+        # No second interpreter can lack a package this venv has: None in sys.modules makes `import matplotlib` fail
+        # exactly as it does where matplotlib is not installed.
+        monkeypatch.setitem(sys.modules, "matplotlib", None)
+        run = module.report_dag.test(logical_date=None, run_after=DAY_END + timedelta(days=1, minutes=30))
+    assert str(run.state) == "success"
+    (value,) = xcom(run, "report")
+    reports = tmp_path / "cluster_id=1000001/reports/date=2024-08-07"
+    assert value["chart"] is None and (reports / "sla.json").exists() and not (reports / "delay.png").exists()
+    assert "pip install 'airflow-provider-ocp[chart]'" in caplog.text
 
 
 def _current_tenant(emu: OCPEmulator) -> int:

@@ -19,10 +19,12 @@ from airflow_provider_ocp.operators.log_backup import OCPLogBackupTasksOperator
 
 pytestmark = pytest.mark.usefixtures("airflow_db")
 
-HOUR_PATH = "{base}/date={{{{ ocp_window_start | ds }}}}/hour={{{{ ocp_window_start.strftime('%H') }}}}/snapshot.jsonl"
+LONG_LIVED = {"current_task_age": timedelta(days=21)}
+"""As in a real OCP: each tenant's current archive task was created weeks before the hours snapshotted."""
+HOUR_PATH = "{base}/date={{{{ ocp_window_start | ds }}}}/hour={{{{ ocp_window_start.strftime('%H') }}}}/snapshot.{ext}"
 
 
-def hourly_dag(base: Path, **operator: Any) -> Any:
+def hourly_dag(base: Path, ext: str = "jsonl", **operator: Any) -> Any:
     from airflow.sdk import DAG
     from airflow.timetables.interval import CronDataIntervalTimetable
 
@@ -33,7 +35,11 @@ def hourly_dag(base: Path, **operator: Any) -> Any:
         catchup=False,
     ) as dag:
         OCPLogBackupTasksOperator(
-            task_id=TASK_ID, cluster_id=1000001, mode="snapshot", output_path=HOUR_PATH.format(base=base), **operator
+            task_id=TASK_ID,
+            cluster_id=1000001,
+            mode="snapshot",
+            output_path=HOUR_PATH.format(base=base, ext=ext),
+            **operator,
         )
     return dag
 
@@ -46,7 +52,7 @@ def test_hourly_snapshots_form_a_delay_history_without_gap_or_duplicate(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     hours = [DAY_END + timedelta(hours=n) for n in range(1, 7)]
-    with deterministic_emulator() as emu:
+    with deterministic_emulator(**LONG_LIVED) as emu:
         use_emulator(monkeypatch, emu)
         dag = hourly_dag(tmp_path)
         for run_end in hours:
@@ -70,7 +76,7 @@ def test_hourly_snapshots_form_a_delay_history_without_gap_or_duplicate(
 
 
 def test_a_delay_ocp_leaves_out_is_computed_from_its_clock(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    with deterministic_emulator() as emu:
+    with deterministic_emulator(**LONG_LIVED) as emu:
         use_emulator(monkeypatch, emu)
         for tenant in emu.expected_tasks(1000001):
             emu.set_current_task(1000001, tenant_id=tenant["tenantId"], omit_delay=True)
@@ -85,3 +91,29 @@ def test_a_delay_ocp_leaves_out_is_computed_from_its_clock(tmp_path: Path, monke
 def test_snapshot_mode_is_validated_when_the_dag_is_parsed() -> None:
     with pytest.raises(OCPInputError, match="mode 'snapshots' is not one of created, snapshot"):
         OCPLogBackupTasksOperator(task_id="x", cluster_id=1, mode="snapshots")
+
+
+def test_parquet_snapshots_give_the_snapshot_fields_typed_columns(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    run_end = DAY_END + timedelta(hours=1)
+    with deterministic_emulator(**LONG_LIVED) as emu:
+        use_emulator(monkeypatch, emu)
+        emu.set_current_task(1000001, tenant_id=emu.tenant_ids(1000001)[0], omit_delay=True)
+        emu.clock.freeze(run_end + timedelta(minutes=2))
+        dag = hourly_dag(tmp_path, "parquet", output_format="parquet")
+        result = run_dag(dag, logical_date=run_end)
+    assert result.state == "success"
+    table = pq.read_table(result.value["path"].removeprefix("file://"))
+    utc = pa.timestamp("us", tz="UTC")
+    assert table.schema.field("snapshotTime").type == utc and table.schema.field("current").type == pa.bool_()
+    assert table.schema.field("delaySource").type == pa.string() and table.schema.field("windowStart").type == utc
+    rows = table.to_pylist()
+    assert len(rows) == 60 and {r["snapshotTime"] for r in rows} == {run_end + timedelta(minutes=2)}
+    current = [r for r in rows if r["current"]]
+    assert sorted(r["delaySource"] for r in current) == ["computed", "ocp"] and all(r["delay"] >= 0 for r in current)
+    assert {r["delaySource"] for r in rows if not r["current"]} == {"ocp"}
+    assert all(set(json.loads(r["extraFields"])) == {"agentServerIp"} for r in rows)  # nothing left in the JSON column

@@ -87,6 +87,22 @@ def test_excerpts_are_the_files_own_lines() -> None:
         )
 
 
+def test_the_readme_shows_its_pictures_and_pypi_reads_on_without_them() -> None:
+    """Pictures are linked relatively, so they show in the repository and the sdist; the long description setup.py
+    gives PyPI leaves them out (a relative link breaks there and there is no public URL), with no marker left."""
+    import runpy
+
+    text = README.read_text(encoding="utf-8")
+    pictures = re.findall(r"!\[[^\]]+\]\(([^)]+)\)", text)
+    assert "docs/images/backup-sla-delay.png" in pictures
+    for picture in pictures:
+        assert (ROOT / picture).read_bytes().startswith(b"\x89PNG\r\n\x1a\n"), picture
+    long_description = runpy.run_path(str(ROOT / "setup.py"), run_name="setup_py_under_test")["long_description"]()
+    assert re.findall(r"\]\((?!https?://|#)([^)]+)\)", long_description) == []
+    assert "pypi:" not in long_description and "<!--" in long_description  # only the omitted parts are gone
+    assert len(long_description) > 0.9 * len(text)
+
+
 @pytest.mark.parametrize("block", blocks("connection-env"), ids=lambda b: f"line-{b.line}")
 def test_connection_exports_make_an_ocp_connection(block: Block) -> None:
     from airflow_provider_ocp.client.settings import settings_from_airflow_connection
