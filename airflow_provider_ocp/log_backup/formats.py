@@ -8,15 +8,20 @@ from __future__ import annotations
 
 import json
 from datetime import datetime, timezone
-from typing import Any, BinaryIO
-
-import msgspec
+from typing import TYPE_CHECKING, Any, BinaryIO
 
 from airflow_provider_ocp.client.timestamps import isoformat_utc
 from airflow_provider_ocp.exceptions import OCPInputError
-from airflow_provider_ocp.log_backup.records import DOCUMENTED_FIELDS, ID_FIELDS, TIME_FIELDS, to_json_safe
-from airflow_provider_ocp.log_backup.snapshot import SNAPSHOT_FIELDS
-from airflow_provider_ocp.log_backup.window import ExtractionWindow
+from airflow_provider_ocp.log_backup.records import (
+    DOCUMENTED_FIELDS,
+    ID_FIELDS,
+    SNAPSHOT_FIELDS,
+    TIME_FIELDS,
+    to_json_safe,
+)
+
+if TYPE_CHECKING:
+    from airflow_provider_ocp.log_backup.window import ExtractionWindow
 
 OUTPUT_FORMATS = ("jsonl", "parquet")
 WINDOW_FIELDS = ("windowStart", "windowEnd")
@@ -74,9 +79,10 @@ class JsonLinesWriter(RecordWriter):
     :param window: the extraction window, stamped on every record.
     """
 
-    _encoder = msgspec.json.Encoder(enc_hook=_isoformat_other)
-
     def __init__(self, file: BinaryIO, window: ExtractionWindow) -> None:
+        import msgspec  # here, not at the top: the operator's module (parsed with every DAG file) imports this one
+
+        self._encoder = msgspec.json.Encoder(enc_hook=_isoformat_other)
         self.file = file
         self.window_fields = {"windowStart": isoformat_utc(window.start), "windowEnd": isoformat_utc(window.end)}
 

@@ -34,6 +34,9 @@ DOCUMENTED_FIELDS = (
     "backupMode",
     "delay",
 )
+SNAPSHOT_FIELDS: dict[str, type] = {"snapshotTime": datetime, "current": bool, "delaySource": str}
+"""The fields a snapshot (:mod:`~airflow_provider_ocp.log_backup.snapshot`) adds to each task, with the type of their
+values (``delaySource`` may be None): Parquet files give them typed columns from this."""
 IDENTITY_FIELDS = ("clusterId", "obClusterId", "tenantId", "obTenantId", "tenantName", "createTime", "backupUri")
 
 

@@ -17,10 +17,6 @@ from airflow_provider_ocp.log_backup.query import LogBackupSnapshot
 
 log = logging.getLogger(__name__)
 
-SNAPSHOT_FIELDS: dict[str, type] = {"snapshotTime": datetime, "current": bool, "delaySource": str}
-"""The fields a snapshot adds to each task, with the type of their values (``delaySource`` may be None): Parquet files
-give them typed columns from this."""
-
 
 def snapshot_records(snapshot: LogBackupSnapshot, now: datetime | None = None) -> list[dict[str, Any]]:
     """The snapshot's records, each stamped with ``snapshotTime``, ``current`` and ``delaySource``.

@@ -9,28 +9,20 @@ from typing import TYPE_CHECKING, Any, cast
 
 from airflow.providers.common.compat.sdk import Asset, BaseOperator
 
-from airflow_provider_ocp.client.page import PageResult
 from airflow_provider_ocp.exceptions import OCPInputError
-from airflow_provider_ocp.log_backup.clusters import cluster_choice
-from airflow_provider_ocp.log_backup.extraction import Pages, window_pages
-from airflow_provider_ocp.log_backup.formats import OUTPUT_FORMATS, import_pyarrow, make_writer
-from airflow_provider_ocp.log_backup.records import to_json_safe
-from airflow_provider_ocp.log_backup.snapshot import snapshot_records
-from airflow_provider_ocp.log_backup.storage import (
-    atomic_output,
-    default_output_asset,
-    display_path,
-    openlineage_name,
-    resolve_output_path,
-)
-from airflow_provider_ocp.log_backup.window import ExtractionWindow, resolve_window
-from airflow_provider_ocp.operators.template_variables import extraction_variables
+from airflow_provider_ocp.log_backup.formats import OUTPUT_FORMATS
+from airflow_provider_ocp.log_backup.storage import default_output_asset
 from airflow_provider_ocp.validation import validate_page_size
 
+# What only a running task needs (the hook, the page walk, snapshots, writers, msgspec) is imported in the methods
+# that use it: this module is imported by every DAG file that uses the operator, each time the file is parsed.
 if TYPE_CHECKING:
     from airflow.providers.common.compat.sdk import Context, ObjectStoragePath
 
+    from airflow_provider_ocp.client.page import PageResult
     from airflow_provider_ocp.hooks.ocp import OCPHook
+    from airflow_provider_ocp.log_backup.extraction import Pages
+    from airflow_provider_ocp.log_backup.window import ExtractionWindow
 
 
 MODES = ("created", "snapshot")
@@ -136,6 +128,13 @@ class OCPLogBackupTasksOperator(BaseOperator):
 
         :param context: the task context.
         """
+        from airflow_provider_ocp.hooks.ocp import OCPHook
+        from airflow_provider_ocp.log_backup.clusters import cluster_choice
+        from airflow_provider_ocp.log_backup.formats import import_pyarrow
+        from airflow_provider_ocp.log_backup.storage import resolve_output_path
+        from airflow_provider_ocp.log_backup.window import resolve_window
+        from airflow_provider_ocp.operators.template_variables import extraction_variables
+
         window = resolve_window(context, self.start_time, self.end_time, self.lookback)
         what = "every log backup task as OCP reports it now, for" if self.mode == "snapshot" else "tasks created in"
         self.log.info(
@@ -144,8 +143,6 @@ class OCPLogBackupTasksOperator(BaseOperator):
         choice = cluster_choice(self.cluster_id, self.cluster_name)  # the window is valid already; nothing sent yet
         if self.output_format == "parquet" and self.output_path is not None:
             import_pyarrow()
-        from airflow_provider_ocp.hooks.ocp import OCPHook
-
         hook = OCPHook(ocp_conn_id=self.ocp_conn_id)
         cluster_id = choice if isinstance(choice, int) else hook.resolve_cluster_id(cluster_name=choice)
         path = None
@@ -160,6 +157,9 @@ class OCPLogBackupTasksOperator(BaseOperator):
 
     def _pages(self, hook: OCPHook, cluster_id: int, window: ExtractionWindow) -> Pages:
         """The records page by page: created inside the half-open window, or the whole snapshot as one page."""
+        from airflow_provider_ocp.log_backup.extraction import window_pages
+        from airflow_provider_ocp.log_backup.snapshot import snapshot_records
+
         if self.mode == "snapshot":
             records = snapshot_records(hook.get_log_backup_snapshot(cluster_id))
             self.log.info("OCP reports %s log backup task(s) for cluster %s.", len(records), cluster_id)
@@ -171,6 +171,8 @@ class OCPLogBackupTasksOperator(BaseOperator):
         return window_pages(walk, window, self.log)
 
     def _extract_to_xcom(self, pages: Pages, cluster_id: int, window: ExtractionWindow) -> list[dict[str, Any]]:
+        from airflow_provider_ocp.log_backup.records import to_json_safe
+
         records: list[dict[str, Any]] = []
         with closing(pages):
             for page in pages:
@@ -189,6 +191,9 @@ class OCPLogBackupTasksOperator(BaseOperator):
     def _extract_to_storage(
         self, pages: Pages, cluster_id: int, window: ExtractionWindow, path: ObjectStoragePath, context: Context
     ) -> dict[str, Any]:
+        from airflow_provider_ocp.log_backup.formats import make_writer
+        from airflow_provider_ocp.log_backup.storage import atomic_output, display_path
+
         count = 0
         snapshot = self.mode == "snapshot"  # Parquet gives the snapshot fields typed columns
         with (
@@ -231,6 +236,8 @@ class OCPLogBackupTasksOperator(BaseOperator):
             from airflow.providers.openlineage.extractors import OperatorLineage
         except ImportError:
             return None
+        from airflow_provider_ocp.log_backup.storage import openlineage_name
+
         if self._written_path is None:
             return OperatorLineage()
         namespace, name = openlineage_name(self._written_path)

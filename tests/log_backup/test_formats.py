@@ -126,7 +126,7 @@ def test_created_mode_parquet_keeps_its_schema_and_snapshot_files_add_typed_colu
     import pyarrow as pa
 
     from airflow_provider_ocp.log_backup.formats import parquet_schema
-    from airflow_provider_ocp.log_backup.snapshot import SNAPSHOT_FIELDS
+    from airflow_provider_ocp.log_backup.records import SNAPSHOT_FIELDS
 
     created, snapshot = parquet_schema(), parquet_schema(snapshot=True)
     assert not set(SNAPSHOT_FIELDS) & set(created.names)
