@@ -31,6 +31,7 @@ def airflow_db() -> None:
 
 SHARED_PER_RUN = ("tests/e2e/",)  # one airflow standalone for the session: every e2e test goes to the same worker
 STARTS_PROCESSES = {"standalone", "browser", "packaging", "readme"}  # Airflow, Chromium, pip: scheduled first
+WAITS = "waits"  # mostly waiting on real timeouts: next, while the files above keep the CPUs busy
 
 
 @pytest.hookimpl(optionalhook=True)
@@ -51,6 +52,12 @@ def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Under xdist, start the files that run other programs first, so that no worker is left with one at the end."""
+    """Under xdist, start the files that run other programs first, so that no worker is left with one at the end,
+    then the files that mostly wait, so that their waiting overlaps with those programs' computing."""
+
+    def rank(item: pytest.Item) -> int:
+        marks = {mark.name for mark in item.iter_markers()}
+        return 0 if STARTS_PROCESSES & marks else 1 if WAITS in marks else 2
+
     if os.environ.get("PYTEST_XDIST_WORKER"):
-        items.sort(key=lambda item: not STARTS_PROCESSES.intersection(mark.name for mark in item.iter_markers()))
+        items.sort(key=rank)

@@ -19,6 +19,8 @@ from airflow_standalone import AirflowStandalone
 from scenario import E2EScenario
 
 CHROMIUM = Path("/usr/bin/chromium")
+E2E = Path(__file__).resolve().parent
+_running: list[AirflowStandalone] = []  # the session's standalone, for pytest_runtest_teardown below
 
 
 @pytest.fixture(scope="session")
@@ -38,6 +40,7 @@ def airflow(scenario: E2EScenario, tmp_path_factory: pytest.TempPathFactory) -> 
     try:
         with standalone:
             print(f"airflow standalone at {standalone.base_url}, home {home}, ready in {standalone.ready_after:.0f}s")
+            _running.append(standalone)
             yield standalone
     finally:
         signal.signal(signal.SIGTERM, previous)
@@ -56,3 +59,12 @@ def chromium_path() -> Path:
     if os.environ.get("CI", "").lower() == "true":
         pytest.fail(message)
     pytest.skip(message)
+
+
+def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None) -> None:
+    """Stop Airflow once the last end-to-end test is done rather than at the end of the session: idle, its scheduler,
+    dag-processor, triggerer and api-server still use CPU while this process runs the other tests. Stopping is
+    idempotent, so the fixture's own stop at the end of the session does nothing more; it raises, as a teardown
+    error of this test, if a process or port is left behind."""
+    if _running and (nextitem is None or E2E not in nextitem.path.parents):
+        _running.pop().stop()

@@ -18,6 +18,8 @@ from airflow_provider_ocp.sensors.log_backup import OCPLogBackupDelaySensor
 from airflow_provider_ocp.testing import OCPEmulator
 from airflow_provider_ocp.triggers.log_backup import OCPLogBackupDelayTrigger
 
+pytestmark = pytest.mark.waits  # on real timeouts and poke intervals: scheduled early under xdist (tests/conftest.py)
+
 CLUSTER = 1000001
 NOW = datetime(2024, 8, 6, 12, 0, tzinfo=timezone.utc)
 CURRENT = {

@@ -21,6 +21,8 @@ from airflow_provider_ocp.exceptions import OCPInputError
 from airflow_provider_ocp.hooks.ocp import OCPHook
 from airflow_provider_ocp.testing import OCPEmulator
 
+pytestmark = pytest.mark.waits  # on real timeouts and poke intervals: scheduled early under xdist (tests/conftest.py)
+
 SECRET = "pw-" + PASSWORD
 
 

@@ -35,6 +35,8 @@ from airflow_provider_ocp.hooks.ocp import OCPAsyncHook, OCPHook
 from airflow_provider_ocp.log_backup.gate import GateCriteria
 from airflow_provider_ocp.triggers.log_backup import OCPLogBackupDelayTrigger
 
+pytestmark = pytest.mark.waits  # on real timeouts and poke intervals: scheduled early under xdist (tests/conftest.py)
+
 CLUSTER = 1000001
 TASK = {
     "clusterId": CLUSTER,

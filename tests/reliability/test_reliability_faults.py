@@ -45,6 +45,8 @@ from airflow_provider_ocp.sensors.log_backup import OCPLogBackupDelaySensor
 from airflow_provider_ocp.testing import OCPEmulator
 from airflow_provider_ocp.triggers.log_backup import OCPLogBackupDelayTrigger
 
+pytestmark = pytest.mark.waits  # on real timeouts and poke intervals: scheduled early under xdist (tests/conftest.py)
+
 MAX_RETRIES = 2
 POLICY = {"max_retries": MAX_RETRIES, "retry_backoff": 0.01, "retry_max_wait": 0.05}
 PAGE_SIZE = 3

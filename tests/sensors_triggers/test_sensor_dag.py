@@ -1,190 +1,28 @@
-"""OCPLogBackupDelaySensor under real ``dag.test()`` against the OCP emulator over sockets, in every mode."""
+"""OCPLogBackupDelaySensor under real ``dag.test()`` against the OCP emulator: each mode finishes once caught up and
+not before, fails fast on a stopped or failed log backup, and selects tenants.
+"""
 
 from __future__ import annotations
 
-import re
-import threading
-import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import timedelta
 from typing import Any
 
 import pytest
-from airflow.sdk import DAG
-from dag_support import register_dag, validate_reschedule_start_date
+from sensor_dag_support import (
+    MAX_DELAY,
+    Capture,
+    advance_per_query,
+    fall_one_step_per_query,
+    on_first_query,
+    parse_utc,
+    run_gate,
+    task_queries,
+)
 
-from airflow_provider_ocp.sensors.log_backup import OCPLogBackupDelaySensor
-from airflow_provider_ocp.testing import DelayProfile, OCPEmulator
+from airflow_provider_ocp.testing import OCPEmulator
 
-pytestmark = pytest.mark.usefixtures("airflow_db", "reschedule_start_date_validated")
-
-GATE = "gate"
-MAX_DELAY = 20
-FALLING = DelayProfile.linear(60, 0, 4)  # crosses MAX_DELAY 2.67 s after it starts
-
-
-# -- helpers ---------------------------------------------------------------------------------------------------------
-
-
-@pytest.fixture
-def reschedule_start_date_validated(monkeypatch: pytest.MonkeyPatch) -> None:
-    validate_reschedule_start_date(monkeypatch)
-
-
-@pytest.fixture
-def emu(monkeypatch: pytest.MonkeyPatch) -> Iterator[OCPEmulator]:
-    """An emulator with one cluster of 2 tenants (3 tasks each: 2 STOPPED history, 1 current), delay 100 s."""
-    with OCPEmulator(tenants=2, tasks_per_tenant=3, delay=100.0) as emulator:
-        conn = emulator.airflow_connection_json(max_retries=0, retry_backoff=0.01)
-        monkeypatch.setenv("AIRFLOW_CONN_OCP_DEFAULT", conn)
-        yield emulator
-
-
-def task_queries(emulator: OCPEmulator) -> list[Any]:
-    return [request for request in emulator.requests if "logBackupTasks" in request.path]
-
-
-def on_first_query(emulator: OCPEmulator, action: Callable[[], None]) -> threading.Thread:
-    """Run ``action`` once the emulator has answered its first log backup task query (the first poke)."""
-
-    def watch() -> None:
-        deadline = time.monotonic() + 60
-        while not task_queries(emulator) and time.monotonic() < deadline:
-            time.sleep(0.02)
-        action()
-
-    thread = threading.Thread(target=watch, daemon=True)
-    thread.start()
-    return thread
-
-
-@contextmanager
-def advance_per_query(
-    emulator: OCPEmulator, step: float, on_first: Callable[[], None] = lambda: None
-) -> Iterator[list[datetime]]:
-    """Freeze the emulator's clock; after the first query, call ``on_first``, then move the clock ``step`` s per query.
-
-    What each poke sees then depends only on how many queries came before it, never on how fast Airflow pokes,
-    reschedules or defers (it differs across Airflow lines), nor on the real clock: a query arriving before the clock
-    moved sees the same state again, so it can only add checks, never skip one. Yields the server time at which the
-    first query was answered.
-
-    :param emulator: the emulator.
-    :param step: server seconds added for each query answered after the first.
-    :param on_first: what changes once the first query (the first poke) has been answered.
-    """
-    emulator.clock.freeze()
-    first_answered: list[datetime] = []
-    stop = threading.Event()
-
-    def drive() -> None:
-        counted = 0
-        while not stop.wait(0.005):
-            answered = len(task_queries(emulator))
-            if answered and not first_answered:
-                first_answered.append(emulator.clock.now())
-                on_first()
-                counted = answered
-            for _ in range(answered - counted):
-                emulator.clock.advance(step)
-            counted = max(counted, answered)
-
-    thread = threading.Thread(target=drive, daemon=True)
-    thread.start()
-    try:
-        yield first_answered
-    finally:
-        stop.set()
-        thread.join(5)
-
-
-def fall_one_step_per_query(emulator: OCPEmulator, cluster: int, step: float) -> Any:
-    """:func:`advance_per_query`, with ``cluster``'s current tasks starting FALLING after the first query.
-
-    :param emulator: the emulator.
-    :param cluster: the cluster whose current tasks fall.
-    :param step: server seconds added for each query answered after the first.
-    """
-    return advance_per_query(emulator, step, lambda: emulator.set_current_task(cluster, delay=FALLING))
-
-
-@dataclass
-class Capture:
-    out: pytest.CaptureFixture[str]
-    logs: pytest.LogCaptureFixture
-
-    def reset(self) -> None:
-        self.out.readouterr()
-        self.logs.clear()
-
-    def channels(self) -> tuple[str, str]:
-        """What the run printed (stdout and stderr) and what it logged through stdlib logging."""
-        captured = self.out.readouterr()
-        return captured.out + captured.err, self.logs.text
-
-
-@pytest.fixture
-def capture(capsys: pytest.CaptureFixture[str], caplog: pytest.LogCaptureFixture) -> Capture:
-    """The task and trigger logs of a dag.test() run: structlog writes to stdout, stdlib loggers to caplog."""
-    caplog.set_level("INFO")
-    return Capture(capsys, caplog)
-
-
-@dataclass
-class Outcome:
-    state: str | None
-    value: Any
-    seconds: float
-    printed: str
-    logged: str
-
-    @property
-    def log(self) -> str:
-        """Everything the run printed and logged."""
-        return self.printed + self.logged
-
-    def count(self, text: str) -> int:
-        """How many times ``text`` shows, a line counted once where Airflow (3.0) both prints and logs it."""
-        return max(self.printed.count(text), self.logged.count(text))
-
-
-def run_gate(
-    request: pytest.FixtureRequest, capture: Capture, params: dict[str, Any] | None = None, **kwargs: Any
-) -> Outcome:
-    """Run a one-sensor DAG with dag.test(); return the sensor's state, XCom, wall time and captured log."""
-    from airflow.models.xcom import XComModel
-    from airflow.utils.session import create_session
-
-    dag_id = re.sub(r"[^A-Za-z0-9_]", "_", request.node.name)[:200]
-    kwargs.setdefault("poke_interval", 0.1)  # real seconds between pokes; what they see moves with the emulator clock
-    kwargs.setdefault("timeout", 30)
-    with DAG(
-        dag_id,
-        schedule=None,
-        start_date=datetime(2024, 1, 1, tzinfo=timezone.utc),
-        default_args={"retries": 0},
-        params=params or {},
-    ) as dag:
-        OCPLogBackupDelaySensor(task_id=GATE, **kwargs)
-    register_dag(dag)
-    capture.reset()
-    started = time.monotonic()
-    run = dag.test()
-    seconds = time.monotonic() - started
-    with create_session() as session:
-        ti = run.get_task_instance(GATE, session=session)
-        rows = session.scalars(
-            XComModel.get_many(run_id=run.run_id, dag_ids=dag_id, task_ids=GATE, key="return_value")
-        ).all()
-        value = XComModel.deserialize_value(rows[0]) if rows else None
-        state = None if ti is None or ti.state is None else str(getattr(ti.state, "value", ti.state))
-    return Outcome(state, value, seconds, *capture.channels())
-
-
-def parse_utc(text: str) -> datetime:
-    return datetime.fromisoformat(text.replace("Z", "+00:00"))
+# waits: on real poke intervals and timeouts, so scheduled early under xdist (tests/conftest.py)
+pytestmark = [pytest.mark.usefixtures("airflow_db", "reschedule_start_date_validated"), pytest.mark.waits]
 
 
 # -- the delay falls below the threshold: each mode finishes then, and not before -----------------------------------
@@ -295,16 +133,6 @@ def test_old_stopped_tasks_beside_the_running_one_do_not_fail(
 # -- selection, target_time, missing delay ----------------------------------------------------------------------------
 
 
-@pytest.fixture
-def three_tenants(monkeypatch: pytest.MonkeyPatch) -> Iterator[OCPEmulator]:
-    """tenant_2 lags far behind; tenant_1 and tenant_3 are caught up."""
-    with OCPEmulator(tenants=3, tasks_per_tenant=2, delay=2.0) as emulator:
-        monkeypatch.setenv("AIRFLOW_CONN_OCP_DEFAULT", emulator.airflow_connection_json(max_retries=0))
-        cluster = emulator.cluster_ids[0]
-        emulator.set_current_task(cluster, emulator.tenant_ids(cluster)[1], delay=500.0)
-        yield emulator
-
-
 @pytest.mark.parametrize(
     ("selection", "expected"),
     [
@@ -391,111 +219,3 @@ def test_missing_delay_is_computed_from_server_time(
         assert unit["delay"] == pytest.approx(expected, abs=0.002)
         assert unit["delay"] <= MAX_DELAY
     assert "(computed)" in outcome.log and "is above max_delay" in outcome.log
-
-
-# -- deferrable mode: timeout, soft_fail, API errors ------------------------------------------------------------------
-
-
-@pytest.mark.parametrize(("soft_fail", "state"), [(False, "failed"), (True, "skipped")])
-def test_deferrable_timeout(
-    emu: OCPEmulator,
-    request: pytest.FixtureRequest,
-    capture: Capture,
-    soft_fail: bool,
-    state: str,
-) -> None:
-    outcome = run_gate(
-        request,
-        capture,
-        cluster_id=emu.cluster_ids[0],
-        max_delay=MAX_DELAY,
-        deferrable=True,
-        timeout=2,
-        soft_fail=soft_fail,
-    )
-    assert outcome.state == state
-    assert outcome.seconds < 20
-    assert "running trigger in line" in outcome.log
-    assert "did not catch up by" in outcome.log  # the trigger's timeout event
-    if not soft_fail:  # skipped (asserted above) with the timeout's reason; the skip's own wording varies by line
-        assert "AirflowSensorTimeout" in outcome.log
-    assert len(task_queries(emu)) >= 3  # the worker's check, then the trigger's polls
-
-
-@pytest.mark.parametrize("soft_fail", [False, True])
-def test_persistent_api_errors_while_deferred_fail_the_task(
-    emu: OCPEmulator, request: pytest.FixtureRequest, capture: Capture, soft_fail: bool
-) -> None:
-    on_first_query(emu, lambda: emu.faults.add("http_error", times=None, status=503))
-    outcome = run_gate(
-        request,
-        capture,
-        cluster_id=emu.cluster_ids[0],
-        max_delay=MAX_DELAY,
-        deferrable=True,
-        max_consecutive_failures=3,
-        soft_fail=soft_fail,
-    )
-    assert outcome.state == "failed"  # like an API error in poke mode: soft_fail does not turn it into a skip
-    assert "3 consecutive failed polls" in outcome.log and "HTTP 503" in outcome.log
-    assert len(task_queries(emu)) == 4
-
-
-def test_transient_api_errors_while_deferred_recover(
-    emu: OCPEmulator, request: pytest.FixtureRequest, capture: Capture
-) -> None:
-    cluster = emu.cluster_ids[0]
-
-    def break_then_heal() -> None:
-        emu.faults.add("http_error", times=2, status=502, body="html")
-        emu.set_current_task(cluster, delay=1.0)
-
-    on_first_query(emu, break_then_heal)
-    outcome = run_gate(
-        request, capture, cluster_id=cluster, max_delay=MAX_DELAY, deferrable=True, max_consecutive_failures=3
-    )
-    assert outcome.state == "success"
-    assert [request.status for request in task_queries(emu)] == [200, 502, 502, 200]
-    assert "1 of 3 consecutive failures allowed" in outcome.log
-
-
-def test_poke_mode_api_error_fails(emu: OCPEmulator, request: pytest.FixtureRequest, capture: Capture) -> None:
-    emu.faults.add("http_error", times=None, status=401)
-    outcome = run_gate(request, capture, cluster_id=emu.cluster_ids[0], max_delay=MAX_DELAY, soft_fail=True)
-    assert outcome.state == "failed"
-    assert "OCPAPIError" in outcome.log
-
-
-# -- bad input: a clear error naming the parameter, and no request ----------------------------------------------------
-
-
-@pytest.mark.parametrize(
-    ("kwargs", "message"),
-    [
-        ({"max_delay": "{{ params.bad }}"}, "max_delay must be a finite number of seconds >= 0; got '-5'"),
-        ({"target_time": "2024-08-06T00:00:00"}, "target_time 2024-08-06T00:00:00 has no timezone"),
-        ({"tenant_names": []}, "tenant_names is an empty list"),
-    ],
-)
-@pytest.mark.parametrize("deferrable", [False, True], ids=["poke", "deferrable"])
-def test_bad_input_fails_before_any_request(
-    emu: OCPEmulator,
-    request: pytest.FixtureRequest,
-    capture: Capture,
-    kwargs: dict[str, Any],
-    message: str,
-    deferrable: bool,
-) -> None:
-    kwargs = {"max_delay": MAX_DELAY, **kwargs}
-    outcome = run_gate(
-        request,
-        capture,
-        params={"bad": -5},
-        cluster_id=emu.cluster_ids[0],
-        deferrable=deferrable,
-        soft_fail=True,  # bad input is a DAG bug: it fails, it is never skipped
-        **kwargs,
-    )
-    assert outcome.state == "failed"
-    assert message in outcome.log
-    assert emu.requests == []

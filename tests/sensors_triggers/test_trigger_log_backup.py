@@ -19,6 +19,8 @@ from airflow_provider_ocp.sensors.log_backup import OCPLogBackupDelaySensor
 from airflow_provider_ocp.testing import DelayProfile, OCPEmulator
 from airflow_provider_ocp.triggers.log_backup import OCPLogBackupDelayTrigger
 
+pytestmark = pytest.mark.waits  # on real timeouts and poke intervals: scheduled early under xdist (tests/conftest.py)
+
 CRITERIA = GateCriteria.build(max_delay=20).to_dict()
 
 

@@ -45,6 +45,8 @@ from airflow_provider_ocp.testing import (
 )
 from airflow_provider_ocp.testing.timeline import Timeline
 
+pytestmark = pytest.mark.waits  # on real timeouts and poke intervals: scheduled early under xdist (tests/conftest.py)
+
 ROOT = Path(__file__).resolve().parents[2]
 JAVA_TS = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}[+-]\d{4}$")
 ISO_TS = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{3})?([+-]\d{2}:\d{2}|Z)$")
