@@ -65,7 +65,9 @@ with DAG(
     tags=["ocp", "example"],
 ) as report_dag:
 
-    @task
+    # One XCom, the report: with a dict return type Airflow would also push each key as its own XCom, and Airflow 3.0
+    # refuses the None one ("chart" without matplotlib).
+    @task(multiple_outputs=False)
     def report(day: str, threshold: float) -> dict[str, Any]:
         """Summarise one day of hourly snapshots per tenant."""
         from airflow.providers.common.compat.sdk import ObjectStoragePath
