@@ -64,7 +64,6 @@ with DAG(
     params={"threshold_seconds": Param(300, type="number", minimum=0, description="delay counted as behind")},
     tags=["ocp", "example"],
 ) as report_dag:
-
     # One XCom, the report: with a dict return type Airflow would also push each key as its own XCom, and Airflow 3.0
     # refuses the None one ("chart" without matplotlib).
     @task(multiple_outputs=False)
