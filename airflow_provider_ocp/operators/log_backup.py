@@ -10,12 +10,20 @@ from typing import TYPE_CHECKING, Any, cast
 from airflow.providers.common.compat.sdk import Asset, BaseOperator
 
 from airflow_provider_ocp.exceptions import OCPInputError
-from airflow_provider_ocp.log_backup.formats import OUTPUT_FORMATS
-from airflow_provider_ocp.log_backup.storage import default_output_asset
+from airflow_provider_ocp.log_backup.formats import OUTPUT_FORMATS, import_pyarrow, make_writer
+from airflow_provider_ocp.log_backup.records import to_json_safe
+from airflow_provider_ocp.log_backup.storage import (
+    atomic_output,
+    default_output_asset,
+    display_path,
+    openlineage_name,
+    resolve_output_path,
+)
 from airflow_provider_ocp.validation import validate_page_size
 
-# What only a running task needs (the hook, the page walk, snapshots, writers, msgspec) is imported in the methods
-# that use it: this module is imported by every DAG file that uses the operator, each time the file is parsed.
+# What only a running task needs (the hook, the page walk, snapshots, the window and cluster lookups) is imported in
+# the methods that use it: this module is imported by every DAG file that uses the operator, each time the file is
+# parsed. (formats imports msgspec only when a writer is made.)
 if TYPE_CHECKING:
     from airflow.providers.common.compat.sdk import Context, ObjectStoragePath
 
@@ -130,8 +138,6 @@ class OCPLogBackupTasksOperator(BaseOperator):
         """
         from airflow_provider_ocp.hooks.ocp import OCPHook
         from airflow_provider_ocp.log_backup.clusters import cluster_choice
-        from airflow_provider_ocp.log_backup.formats import import_pyarrow
-        from airflow_provider_ocp.log_backup.storage import resolve_output_path
         from airflow_provider_ocp.log_backup.window import resolve_window
         from airflow_provider_ocp.operators.template_variables import extraction_variables
 
@@ -171,8 +177,6 @@ class OCPLogBackupTasksOperator(BaseOperator):
         return window_pages(walk, window, self.log)
 
     def _extract_to_xcom(self, pages: Pages, cluster_id: int, window: ExtractionWindow) -> list[dict[str, Any]]:
-        from airflow_provider_ocp.log_backup.records import to_json_safe
-
         records: list[dict[str, Any]] = []
         with closing(pages):
             for page in pages:
@@ -191,9 +195,6 @@ class OCPLogBackupTasksOperator(BaseOperator):
     def _extract_to_storage(
         self, pages: Pages, cluster_id: int, window: ExtractionWindow, path: ObjectStoragePath, context: Context
     ) -> dict[str, Any]:
-        from airflow_provider_ocp.log_backup.formats import make_writer
-        from airflow_provider_ocp.log_backup.storage import atomic_output, display_path
-
         count = 0
         snapshot = self.mode == "snapshot"  # Parquet gives the snapshot fields typed columns
         with (
@@ -236,8 +237,6 @@ class OCPLogBackupTasksOperator(BaseOperator):
             from airflow.providers.openlineage.extractors import OperatorLineage
         except ImportError:
             return None
-        from airflow_provider_ocp.log_backup.storage import openlineage_name
-
         if self._written_path is None:
             return OperatorLineage()
         namespace, name = openlineage_name(self._written_path)

@@ -20,13 +20,13 @@ from airflow.providers.common.compat.sdk import (
 
 from airflow_provider_ocp.client.timestamps import isoformat_utc
 from airflow_provider_ocp.exceptions import OCPInputError, OCPLogBackupPollError
-from airflow_provider_ocp.log_backup.criteria import DEFAULT_FAIL_ON_STATUS
+from airflow_provider_ocp.log_backup.criteria import DEFAULT_FAIL_ON_STATUS, GateCriteria
 
 # The gate itself (and the hook, and the trigger) is imported by the methods that use it: this module is imported by
 # every DAG file that uses the sensor, each time the file is parsed.
 if TYPE_CHECKING:
     from airflow_provider_ocp.hooks.ocp import OCPHook
-    from airflow_provider_ocp.log_backup.gate import GateCriteria, GateVerdict
+    from airflow_provider_ocp.log_backup.verdict import GateVerdict
     from airflow_provider_ocp.triggers.log_backup import OCPLogBackupDelayTrigger
 
 
@@ -134,7 +134,6 @@ class OCPLogBackupDelaySensor(BaseSensorOperator):
     def _criteria(self) -> GateCriteria:
         """The rendered parameters, validated once; raises OCPInputError naming the parameter, before any request."""
         from airflow_provider_ocp.log_backup.clusters import cluster_choice
-        from airflow_provider_ocp.log_backup.gate import GateCriteria
 
         cluster_choice(self.cluster_id, self.cluster_name)
         return GateCriteria.build(
