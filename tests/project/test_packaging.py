@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import email
 import os
-import re
 import shlex
 import subprocess
 import sys
@@ -58,7 +57,9 @@ def test_the_metadata_reads_right_on_pypi(dist: Path) -> None:
     assert "[pytest11]" not in entry_points  # the emulator's fixture is opt-in, not loaded into every pytest run
     assert "apache_airflow_provider" in entry_points
     description = metadata.get_payload()
-    relative_links = re.findall(r"\]\((?!https?://|#)([^)]+)\)", description)
+    from test_readme import RELATIVE_LINK
+
+    relative_links = RELATIVE_LINK.findall(description)
     assert relative_links == [], "links that only work in the repository, not on PyPI"
 
 

@@ -28,6 +28,8 @@ MARKER = re.compile(
     r"<!-- readme-test: (?P<kind>[a-z-]+)(?: (?P<arg>\S+))? -->\n *(?P<indent> *)```(?P<lang>\w*)\n(?P<code>.*?)^ *```",
     re.S | re.M,
 )
+RELATIVE_LINK = re.compile(r"\]\((?!https?://|#)([^)]+)\)")
+"""A Markdown link or picture that works only beside the README (in the repository and the sdist), not on PyPI."""
 FENCE = re.compile(r"^ *```\w*$", re.M)
 KINDS = {
     "commands",
@@ -98,7 +100,7 @@ def test_the_readme_shows_its_pictures_and_pypi_reads_on_without_them() -> None:
     for picture in pictures:
         assert (ROOT / picture).read_bytes().startswith(b"\x89PNG\r\n\x1a\n"), picture
     long_description = runpy.run_path(str(ROOT / "setup.py"), run_name="setup_py_under_test")["long_description"]()
-    assert re.findall(r"\]\((?!https?://|#)([^)]+)\)", long_description) == []
+    assert RELATIVE_LINK.findall(long_description) == []
     assert "pypi:" not in long_description and "<!--" in long_description  # only the omitted parts are gone
     assert len(long_description) > 0.9 * len(text)
 
