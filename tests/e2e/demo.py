@@ -22,6 +22,8 @@ from typing import Any
 from airflow_standalone import REPO_ROOT, AirflowClient, AirflowStandalone, StandaloneError, read_json_log
 from scenario import EXTRACT_DAG, GATE_DAG, GATE_SENSOR, E2EScenario, ExtractOutcome, GateOutcome
 
+from airflow_provider_ocp.log_backup.sla_chart import CHART_INSTALL
+
 OUTPUT = REPO_ROOT / "demo-output"
 
 
@@ -125,7 +127,7 @@ def run_sla(client: AirflowClient, base: Path, timeout: float = 240.0) -> bool:
     if chart.exists():
         say(f"   delay per tenant over the day, drawn by the report task: {relative(chart)}")
     else:
-        say("   no delay chart: matplotlib is not installed (pip install 'airflow-provider-ocp[chart]')")
+        say(f"   no delay chart: matplotlib is not installed ({CHART_INSTALL})")
     return True
 
 
