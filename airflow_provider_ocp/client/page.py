@@ -62,6 +62,9 @@ def whole_record_identity(record: dict[str, Any]) -> int:
     return hash(repr(sorted(record.items(), key=lambda item: str(item[0]))))
 
 
+_DICT = {dict}
+
+
 def _optional_int(value: Any) -> int | None:
     if isinstance(value, bool):
         return None
@@ -87,7 +90,8 @@ def parse_page(data: Any, *, target: str, number: int | None = None) -> Page:
     if not isinstance(contents, list):
         got = "no 'data' object" if not isinstance(data, dict) else f"'contents' is {type(contents).__name__}"
         raise OCPAPIError(f"OCP's {which} has no 'contents' list ({got}); it is not a paginated response", path=target)
-    misfits = [item for item in contents if not isinstance(item, dict)]
+    kinds = set(map(type, contents))  # in C; only a page with other kinds pays for the list below
+    misfits = [item for item in contents if not isinstance(item, dict)] if kinds - _DICT else []
     if misfits:
         raise OCPAPIError(
             f"OCP's {which} holds {len(misfits)} record(s) that are not JSON objects (the first: "

@@ -3,12 +3,20 @@
 OCP mixes two serializers in one response: ISO-8601 with a colon offset or ``Z`` (``2021-09-23T14:34:35.149+08:00``)
 and Java's ``yyyy-MM-dd'T'HH:mm:ss.SSSZ`` without the colon (``2021-09-23T14:33:17.357+0800``), with 0 to 9 fraction
 digits. Every value is an aware instant. We send UTC with ``Z``, the form OCP accepts most surely.
+
+A page's timestamps are parsed a column at a time (:func:`parse_ocp_timestamp_column`): msgspec converts the whole
+column in C once cheap set checks have shown every value to be a shape on which it and :func:`parse_ocp_timestamp`
+agree; any other column goes value by value.
 """
 
 from __future__ import annotations
 
 import re
 from datetime import datetime, timedelta, timezone
+from operator import itemgetter
+from typing import Annotated, Any
+
+import msgspec  # loaded with airflow.sdk already, so free at DAG parse
 
 _OCP_TIMESTAMP = re.compile(
     r"""^(?P<date>\d{4}-\d{2}-\d{2})[T ]
@@ -57,6 +65,50 @@ def _learn_tail(tail: str) -> bool:
         _tail_verdicts.clear()
     verdict = _tail_verdicts[tail] = _COMMON_TAIL.fullmatch(tail) is not None
     return verdict
+
+
+# The column path hands values to msgspec only in the shapes where msgspec's RFC 3339 parser gives what
+# parse_ocp_timestamp gives: date, ``T`` or space, time with seconds (msgspec checks those 19 characters and refuses
+# the column otherwise), then at most 6 fraction digits (msgspec rounds more, we truncate) and ``Z`` or an offset below
+# 18 hours with minutes (msgspec takes up to 23:59). Lowercase ``t``, commas, ``+08`` and the rest go value by value.
+_COLUMN_TAIL = re.compile(r"(?:\.[0-9]{1,6})?(?:Z|[+-](?:0[0-9]|1[0-7]):?[0-5][0-9])")
+_COLUMN_SEPARATORS = frozenset("T ")
+_column_tails: set[str] = set()  # tails found safe; bounded like _tail_verdicts
+_separator_of = itemgetter(10)
+_tail_of = itemgetter(slice(19, None))
+_TEXT_OR_NONE = frozenset((str, type(None)))
+_AwareColumn = list[Annotated[datetime, msgspec.Meta(tz=True)] | None]
+
+
+def parse_ocp_timestamp_column(values: list[Any]) -> list[datetime | None] | None:
+    """Parse a column of OCP timestamps (one field of every record of a page) in C, or return None when some value
+    needs :func:`parse_ocp_timestamp` or the caller's handling (not text, another shape, not a valid time).
+
+    The result equals ``[parse_ocp_timestamp(v) if v is not None else None for v in values]`` whenever it is not
+    None; the set checks below cost a few hundred nanoseconds per value less than parsing one by one.
+
+    :param values: text or None per record.
+    """
+    kinds = set(map(type, values))
+    if not kinds <= _TEXT_OR_NONE:
+        return None
+    texts = values if type(None) not in kinds else [value for value in values if value is not None]
+    try:
+        if not set(map(_separator_of, texts)) <= _COLUMN_SEPARATORS:
+            return None
+    except IndexError:  # shorter than a date and a separator
+        return None
+    for tail in set(map(_tail_of, texts)) - _column_tails:
+        if _COLUMN_TAIL.fullmatch(tail) is None:
+            return None
+        if len(_column_tails) >= _MAX_TAILS:
+            _column_tails.clear()
+        _column_tails.add(tail)
+    try:
+        parsed: list[datetime | None] = msgspec.convert(values, _AwareColumn)
+    except msgspec.ValidationError:  # a bad date or time, or no offset: the one-by-one path says which
+        return None
+    return parsed
 
 
 def _parse_with_pattern(value: str) -> datetime:

@@ -37,7 +37,7 @@ from airflow_provider_ocp.hooks.transport import (
 )
 from airflow_provider_ocp.log_backup.clusters import chosen_id, cluster_choice, exact_matches, unknown_cluster
 from airflow_provider_ocp.log_backup.query import LogBackupSnapshot, log_backup_tasks_query
-from airflow_provider_ocp.log_backup.records import normalize_task, record_identity
+from airflow_provider_ocp.log_backup.records import normalize_tasks, record_identity
 from airflow_provider_ocp.provider_info import UI_FIELD_BEHAVIOUR, connection_form_widgets
 from airflow_provider_ocp.validation import validate_page_size, validate_window
 
@@ -186,7 +186,7 @@ class OCPHook(OCPBaseHook):
         cluster = self.resolve_cluster_id(cluster_id, cluster_name)
         query = log_backup_tasks_query(cluster, start_time, end_time, tenant_id)
         for page in self.iter_pages(query.path, query.params, page_size, record_identity):
-            yield replace(page, records=[normalize_task(record) for record in page.records])
+            yield replace(page, records=normalize_tasks(page.records))
 
     @takes_arguments_of(iter_log_backup_task_pages)
     def iter_log_backup_tasks(self, *args: Any, **kwargs: Any) -> Iterator[dict[str, Any]]:
@@ -349,7 +349,7 @@ class OCPAsyncHook(OCPBaseHook):
         """
         query = log_backup_tasks_query(await self.resolve_cluster_id(cluster_id, cluster_name))
         pages = [
-            replace(page, records=[normalize_task(record) for record in page.records])
+            replace(page, records=normalize_tasks(page.records))
             async for page in self.iter_pages(query.path, query.params, identity=record_identity)
         ]
         return LogBackupSnapshot.from_pages(pages)

@@ -54,7 +54,7 @@ def _part_pages(walk: WalkWindow, window: ExtractionWindow, logger: logging.Logg
     dropped = 0
     with closing(walk(window)) as pages:  # stopping early closes the walk, which stops the hook's read-ahead at once
         for page in pages:
-            kept = [record for record in page.records if window.contains(record.get("createTime"))]
+            kept = window.keep(page.records)
             dropped += len(page.records) - len(kept)
             if page.page_number == 1 and not page.records and page.records_so_far == 0:
                 logger.info("No log backup tasks in [%s, %s).", window.start.isoformat(), window.end.isoformat())

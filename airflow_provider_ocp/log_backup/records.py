@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import logging
 import math
+from collections.abc import Iterable
 from datetime import datetime, timezone
+from itertools import repeat
 from typing import Any
 
-from airflow_provider_ocp.client.timestamps import isoformat_utc, parse_ocp_timestamp
+from airflow_provider_ocp.client.timestamps import isoformat_utc, parse_ocp_timestamp, parse_ocp_timestamp_column
 
 log = logging.getLogger(__name__)
 
@@ -91,36 +93,55 @@ def parse_time_field(name: str, value: Any) -> Any:
 
 
 _BLANK_RECORD = dict.fromkeys(DOCUMENTED_FIELDS)
+_FLOAT = frozenset((float,))
+
+
+def normalize_tasks(raws: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Normalise one page of log backup task records (see the module docstring), a field at a time.
+
+    Each record gets one new dict: documented fields first (None when OCP left them out), then OCP's extra fields in
+    its order. Each field is a column: the time columns go to msgspec in C when every value is a shape it parses as
+    :func:`~airflow_provider_ocp.client.timestamps.parse_ocp_timestamp` does, and value by value otherwise; an id
+    column is parsed only if some id came as text, ``delay`` only if some value is not a finite float. ``raws`` are
+    left as they were.
+
+    :param raws: the elements of one page's ``data.contents``.
+    """
+    records = [{**_BLANK_RECORD, **raw} for raw in raws]
+    for name in TIME_FIELDS:
+        column = field_column(raws, name)
+        parsed = parse_ocp_timestamp_column(column)
+        _set_column(records, name, parsed if parsed is not None else [parse_time_field(name, v) for v in column])
+    for name in ID_FIELDS:
+        column = field_column(raws, name)
+        if str in set(map(type, column)):
+            _set_column(records, name, map(parse_id, column))
+    column = field_column(raws, "delay")
+    if not (set(map(type, column)) <= _FLOAT and all(map(math.isfinite, column))):
+        _set_column(records, "delay", map(parse_delay, column))
+    return records
 
 
 def normalize_task(raw: dict[str, Any]) -> dict[str, Any]:
-    """Normalise one log backup task record (see the module docstring).
-
-    One pass, one new dict: documented fields first (None when OCP left them out), then OCP's extra fields in its
-    order; only values that need it go through a parser (ids only when sent as text, ``delay`` only when not already
-    a finite float). ``raw`` itself is left as it was.
+    """Normalise one log backup task record: :func:`normalize_tasks` for a page of one.
 
     :param raw: one element of ``data.contents``.
     """
-    record = {**_BLANK_RECORD, **raw}
-    for name in TIME_FIELDS:
-        value = record[name]
-        if value.__class__ is str:
-            try:
-                record[name] = parse_ocp_timestamp(value)
-                continue
-            except ValueError:
-                pass  # parse_time_field warns and keeps it
-        if value is not None:
-            record[name] = parse_time_field(name, value)
-    for name in ID_FIELDS:
-        value = record[name]
-        if value.__class__ is str:
-            record[name] = parse_id(value)
-    delay = record["delay"]
-    if delay.__class__ is not float or not math.isfinite(delay):
-        record["delay"] = parse_delay(delay)
-    return record
+    return normalize_tasks([raw])[0]
+
+
+def field_column(records: list[dict[str, Any]], name: str) -> list[Any]:
+    """One field of every record (None where absent), gathered in C: the column the page-at-a-time paths work on.
+
+    :param records: a page of records.
+    :param name: the field.
+    """
+    return list(map(dict.get, records, repeat(name)))
+
+
+def _set_column(records: list[dict[str, Any]], name: str, values: Iterable[Any]) -> None:
+    for record, value in zip(records, values, strict=True):
+        record[name] = value
 
 
 def record_identity(record: dict[str, Any]) -> int:

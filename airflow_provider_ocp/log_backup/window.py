@@ -20,7 +20,10 @@ from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from airflow_provider_ocp.client.timestamps import isoformat_utc
+from airflow_provider_ocp.log_backup.records import field_column
 from airflow_provider_ocp.validation import coerce_instant, is_unset, validate_window
+
+_DATETIME = {datetime}
 
 
 @dataclass(frozen=True)
@@ -47,6 +50,19 @@ class ExtractionWindow:
         if not isinstance(moment, datetime):
             return True
         return self.start <= moment < self.end
+
+    def keep(self, records: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """The records of a page whose ``createTime`` the window :meth:`contains`, in order.
+
+        A page is usually wholly inside: then two comparisons (its earliest and latest ``createTime``, found in C)
+        decide for every record; otherwise each record is asked in turn.
+
+        :param records: normalised records.
+        """
+        created = field_column(records, "createTime")
+        if created and set(map(type, created)) == _DATETIME and self.start <= min(created) and max(created) < self.end:
+            return list(records)
+        return [record for record, moment in zip(records, created, strict=True) if self.contains(moment)]
 
     def halves(self) -> tuple[ExtractionWindow, ExtractionWindow] | None:
         """The window cut in two at a whole second near its middle, or None when it spans a second or less.

@@ -1,8 +1,9 @@
 """The C-speed paths of the wire protocol give exactly what the Python paths they shortcut give (issue 14).
 
 ``parse_ocp_timestamp`` sends OCP's common shapes to ``datetime.fromisoformat``, which is laxer than OCP's forms;
-``decode_json`` tries msgspec before ``json.loads``. Both are checked against the slow path on texts that sit next to
-the valid ones (one character changed, added or removed), where a shortcut would go wrong first.
+``decode_json`` tries msgspec before ``json.loads``; ``parse_ocp_timestamp_column`` hands a whole column to msgspec.
+Each is checked against the slow path on texts that sit next to the valid ones (one character changed, added or
+removed), where a shortcut would go wrong first.
 """
 
 from __future__ import annotations
@@ -16,7 +17,11 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from airflow_provider_ocp.client.response import decode_json
-from airflow_provider_ocp.client.timestamps import _parse_with_pattern, parse_ocp_timestamp
+from airflow_provider_ocp.client.timestamps import (
+    _parse_with_pattern,
+    parse_ocp_timestamp,
+    parse_ocp_timestamp_column,
+)
 
 SEEDS = [
     "2021-09-23T14:33:17.357+0800",
@@ -67,6 +72,39 @@ def near_misses(draw: st.DrawFn) -> str:
 @example("2021-09-23T14:34:35+19:00")  # beyond Java's 18 hours
 def test_the_fast_path_answers_as_the_pattern_does(text: str) -> None:
     assert _outcome(parse_ocp_timestamp, text) == _outcome(_parse_with_pattern, text)
+
+
+def _column_outcome(texts: list[str | None]) -> list[tuple[Any, ...]] | None:
+    parsed = parse_ocp_timestamp_column(texts)
+    return None if parsed is None else [(moment, moment.utcoffset()) if moment else (None,) for moment in parsed]
+
+
+@settings(max_examples=2000, deadline=None)
+@given(st.lists(st.one_of(near_misses(), st.none()), min_size=1, max_size=4))
+@example(["2021-09-23t14:34:35Z"])  # msgspec takes a lowercase t, OCP's pattern does not
+@example(["2021-09-23T14:34:35.1234567Z"])  # msgspec rounds a seventh digit, the provider truncates
+@example(["2021-09-23T14:34:35+19:00"])  # msgspec takes offsets up to 23:59
+@example(["2021-09-23T14:34:35.1234567890Z"])  # ten fraction digits: msgspec takes them
+@example(["2021-09-23T14:34:35"])  # no offset
+@example(["2021-09-23T14:34:35Z", 1632378875000])  # epoch milliseconds: not the column's to parse
+def test_the_column_path_answers_as_one_by_one_parsing_does(texts: list[Any]) -> None:
+    """Whenever the column path answers, it answers what parsing each value alone would have; otherwise it declines
+    (None) and the caller parses value by value."""
+    column = _column_outcome(texts)
+    if column is not None:
+        assert column == [(None,) if text is None else _outcome(parse_ocp_timestamp, text) for text in texts]
+
+
+def test_the_column_path_takes_ocps_usual_shapes() -> None:
+    """The shapes OCP sends (both serializers, with and without a fraction, Z, a space separator, gaps) go to C."""
+    texts = [
+        "2021-09-23T14:33:17.357+0800",
+        "2021-09-23T14:34:35.149+08:00",
+        "2021-09-23T06:34:35Z",
+        "2021-09-23 06:34:35.123456-05:30",
+        None,
+    ]
+    assert _column_outcome(texts) == [(None,) if t is None else _outcome(parse_ocp_timestamp, t) for t in texts]
 
 
 def _decoded(decode: Any, body: bytes) -> tuple[str, str]:

@@ -6,6 +6,8 @@ from datetime import datetime, timedelta, timezone
 from types import SimpleNamespace
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from airflow_provider_ocp.exceptions import OCPInputError
 from airflow_provider_ocp.log_backup.window import ExtractionWindow, resolve_window
@@ -69,3 +71,24 @@ def test_window_is_half_open_and_keeps_records_without_a_create_time() -> None:
     assert window.contains(T1 - timedelta(microseconds=1))
     assert window.contains(None) and window.contains("2024-13-45 garbage")
     assert window.as_json() == {"window_start": "2024-08-06T00:00:00Z", "window_end": "2024-08-07T00:00:00Z"}
+
+
+EDGES = [T0 - timedelta(microseconds=1), T0, T0 + timedelta(hours=5), T1 - timedelta(microseconds=1), T1]
+EIGHT_HOURS_EAST = timezone(timedelta(hours=8))
+
+
+@given(
+    st.lists(
+        st.one_of(
+            st.sampled_from(EDGES),
+            st.sampled_from(EDGES).map(lambda moment: moment.astimezone(EIGHT_HOURS_EAST)),
+            st.sampled_from([None, "2024-13-45 garbage"]),
+        ),
+        max_size=6,
+    )
+)
+def test_a_page_keeps_exactly_the_records_the_window_contains(created: list[object]) -> None:
+    """``keep`` decides a page wholly inside with two comparisons; it must keep what asking each record keeps."""
+    window = ExtractionWindow(T0, T1, "test")
+    page = [{"createTime": moment, "n": n} for n, moment in enumerate(created)]
+    assert window.keep(page) == [record for record in page if window.contains(record["createTime"])]
