@@ -24,6 +24,7 @@ from airflow_provider_ocp.log_backup.records import (
     parse_delay,
     parse_id,
     parse_time_field,
+    record_identity,
 )
 
 TIMES = st.one_of(
@@ -103,3 +104,36 @@ def test_an_unreadable_time_is_kept_with_a_warning_naming_the_field(caplog: pyte
     assert [r.getMessage() for r in caplog.records] == [
         "Keeping OCP's createTime as sent; it is not a timestamp this provider can read: '2021-09-23T14:33:17'"
     ]
+
+
+TASK = {
+    "clusterId": 1000005,
+    "obClusterId": 5,
+    "tenantId": 1001,
+    "obTenantId": 1002,
+    "tenantName": "t1",
+    "createTime": "2021-09-09T16:19:47.405+0800",
+    "backupUri": "file:///obbackup/",
+    "status": "RUNNING",
+    "checkpoint": "2021-09-23T14:33:17.357+0800",
+    "delay": 77.6,
+    "modifyTime": "2021-09-23T14:33:17.357+0800",
+}
+
+
+@pytest.mark.parametrize(
+    "field", ["clusterId", "obClusterId", "tenantId", "obTenantId", "tenantName", "createTime", "backupUri"]
+)
+def test_the_identity_tells_tasks_apart_by_each_identifying_field(field: str) -> None:
+    assert record_identity({**TASK, field: "other"}) != record_identity(TASK)
+    assert record_identity({key: value for key, value in TASK.items() if key != field}) != record_identity(TASK)
+
+
+@pytest.mark.parametrize("field", ["status", "checkpoint", "delay", "modifyTime", "agentServerIp"])
+def test_the_identity_ignores_what_changes_while_a_task_runs(field: str) -> None:
+    assert record_identity({**TASK, field: "changed"}) == record_identity(TASK)
+
+
+def test_an_unhashable_value_still_gets_an_identity() -> None:
+    assert record_identity({**TASK, "backupUri": ["a"]}) == record_identity({**TASK, "backupUri": ["a"]})
+    assert record_identity({**TASK, "backupUri": ["a"]}) != record_identity({**TASK, "backupUri": ["b"]})
