@@ -11,10 +11,10 @@ trigger must then fire ``success``. Measured:
 * time from the crossing to the first and to the last trigger firing.
 
 Polls (and failed polls) are counted by wrapping ``OCPAsyncHook.get_log_backup_snapshot`` (instrumentation only).
-The "as shipped" runs patch nothing else: the shared SSL context and the staggered, jittered polls are the provider's
-own code. In full mode each run (``--runs``, default 2) is followed by a what-if run of a change NOT made (a
-benchmark-only patch, labelled as such): the first, staggered wait moved before the connection look-up and the HTTP
-client's creation, which the shipped trigger does for all triggers at once.
+The "as shipped" runs patch nothing else: the staggered, jittered polls and the httpx client shared by the hooks of one
+event loop and connection are the provider's own code. ``measure`` can follow each run with what-if runs (changes
+NOT made, as benchmark-only patches, labelled as such); none is pending: the last one, the shared client, was
+adopted.
 """
 
 from __future__ import annotations

@@ -28,10 +28,10 @@ from airflow_provider_ocp.client.response import Envelope, parse_response
 from airflow_provider_ocp.client.retry import RetryPolicy
 from airflow_provider_ocp.client.settings import OCPSettings, settings_from_airflow_connection
 from airflow_provider_ocp.hooks.base import OCPBaseHook, takes_arguments_of
+from airflow_provider_ocp.hooks.shared_client import acquire_client, release_client
 from airflow_provider_ocp.hooks.transport import (
     TRANSPORT_ERRORS,
     DeadlineWatchdog,
-    open_httpx_client,
     open_requests_session,
     transport_error,
 )
@@ -250,8 +250,10 @@ class OCPHook(OCPBaseHook):
 class OCPAsyncHook(OCPBaseHook):
     """The triggerer's OCP hook: the same requests, parsing and retries as :class:`OCPHook`, never blocking the loop.
 
-    Use it as ``async with OCPAsyncHook(conn_id) as hook:``; entering reads the connection the async-safe way and
-    opens one pooled ``httpx.AsyncClient`` (a CA bundle that cannot load fails there, as the sync hook's session does).
+    Use it as ``async with OCPAsyncHook(conn_id) as hook:``; entering reads the connection the async-safe way and takes
+    the event loop's pooled ``httpx.AsyncClient`` for that connection, shared with the loop's other hooks of the same
+    connection (:mod:`~airflow_provider_ocp.hooks.shared_client`: a triggerer's sensors on one OCP then share a few
+    connections); a CA bundle that cannot load fails there, as the sync hook's session does.
 
     :param ocp_conn_id: the Airflow connection of type ``ocp`` to use.
     :param settings: settings already read (tests, tools); the connection is then not read.
@@ -283,15 +285,15 @@ class OCPAsyncHook(OCPBaseHook):
             conn = await get_async_connection(self.ocp_conn_id)  # never get_connection() in the event loop
             extra = await get_async_extra_dejson(conn)
             self._settings = settings_from_airflow_connection(self.ocp_conn_id, conn, extra)
-        self._client = open_httpx_client(self._settings)
+        self._client = acquire_client(self._settings)  # shared with this loop's other hooks of the connection
         return self
 
     async def __aexit__(
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
         if self._client is not None:
-            await self._client.aclose()
-            self._client = None
+            client, self._client = self._client, None
+            await release_client(self.settings, client)
 
     async def get_envelope(self, path: str, params: Sequence[tuple[str, str]] = ()) -> Envelope:
         """GET an API path with retries (async sleeps) and return OCP's envelope, or raise :class:`OCPAPIError`.

@@ -74,6 +74,7 @@ class EmulatorHTTPServer(ThreadingHTTPServer):
         self._ssl_context = ssl_context
         self._connections: set[socket.socket] = set()
         self._connections_lock = threading.Lock()
+        self.connections_accepted = 0
         self._thread: threading.Thread | None = None
         if ":" in address[0]:
             self.address_family = socket.AF_INET6
@@ -122,6 +123,7 @@ class EmulatorHTTPServer(ThreadingHTTPServer):
         """
         with self._connections_lock:
             self._connections.add(connection)
+            self.connections_accepted += 1
 
     def untrack(self, connection: socket.socket) -> None:
         """Forget a closed connection.

@@ -226,6 +226,11 @@ class OCPEmulator:
         """``url`` + ``/api/v2``."""
         return f"{self.url}/api/v2"
 
+    @property
+    def connections_accepted(self) -> int:
+        """TCP connections accepted since the emulator started: how many a client opened (keep-alive reuses one)."""
+        return self._bound().connections_accepted
+
     # -- data ---------------------------------------------------------------------------------------------------
 
     @property

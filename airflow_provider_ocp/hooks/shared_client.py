@@ -1,0 +1,83 @@
+"""One httpx client per event loop and connection, shared by the async hooks that use it at the same time.
+
+A triggerer runs every deferred sensor in one event loop. With a client per trigger, a thousand sensors on one OCP
+hold a thousand keep-alive connections (a thousand file descriptors in the triggerer, a thousand sockets on OCP) and
+each opens its own connection, and TLS session, before its first poll. Sharing one client lets them take turns on
+the few connections their requests actually need at once (measured: a 1,000-trigger start-up spread over its first
+interval loads the event loop about as much as the polls that follow; see ``benchmarks/README.md``).
+
+Hooks share a client only with hooks of the same connection (address, credentials, TLS, proxies and timeouts), so
+a cookie OCP sets for one user is never sent for another. The client is closed when the last hook using it leaves.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+
+import httpx
+
+from airflow_provider_ocp.client.settings import OCPSettings
+from airflow_provider_ocp.hooks.transport import open_httpx_client
+
+ClientKey = tuple[object, ...]
+
+
+@dataclass
+class _Shared:
+    client: httpx.AsyncClient
+    users: int = 0
+
+
+_shared: dict[ClientKey, _Shared] = {}
+
+
+def _key(settings: OCPSettings) -> ClientKey:
+    """Everything that shapes the client or whose requests it may carry: the connection's identity (a cookie jar
+    belongs to one user) and the transport (TLS, proxies, timeouts). The event loop, since a client serves one."""
+    return (
+        asyncio.get_running_loop(),
+        settings.base_url,
+        settings.auth_type,
+        settings.login,
+        settings.secret,
+        settings.verify,
+        tuple(sorted((settings.proxies or {}).items())),
+        settings.connect_timeout,
+        settings.read_timeout,
+    )
+
+
+def acquire_client(settings: OCPSettings) -> httpx.AsyncClient:
+    """The client of this event loop for this connection, opened if no hook holds one; pair with :func:`release_client`.
+
+    :param settings: the connection's settings.
+    """
+    key = _key(settings)
+    shared = _shared.get(key)
+    if shared is None or shared.client.is_closed:
+        shared = _shared[key] = _Shared(open_httpx_client(settings))
+    shared.users += 1
+    return shared.client
+
+
+async def release_client(settings: OCPSettings, client: httpx.AsyncClient) -> None:
+    """Give back a client from :func:`acquire_client`; the last hook to give it back closes it.
+
+    :param settings: the settings it was acquired with.
+    :param client: the client.
+    """
+    key = _key(settings)
+    shared = _shared.get(key)
+    if shared is None or shared.client is not client:  # not (or no longer) the shared one: close it alone
+        await client.aclose()
+        return
+    shared.users -= 1
+    if shared.users <= 0:
+        del _shared[key]
+        await client.aclose()
+
+
+def shared_client_count() -> int:
+    """How many shared clients are open (in every event loop): for tests and diagnostics."""
+    return len(_shared)
