@@ -3,8 +3,8 @@
 A triggerer runs every deferred sensor in one event loop. With a client per trigger, a thousand sensors on one OCP
 hold a thousand keep-alive connections (a thousand file descriptors in the triggerer, a thousand sockets on OCP) and
 each opens its own connection, and TLS session, before its first poll. Sharing one client lets them take turns on
-the few connections their requests actually need at once (measured: a 1,000-trigger start-up spread over its first
-interval loads the event loop about as much as the polls that follow; see ``benchmarks/README.md``).
+the few connections their requests actually need at once: less work per trigger start-up, and less lag in the
+triggerer's event loop (``benchmarks/README.md``, benchmark 3).
 
 Hooks share a client only with hooks of the same connection (address, credentials, TLS, proxies and timeouts), so
 a cookie OCP sets for one user is never sent for another. The client is closed when the last hook using it leaves.
