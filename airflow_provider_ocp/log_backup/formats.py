@@ -11,6 +11,8 @@ from datetime import datetime, timezone
 from operator import methodcaller
 from typing import TYPE_CHECKING, Any, BinaryIO
 
+import msgspec
+
 from airflow_provider_ocp.client.timestamps import isoformat_utc
 from airflow_provider_ocp.exceptions import OCPInputError
 from airflow_provider_ocp.log_backup.records import (
@@ -85,10 +87,9 @@ class JsonLinesWriter(RecordWriter):
     :param window: the extraction window, stamped on every record.
     """
 
-    def __init__(self, file: BinaryIO, window: ExtractionWindow) -> None:
-        import msgspec  # here, not at the top: the operator's module (parsed with every DAG file) imports this one
+    _encoder = msgspec.json.Encoder(enc_hook=_isoformat_other)
 
-        self._encoder = msgspec.json.Encoder(enc_hook=_isoformat_other)
+    def __init__(self, file: BinaryIO, window: ExtractionWindow) -> None:
         self.file = file
         self.window_fields = {"windowStart": isoformat_utc(window.start), "windowEnd": isoformat_utc(window.end)}
 

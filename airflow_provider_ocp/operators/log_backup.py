@@ -23,7 +23,7 @@ from airflow_provider_ocp.validation import validate_page_size
 
 # What only a running task needs (the hook, the page walk, snapshots, the window and cluster lookups) is imported in
 # the methods that use it: this module is imported by every DAG file that uses the operator, each time the file is
-# parsed. (formats imports msgspec only when a writer is made.)
+# parsed.
 if TYPE_CHECKING:
     from airflow.providers.common.compat.sdk import Context, ObjectStoragePath
 
