@@ -15,6 +15,7 @@ from sensor_dag_support import (
     fall_one_step_per_query,
     on_first_query,
     parse_utc,
+    run_deferred,
     run_gate,
     task_queries,
 )
@@ -67,7 +68,7 @@ def test_deferrable_returns_on_the_worker_when_already_done(
     emu: OCPEmulator, request: pytest.FixtureRequest, capture: Capture
 ) -> None:
     emu.set_current_task(emu.cluster_ids[0], delay=3.0)
-    outcome = run_gate(request, capture, cluster_id=emu.cluster_ids[0], max_delay=MAX_DELAY, deferrable=True)
+    outcome = run_deferred(request, capture, emu.cluster_ids[0])
     assert outcome.state == "success"
     assert len(task_queries(emu)) == 1
     assert "not deferring" in outcome.log and "running trigger in line" not in outcome.log
@@ -95,7 +96,7 @@ def test_fails_at_once_on_each_fail_status(
 def test_fail_status_while_deferred_fails(emu: OCPEmulator, request: pytest.FixtureRequest, capture: Capture) -> None:
     cluster, tenant = emu.cluster_ids[0], emu.tenant_ids(emu.cluster_ids[0])[0]
     on_first_query(emu, lambda: emu.set_current_task(cluster, tenant, status="INTERRUPTED", error_msg="disk full"))
-    outcome = run_gate(request, capture, cluster_id=cluster, max_delay=MAX_DELAY, deferrable=True, timeout=60)
+    outcome = run_deferred(request, capture, cluster, timeout=60)
     assert outcome.state == "failed"
     assert outcome.seconds < 20
     assert "running trigger in line" in outcome.log

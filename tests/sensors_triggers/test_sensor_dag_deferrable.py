@@ -11,6 +11,7 @@ from sensor_dag_support import (
     MAX_DELAY,
     Capture,
     on_first_query,
+    run_deferred,
     run_gate,
     task_queries,
 )
@@ -32,15 +33,7 @@ def test_deferrable_timeout(
     soft_fail: bool,
     state: str,
 ) -> None:
-    outcome = run_gate(
-        request,
-        capture,
-        cluster_id=emu.cluster_ids[0],
-        max_delay=MAX_DELAY,
-        deferrable=True,
-        timeout=2,
-        soft_fail=soft_fail,
-    )
+    outcome = run_deferred(request, capture, emu.cluster_ids[0], timeout=2, soft_fail=soft_fail)
     assert outcome.state == state
     assert outcome.seconds < 20
     assert "running trigger in line" in outcome.log
@@ -55,15 +48,7 @@ def test_persistent_api_errors_while_deferred_fail_the_task(
     emu: OCPEmulator, request: pytest.FixtureRequest, capture: Capture, soft_fail: bool
 ) -> None:
     on_first_query(emu, lambda: emu.faults.add("http_error", times=None, status=503))
-    outcome = run_gate(
-        request,
-        capture,
-        cluster_id=emu.cluster_ids[0],
-        max_delay=MAX_DELAY,
-        deferrable=True,
-        max_consecutive_failures=3,
-        soft_fail=soft_fail,
-    )
+    outcome = run_deferred(request, capture, emu.cluster_ids[0], max_consecutive_failures=3, soft_fail=soft_fail)
     assert outcome.state == "failed"  # like an API error in poke mode: soft_fail does not turn it into a skip
     assert "3 consecutive failed polls" in outcome.log and "HTTP 503" in outcome.log
     assert len(task_queries(emu)) == 4
@@ -79,9 +64,7 @@ def test_transient_api_errors_while_deferred_recover(
         emu.set_current_task(cluster, delay=1.0)
 
     on_first_query(emu, break_then_heal)
-    outcome = run_gate(
-        request, capture, cluster_id=cluster, max_delay=MAX_DELAY, deferrable=True, max_consecutive_failures=3
-    )
+    outcome = run_deferred(request, capture, cluster, max_consecutive_failures=3)
     assert outcome.state == "success"
     assert [request.status for request in task_queries(emu)] == [200, 502, 502, 200]
     assert "1 of 3 consecutive failures allowed" in outcome.log
