@@ -201,19 +201,23 @@ def emulator_process(config: EmulatorConfig, timeout: float = 300.0) -> Iterator
             proc.wait(timeout=10)
 
 
-def run_benchmark_process(module: str, args: Sequence[str], timeout: float) -> dict[str, Any]:
+def run_benchmark_process(module: str, args: Sequence[str], timeout: float, quiet: bool = False) -> dict[str, Any]:
     """Run ``python -m benchmarks.<module> --json-out FILE args`` in a fresh process and return its JSON.
 
     :param module: the benchmark module name.
     :param args: its command-line arguments.
     :param timeout: seconds before it is killed.
+    :param quiet: keep its output (Airflow's log lines, its tables) to show only if it fails.
     """
     with tempfile.TemporaryDirectory(prefix="ocp-bench-") as tmp:
         out = Path(tmp) / "result.json"
         command = [PYTHON, "-m", f"benchmarks.{module}", "--json-out", str(out), *args]
-        completed = subprocess.run(command, env=child_env(), cwd=REPO_ROOT, timeout=timeout, check=False)
+        completed = subprocess.run(
+            command, env=child_env(), cwd=REPO_ROOT, timeout=timeout, check=False, capture_output=quiet, text=True
+        )
         if completed.returncode != 0 or not out.exists():
-            raise RuntimeError(f"benchmark {module} failed with exit code {completed.returncode}")
+            tail = f":\n{(completed.stdout or '')[-2000:]}{(completed.stderr or '')[-4000:]}" if quiet else ""
+            raise RuntimeError(f"benchmark {module} failed with exit code {completed.returncode}{tail}")
         return dict(json.loads(out.read_text()))
 
 

@@ -10,11 +10,15 @@ trigger must then fire ``success``. Measured:
 * CPU seconds of the process per 1,000 polls (steady phase, and overall);
 * time from the crossing to the first and to the last trigger firing.
 
-Polls (and failed polls) are counted by wrapping ``OCPAsyncHook.get_log_backup_snapshot`` (instrumentation only).
-The "as shipped" runs patch nothing else: the staggered, jittered polls and the httpx client shared by the hooks of one
-event loop and connection are the provider's own code. ``measure`` can follow each run with what-if runs (changes
-NOT made, as benchmark-only patches, labelled as such); none is pending: the last one, the shared client, was
-adopted.
+Polls (and failed polls) are counted by wrapping ``get_log_backup_snapshot`` (instrumentation only). The "as
+shipped" runs patch nothing else: the staggered, jittered polls and the httpx client shared by the hooks of one event
+loop and connection are the provider's own code.
+
+"Not worse than before" is judged in the same run: the provider as it was before issue #14 (:data:`BASELINE_REF`,
+taken from git into a temporary directory) runs the same benchmark, alternating with the shipped code, pair after
+pair. Every run is a fresh interpreter with an emulator of its own, so neither inherits the other's warm state, and
+the machine's drift (the same code's figures move by half from one run to the next on this shared machine) hits both
+alike. Without git (an sdist) the baseline is skipped, and said so.
 """
 
 from __future__ import annotations
@@ -22,11 +26,18 @@ from __future__ import annotations
 import argparse
 import asyncio
 import functools
+import io
 import os
+import subprocess
+import sys
+import tarfile
+import tempfile
 import time
+from pathlib import Path
 from typing import Any
 
 from benchmarks.common import (
+    REPO_ROOT,
     EmulatorConfig,
     RunningEmulator,
     benchmark_parser,
@@ -34,18 +45,46 @@ from benchmarks.common import (
     ensure_airflow_home,
     fmt,
     format_table,
+    median,
     percentile,
     report,
+    run_benchmark_process,
 )
 
 TICK = 0.02
 DELAY_HIGH = 600.0
 THRESHOLD = 60.0
 FALL_FROM = 120.0
+BASELINE_REF = "01517b9"
+"""The provider before issue #14 (2026-11-26), which the triggerer's "not worse than before" compares with."""
+SHIPPED, BASELINE = "as shipped", "baseline"
+BEFORE_14 = ", the provider before issue #14"
+
+
+def snapshot_owner() -> Any:
+    """The class whose ``get_log_backup_snapshot`` the trigger awaits: ``OCPAsyncHook``, or in the baseline's
+    layout ``OCPAsyncClient``."""
+    try:
+        from airflow_provider_ocp.hooks.ocp import OCPAsyncHook
+    except ImportError:
+        from airflow_provider_ocp.async_client import OCPAsyncClient
+
+        return OCPAsyncClient
+    return OCPAsyncHook
+
+
+def gate_criteria() -> Any:
+    """``GateCriteria``, wherever the provider being measured keeps it (the baseline's layout differs)."""
+    try:
+        from airflow_provider_ocp.log_backup.gate import GateCriteria
+    except ImportError:
+        from airflow_provider_ocp.log_backup_gate import GateCriteria  # type: ignore[no-redef]
+    return GateCriteria
 
 
 class PollCounter:
-    """Wraps ``OCPAsyncHook.get_log_backup_snapshot``: counts polls, failed polls and which clients have polled."""
+    """Wraps ``get_log_backup_snapshot`` (see :func:`snapshot_owner`): counts polls, failed polls and which clients
+    have polled."""
 
     def __init__(self) -> None:
         self.polls = 0
@@ -55,9 +94,8 @@ class PollCounter:
 
     def install(self) -> None:
         """Patch the client class (undo with :meth:`remove`)."""
-        from airflow_provider_ocp.hooks.ocp import OCPAsyncHook
-
-        original = OCPAsyncHook.get_log_backup_snapshot
+        owner = snapshot_owner()
+        original = owner.get_log_backup_snapshot
         counter = self
 
         @functools.wraps(original)
@@ -72,14 +110,12 @@ class PollCounter:
             return snapshot
 
         self._original = original
-        OCPAsyncHook.get_log_backup_snapshot = counted  # type: ignore[method-assign,assignment]
+        owner.get_log_backup_snapshot = counted
 
     def remove(self) -> None:
         """Restore the client class."""
-        from airflow_provider_ocp.hooks.ocp import OCPAsyncHook
-
         if self._original is not None:
-            OCPAsyncHook.get_log_backup_snapshot = self._original  # type: ignore[method-assign]
+            snapshot_owner().get_log_backup_snapshot = self._original
 
 
 async def run_once(emu: RunningEmulator, triggers: int, poke: float, label: str) -> dict[str, Any]:
@@ -90,10 +126,9 @@ async def run_once(emu: RunningEmulator, triggers: int, poke: float, label: str)
     :param poke: their poke interval.
     :param label: a name for this run.
     """
-    from airflow_provider_ocp.log_backup.gate import GateCriteria
     from airflow_provider_ocp.triggers.log_backup import OCPLogBackupDelayTrigger
 
-    criteria = GateCriteria.build(max_delay=THRESHOLD).to_dict()
+    criteria = gate_criteria().build(max_delay=THRESHOLD).to_dict()
     counter = PollCounter()
     counter.install()
     lags: list[tuple[float, float]] = []
@@ -193,11 +228,50 @@ async def run_once(emu: RunningEmulator, triggers: int, poke: float, label: str)
 
 
 def measure(args: argparse.Namespace) -> dict[str, Any]:
-    """Run the benchmark ``args.runs`` times against one emulator.
+    """Run the shipped code and the baseline ``args.runs`` times each, alternating, each run in a fresh process; or,
+    with ``--single-run``, one run of the provider found first on the path (this process is then such a child).
 
     :param args: the command-line arguments.
     """
     ensure_airflow_home()
+    if args.single_run:
+        return {"latency_s": args.latency, "tick_s": TICK, "runs": [measure_one(args)]}
+    with tempfile.TemporaryDirectory(prefix="ocp-bench-baseline-") as tmp:
+        baseline = {"skipped": "--baseline none"}
+        if args.baseline != "none":
+            baseline = extract_baseline(args.baseline, Path(tmp))
+        variants: list[tuple[str, str | None]] = [(SHIPPED, None)]
+        if "root" in baseline:
+            variants.append((BASELINE, baseline.pop("root")))
+        runs = []
+        for number in range(1, args.runs + 1):
+            for variant, root in variants if number % 2 else reversed(variants):  # alternate which goes first
+                command = [
+                    "--single-run",
+                    f"--variant={variant}",
+                    f"--run-number={number}",
+                    f"--latency={args.latency}",
+                    f"--triggers={args.triggers}",
+                    f"--poke-interval={args.poke_interval}",
+                    *([f"--provider-root={root}"] if root else []),
+                ]
+                runs.extend(run_benchmark_process("triggerer", command, timeout=600.0, quiet=True)["runs"])
+    return {"latency_s": args.latency, "tick_s": TICK, "baseline": baseline, "runs": runs}
+
+
+def measure_one(args: argparse.Namespace) -> dict[str, Any]:
+    """One run in this process, against an emulator of its own, of the provider at ``--provider-root`` if given.
+
+    :param args: the command-line arguments.
+    """
+    if args.provider_root:
+        sys.path.insert(0, args.provider_root)  # before anything imports the provider
+    import airflow_provider_ocp
+
+    measured = Path(airflow_provider_ocp.__file__).resolve()
+    expected = Path(args.provider_root or REPO_ROOT).resolve()
+    if expected not in measured.parents:
+        raise RuntimeError(f"measuring {measured}, not the provider under {expected}")
     config = EmulatorConfig(
         clusters=10,
         tenants=2,
@@ -205,22 +279,55 @@ def measure(args: argparse.Namespace) -> dict[str, Any]:
         latency=args.latency,
         delay=[DELAY_HIGH, DELAY_HIGH, 0.0],
     )
-    runs = []
     with emulator_process(config) as emu:
         os.environ["AIRFLOW_CONN_OCP_DEFAULT"] = emu.connection_json(max_retries=2, retry_backoff=0.5)
-        for number in range(1, args.runs + 1):
-            variants: list[tuple[str, Any]] = [(f"as shipped, run {number}", None)]
-            for label, patch in variants:
-                undo = patch() if patch else None
-                try:
-                    before = emu.stats()["cpu_seconds"]
-                    runs.append(asyncio.run(run_once(emu, args.triggers, args.poke_interval, label)))
-                    runs[-1]["emulator_cpu_s"] = emu.stats()["cpu_seconds"] - before
-                    runs[-1]["what_if"] = patch is not None
-                finally:
-                    if undo:
-                        undo()
-    return {"latency_s": args.latency, "tick_s": TICK, "runs": runs}
+        label = f"{args.variant}, run {args.run_number}"
+        run = asyncio.run(run_once(emu, args.triggers, args.poke_interval, label))
+        run["emulator_cpu_s"] = emu.stats()["cpu_seconds"]
+    run.update(variant=args.variant, pair=args.run_number, what_if=False)
+    return run
+
+
+def extract_baseline(ref: str, into: Path) -> dict[str, Any]:
+    """The provider package at git ``ref``, extracted under ``into``: ``root`` (for ``sys.path``), ``commit`` and
+    ``subject``; or ``skipped`` with the reason (no git, or a checkout without that commit).
+
+    :param ref: a commit.
+    :param into: an empty directory.
+    """
+
+    def git(*command: str) -> bytes:
+        return subprocess.run(["git", *command], cwd=REPO_ROOT, capture_output=True, check=True, timeout=60).stdout
+
+    try:
+        commit = git("rev-parse", "--verify", f"{ref}^{{commit}}").decode().strip()
+        subject = git("log", "-1", "--format=%cs %s", commit).decode().strip()
+        archive = git("archive", "--format=tar", commit, "airflow_provider_ocp")
+    except (OSError, subprocess.SubprocessError) as error:
+        return {"ref": ref, "skipped": f"git cannot provide {ref} here ({type(error).__name__})"}
+    with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
+        tar.extractall(into, filter="data")
+    return {"ref": ref, "commit": commit, "subject": subject, "root": str(into)}
+
+
+def pairs(result: dict[str, Any]) -> list[tuple[dict[str, Any], dict[str, Any]]]:
+    """(baseline run, shipped run) of each pair, in order; empty without a baseline.
+
+    :param result: what :func:`measure` returned.
+    """
+    by_pair: dict[int, dict[str, dict[str, Any]]] = {}
+    for run in result["runs"]:
+        by_pair.setdefault(run.get("pair", 0), {})[run.get("variant", SHIPPED)] = run
+    return [(runs[BASELINE], runs[SHIPPED]) for _, runs in sorted(by_pair.items()) if len(runs) == 2]
+
+
+def pair_ratios(result: dict[str, Any], phase: str) -> list[float]:
+    """Shipped over baseline lag p99 of each pair for ``phase``.
+
+    :param result: what :func:`measure` returned.
+    :param phase: ``startup``, ``steady`` or ``whole run``.
+    """
+    return [new["lag_ms"][phase]["p99"] / old["lag_ms"][phase]["p99"] for old, new in pairs(result)]
 
 
 def render(result: dict[str, Any]) -> str:
@@ -283,7 +390,42 @@ def render(result: dict[str, Any]) -> str:
         ],
         rows,
     )
-    return text
+    return text + "\n" + render_pairs(result)
+
+
+def render_pairs(result: dict[str, Any]) -> str:
+    """Table 3c: each pair's lag p99 and CPU per poll, shipped against the baseline, and the median ratios.
+
+    :param result: what :func:`measure` returned.
+    """
+    baseline = result.get("baseline")
+    if baseline is None:  # one run of a child process
+        return ""
+    title = "3c. Triggerer, same run: as shipped against the baseline, pair by pair"
+    if "skipped" in baseline:
+        return f"### {title}\n\nNo baseline: {baseline['skipped']}.\n"
+    phases = ("startup", "steady", "whole run")
+    rows = []
+    for old, new in pairs(result):
+        cells = [f"pair {new['pair']}"]
+        for phase in phases:
+            before, after = old["lag_ms"][phase]["p99"], new["lag_ms"][phase]["p99"]
+            cells.append(f"{fmt(before, 1)} -> {fmt(after, 1)} ({after / before:.2f}x)")
+        before, after = old["cpu_s_per_1000_polls_steady"], new["cpu_s_per_1000_polls_steady"]
+        cells.append(f"{fmt(before)} -> {fmt(after)} ({after / before:.2f}x)")
+        rows.append(cells)
+    cpu = [new["cpu_s_per_1000_polls_steady"] / old["cpu_s_per_1000_polls_steady"] for old, new in pairs(result)]
+    rows.append(
+        ["median of pairs", *(f"{median(pair_ratios(result, phase)):.2f}x" for phase in phases), f"{median(cpu):.2f}x"]
+    )
+    headers = ["pair", *(f"lag p99 ms, {phase}" for phase in phases), "CPU s / 1,000 polls, steady"]
+    which = BEFORE_14 if baseline["ref"] == BASELINE_REF else ""
+    note = (
+        f"Baseline: `{baseline['commit'][:7]}` ({baseline['subject']}){which}. "
+        "Each cell: baseline -> as shipped (ratio); each run is a fresh process with its own emulator, and the order "
+        "within a pair alternates.\n"
+    )
+    return format_table(title, headers, rows) + "\n" + note
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -295,9 +437,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--latency", type=float, default=0.02)
     parser.add_argument("--triggers", type=int, default=None)
     parser.add_argument("--poke-interval", type=float, default=None)
-    parser.add_argument("--runs", type=int, default=None)
+    parser.add_argument("--runs", type=int, default=None, help="runs of each variant (pairs)")
+    parser.add_argument("--baseline", default=BASELINE_REF, help="git commit to compare with, or 'none'")
+    parser.add_argument("--single-run", action="store_true", help=argparse.SUPPRESS)  # a child of measure()
+    parser.add_argument("--variant", default=SHIPPED, help=argparse.SUPPRESS)
+    parser.add_argument("--run-number", type=int, default=1, help=argparse.SUPPRESS)
+    parser.add_argument("--provider-root", default=None, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
-    args.runs = args.runs or (1 if args.quick else 2)
+    args.runs = args.runs or (1 if args.quick else 3)
     args.triggers = args.triggers or (50 if args.quick else 1000)
     args.poke_interval = args.poke_interval or (1.0 if args.quick else 5.0)
     return report(args, measure, render)

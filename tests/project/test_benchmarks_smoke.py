@@ -27,6 +27,7 @@ def test_benchmarks_quick_run_prints_every_table(tmp_path: Path) -> None:
         "### 2. Memory",
         "### 3. Triggerer scale",
         "### 3b. Triggerer scale",
+        "### 3c. Triggerer, same run",
         "### 4. Parse cost",
         "### Targets",
     ):
