@@ -251,9 +251,9 @@ class OCPAsyncHook(OCPBaseHook):
     """The triggerer's OCP hook: the same requests, parsing and retries as :class:`OCPHook`, never blocking the loop.
 
     Use it as ``async with OCPAsyncHook(conn_id) as hook:``; entering reads the connection the async-safe way and takes
-    the event loop's pooled ``httpx.AsyncClient`` for that connection, shared with the loop's other hooks of the same
-    connection (:mod:`~airflow_provider_ocp.hooks.shared_client`: a triggerer's sensors on one OCP then share a few
-    connections); a CA bundle that cannot load fails there, as the sync hook's session does.
+    a pooled ``httpx.AsyncClient`` of the event loop for that connection, shared with up to 49 other hooks of the
+    loop and connection (:mod:`~airflow_provider_ocp.hooks.shared_client`: a triggerer's sensors on one OCP then
+    share a few connections); a CA bundle that cannot load fails there, as the sync hook's session does.
 
     :param ocp_conn_id: the Airflow connection of type ``ocp`` to use.
     :param settings: settings already read (tests, tools); the connection is then not read.

@@ -1,8 +1,9 @@
 """Async hooks of one connection in one event loop share an httpx client, as a triggerer's sensors do (issue 14).
 
 Against the emulator on loopback: many hooks polling at once open a few connections, not one each; the client stays
-open while any hook holds it and is closed by the last; another connection's credentials, or another event loop,
-never get the same client (a cookie jar belongs to one user).
+open while any hook holds it and is closed by the last; a client serves a bounded number of hooks, so its pool stays
+small; another connection's credentials, or another event loop, never get the same client (a cookie jar belongs to
+one user).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from dataclasses import replace
 import pytest
 
 from airflow_provider_ocp.client.settings import OCPSettings
+from airflow_provider_ocp.hooks import shared_client
 from airflow_provider_ocp.hooks.ocp import OCPAsyncHook, OCPHook
 from airflow_provider_ocp.hooks.shared_client import shared_client_count
 from airflow_provider_ocp.testing import OCPEmulator
@@ -76,6 +78,33 @@ def test_the_client_lives_while_any_hook_holds_it(ocp_emulator: OCPEmulator, set
         assert client.is_closed and shared_client_count() == 0
 
     asyncio.run(scenario())
+
+
+def test_a_client_serves_a_bounded_number_of_hooks(
+    ocp_emulator: OCPEmulator, settings: OCPSettings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Past ``HOOKS_PER_CLIENT`` hooks a second client opens (its own pool, its own connection); a hook that leaves
+    makes room in its client for the next one; the last hook of each client closes it."""
+    monkeypatch.setattr(shared_client, "HOOKS_PER_CLIENT", 2)
+    cluster = ocp_emulator.cluster_ids[0]
+
+    async def scenario() -> None:
+        async with AsyncExitStack() as stack:
+            first, second, third = [await stack.enter_async_context(OCPAsyncHook(settings=settings)) for _ in "123"]
+            assert first._client is second._client and third._client is not first._client
+            assert shared_client_count() == 2
+            before = ocp_emulator.connections_accepted
+            for hook in (first, second, third):
+                assert (await hook.get_log_backup_snapshot(cluster)).tasks
+            assert ocp_emulator.connections_accepted - before == 2  # one per client
+            full_client = first._client
+            await first.__aexit__(None, None, None)
+            async with OCPAsyncHook(settings=settings) as fourth:
+                assert fourth._client is full_client and shared_client_count() == 2
+        assert full_client is not None and full_client.is_closed
+
+    asyncio.run(scenario())
+    assert shared_client_count() == 0
 
 
 def test_other_credentials_get_their_own_client(ocp_emulator: OCPEmulator, settings: OCPSettings) -> None:
