@@ -702,7 +702,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sample-pages", type=int, default=None)
     args = parser.parse_args(argv)
     args.tasks = args.tasks or (6_000 if args.quick else 100_000)
-    args.repeats = args.repeats or (1 if args.quick else 5)
+    args.repeats = args.repeats or (1 if args.quick else 7)
     args.sample_pages = args.sample_pages or (10 if args.quick else 150)
     return report(args, measure, render)
 
