@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import atexit
+import io
 import json
 import math
 import os
@@ -14,6 +15,7 @@ import platform
 import shutil
 import subprocess
 import sys
+import tarfile
 import tempfile
 import time
 from collections.abc import Iterator, Sequence
@@ -28,6 +30,9 @@ RESULTS_DIR = Path(__file__).resolve().parent / "results"
 PYTHON = sys.executable
 EMULATOR_LIFETIME = 900.0
 """Seconds after which a benchmark emulator process stops by itself, whatever happens to its parent."""
+BASELINE_REF = "01517b9"
+"""The provider before issue #14 (2026-11-26): "not worse" and "faster than before" are judged against it, run
+alternately with the shipped code in the same benchmark run."""
 
 
 _TEMP_HOMES: list[str] = []
@@ -219,6 +224,44 @@ def run_benchmark_process(module: str, args: Sequence[str], timeout: float, quie
             tail = f":\n{(completed.stdout or '')[-2000:]}{(completed.stderr or '')[-4000:]}" if quiet else ""
             raise RuntimeError(f"benchmark {module} failed with exit code {completed.returncode}{tail}")
         return dict(json.loads(out.read_text()))
+
+
+def extract_baseline(ref: str, into: Path) -> dict[str, Any]:
+    """The provider package at git ``ref``, extracted under ``into``: ``root`` (for ``sys.path``), ``commit`` and
+    ``subject``; or ``skipped`` with the reason (no git, or a checkout without that commit).
+
+    :param ref: a commit.
+    :param into: an empty directory.
+    """
+
+    def git(*command: str) -> bytes:
+        return subprocess.run(["git", *command], cwd=REPO_ROOT, capture_output=True, check=True, timeout=60).stdout
+
+    try:
+        commit = git("rev-parse", "--verify", f"{ref}^{{commit}}").decode().strip()
+        subject = git("log", "-1", "--format=%cs %s", commit).decode().strip()
+        archive = git("archive", "--format=tar", commit, "airflow_provider_ocp")
+    except (OSError, subprocess.SubprocessError) as error:
+        return {"ref": ref, "skipped": f"git cannot provide {ref} here ({type(error).__name__})"}
+    with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
+        tar.extractall(into, filter="data")
+    return {"ref": ref, "commit": commit, "subject": subject, "root": str(into)}
+
+
+def use_provider_root(root: str | None) -> None:
+    """Import the provider from ``root`` (a baseline from :func:`extract_baseline`) rather than this checkout; call
+    before anything imports it. Fails if another copy was imported already.
+
+    :param root: the directory holding ``airflow_provider_ocp``, or None for this checkout.
+    """
+    if root:
+        sys.path.insert(0, root)
+    import airflow_provider_ocp
+
+    measured = Path(airflow_provider_ocp.__file__).resolve()
+    expected = Path(root or REPO_ROOT).resolve()
+    if expected not in measured.parents:
+        raise RuntimeError(f"measuring {measured}, not the provider under {expected}")
 
 
 # -- statistics --------------------------------------------------------------------------------------------------

@@ -3,11 +3,15 @@
 One emulator process serves three clusters (10,000, 100,000 and 1,000,000 tasks). Each extraction runs in a fresh
 interpreter that imports everything first, notes its RSS, runs the operator's ``execute()`` with a minimal context
 over a window holding every task, and reports ``ru_maxrss`` (its own peak RSS) and the file it wrote.
+
+The largest size also runs with the provider before issue #14 (:data:`~benchmarks.common.BASELINE_REF`, taken from
+git), alternating with the shipped code, so "how much faster than before" is a ratio from one run.
 """
 
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import os
 import resource
@@ -19,16 +23,19 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks.common import (
+    BASELINE_REF,
     PYTHON,
     REPO_ROOT,
     EmulatorConfig,
     benchmark_parser,
     child_env,
     emulator_process,
+    extract_baseline,
     fmt,
     format_table,
     median,
     report,
+    use_provider_root,
 )
 
 MIB = 2**20
@@ -40,10 +47,11 @@ WINDOW_END = "2100-01-01T00:00:00Z"
 def child(args: argparse.Namespace) -> int:
     """In a fresh process: run the operator once and print one JSON line of figures.
 
-    :param args: ``--cluster-id``, ``--tasks``, ``--conn`` (connection JSON).
+    :param args: ``--cluster-id``, ``--tasks``, ``--conn`` (connection JSON), ``--provider-root`` (a baseline).
     """
     import psutil
 
+    use_provider_root(args.provider_root)
     os.environ["AIRFLOW_CONN_OCP_DEFAULT"] = args.conn
     from airflow_provider_ocp.hooks.ocp import OCPHook  # noqa: F401 - imported before the baseline is taken
     from airflow_provider_ocp.operators.log_backup import OCPLogBackupTasksOperator
@@ -139,16 +147,18 @@ def walk_state_mib(count: int) -> float:
     return float(json.loads(done.stdout.strip().splitlines()[-1])["retained_bytes"]) / MIB
 
 
-def run_child(cluster_id: int, tasks: int, conn: str, timeout: float) -> dict[str, Any]:
+def run_child(cluster_id: int, tasks: int, conn: str, timeout: float, root: str | None = None) -> dict[str, Any]:
     """Run :func:`child` in a fresh interpreter (its own AIRFLOW_HOME) and return its figures.
 
     :param cluster_id: the cluster.
     :param tasks: its task count.
     :param conn: the connection JSON.
     :param timeout: seconds before it is killed.
+    :param root: where the baseline provider is, or None for this checkout's.
     """
     command = [PYTHON, "-m", "benchmarks.memory", "--child", "--cluster-id", str(cluster_id)]
     command += ["--tasks", str(tasks), "--conn", conn, "--json-out", os.devnull]
+    command += [f"--provider-root={root}"] if root else []
     with tempfile.TemporaryFile(mode="w+") as log:
         done = subprocess.run(
             command, env=child_env(), cwd=REPO_ROOT, stdout=subprocess.PIPE, stderr=log, text=True, timeout=timeout
@@ -172,12 +182,27 @@ def measure(args: argparse.Namespace) -> dict[str, Any]:
         clusters=[{"tasks": size} for size in sizes], latency=args.latency, task_interval_s=60.0, fast=True
     )
     samples: dict[int, list[dict[str, Any]]] = {size: [] for size in sizes}
-    with emulator_process(config) as emu:
+    largest = sizes[-1]
+    before: list[dict[str, Any]] = []  # the largest size with the baseline, alternating with the shipped code
+    with tempfile.TemporaryDirectory(prefix="ocp-bench-baseline-") as tmp, emulator_process(config) as emu:
+        baseline = {"skipped": "--baseline none"}
+        if args.baseline != "none":
+            baseline = extract_baseline(args.baseline, Path(tmp))
+        root = baseline.pop("root", None)
         conn = emu.connection_json()
         for round_number in range(max(runs.values())):
             for index, size in enumerate(sizes):
-                if round_number < runs[size]:
-                    samples[size].append(run_child(emu.cluster_ids[index], size, conn, timeout=600))
+                if round_number >= runs[size]:
+                    continue
+                shipped = functools.partial(run_child, emu.cluster_ids[index], size, conn, 900)
+                if size != largest or root is None:
+                    samples[size].append(shipped())
+                elif round_number % 2 == 0:
+                    samples[size].append(shipped())
+                    before.append(run_child(emu.cluster_ids[index], size, conn, 900, root))
+                else:
+                    before.append(run_child(emu.cluster_ids[index], size, conn, 900, root))
+                    samples[size].append(shipped())
     summary = {}
     for size, values in samples.items():
         summary[str(size)] = {
@@ -204,6 +229,9 @@ def measure(args: argparse.Namespace) -> dict[str, Any]:
         "growth_mib": growth,
         "growth_from": int(first),
         "growth_to": int(last),
+        "baseline": baseline,
+        "baseline_samples": before,
+        "speedups": [old["wall_s"] / new["wall_s"] for old, new in zip(before, samples[largest], strict=False)],
     }
 
 
@@ -247,6 +275,16 @@ def render(result: dict[str, Any]) -> str:
         f"\nPeak RSS growth from {result['growth_from']:,} to {result['growth_to']:,} tasks: "
         f"{result['growth_mib']:.1f} MiB (target < 50 MB = 47.7 MiB).\n"
     )
+    baseline = result.get("baseline", {})
+    if result.get("baseline_samples"):
+        pairs = zip(result["baseline_samples"], result["samples"][str(result["growth_to"])], strict=False)
+        text += (
+            f"Before issue #14 (`{baseline['commit'][:7]}`), run alternately here, {result['growth_to']:,} tasks: "
+            + ", ".join(f"{old['wall_s']:.2f} s -> {new['wall_s']:.2f} s" for old, new in pairs)
+            + f"; {median(result['speedups']):.2f}x faster as shipped (median of the pairs' ratios).\n"
+        )
+    elif "skipped" in baseline:
+        text += f"No baseline run: {baseline['skipped']}.\n"
     state = result.get("walk_state_mib", {})
     if state:
         parts = ", ".join(f"after {int(n):,} records: {mib:.2f} MiB" for n, mib in state.items())
@@ -266,6 +304,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--cluster-id", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--tasks", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--conn", help=argparse.SUPPRESS)
+    parser.add_argument("--baseline", default=BASELINE_REF, help="git commit to compare with, or 'none'")
+    parser.add_argument("--provider-root", default=None, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.child:
         return child(args)

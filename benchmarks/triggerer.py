@@ -26,37 +26,33 @@ from __future__ import annotations
 import argparse
 import asyncio
 import functools
-import io
 import os
-import subprocess
-import sys
-import tarfile
 import tempfile
 import time
 from pathlib import Path
 from typing import Any
 
 from benchmarks.common import (
-    REPO_ROOT,
+    BASELINE_REF,
     EmulatorConfig,
     RunningEmulator,
     benchmark_parser,
     emulator_process,
     ensure_airflow_home,
+    extract_baseline,
     fmt,
     format_table,
     median,
     percentile,
     report,
     run_benchmark_process,
+    use_provider_root,
 )
 
 TICK = 0.02
 DELAY_HIGH = 600.0
 THRESHOLD = 60.0
 FALL_FROM = 120.0
-BASELINE_REF = "01517b9"
-"""The provider before issue #14 (2026-11-26), which the triggerer's "not worse than before" compares with."""
 SHIPPED, BASELINE = "as shipped", "baseline"
 BEFORE_14 = ", the provider before issue #14"
 
@@ -264,14 +260,7 @@ def measure_one(args: argparse.Namespace) -> dict[str, Any]:
 
     :param args: the command-line arguments.
     """
-    if args.provider_root:
-        sys.path.insert(0, args.provider_root)  # before anything imports the provider
-    import airflow_provider_ocp
-
-    measured = Path(airflow_provider_ocp.__file__).resolve()
-    expected = Path(args.provider_root or REPO_ROOT).resolve()
-    if expected not in measured.parents:
-        raise RuntimeError(f"measuring {measured}, not the provider under {expected}")
+    use_provider_root(args.provider_root)
     config = EmulatorConfig(
         clusters=10,
         tenants=2,
@@ -286,28 +275,6 @@ def measure_one(args: argparse.Namespace) -> dict[str, Any]:
         run["emulator_cpu_s"] = emu.stats()["cpu_seconds"]
     run.update(variant=args.variant, pair=args.run_number, what_if=False)
     return run
-
-
-def extract_baseline(ref: str, into: Path) -> dict[str, Any]:
-    """The provider package at git ``ref``, extracted under ``into``: ``root`` (for ``sys.path``), ``commit`` and
-    ``subject``; or ``skipped`` with the reason (no git, or a checkout without that commit).
-
-    :param ref: a commit.
-    :param into: an empty directory.
-    """
-
-    def git(*command: str) -> bytes:
-        return subprocess.run(["git", *command], cwd=REPO_ROOT, capture_output=True, check=True, timeout=60).stdout
-
-    try:
-        commit = git("rev-parse", "--verify", f"{ref}^{{commit}}").decode().strip()
-        subject = git("log", "-1", "--format=%cs %s", commit).decode().strip()
-        archive = git("archive", "--format=tar", commit, "airflow_provider_ocp")
-    except (OSError, subprocess.SubprocessError) as error:
-        return {"ref": ref, "skipped": f"git cannot provide {ref} here ({type(error).__name__})"}
-    with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
-        tar.extractall(into, filter="data")
-    return {"ref": ref, "commit": commit, "subject": subject, "root": str(into)}
 
 
 def pairs(result: dict[str, Any]) -> list[tuple[dict[str, Any], dict[str, Any]]]:
