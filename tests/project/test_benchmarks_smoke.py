@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-pytestmark = pytest.mark.benchmarks  # CPU-bound for about 20 s: a CI step of its own (scripts/test --benchmarks-smoke)
+pytestmark = pytest.mark.benchmarks  # CPU-bound for about 35 s: a CI step of its own (scripts/test --benchmarks-smoke)
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
 
