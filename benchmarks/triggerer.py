@@ -273,7 +273,7 @@ def measure_one(args: argparse.Namespace) -> dict[str, Any]:
         label = f"{args.variant}, run {args.run_number}"
         run = asyncio.run(run_once(emu, args.triggers, args.poke_interval, label))
         run["emulator_cpu_s"] = emu.stats()["cpu_seconds"]
-    run.update(variant=args.variant, pair=args.run_number, what_if=False)
+    run.update(variant=args.variant, pair=args.run_number)
     return run
 
 
