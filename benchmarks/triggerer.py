@@ -114,13 +114,17 @@ class PollCounter:
             snapshot_owner().get_log_backup_snapshot = self._original
 
 
-async def run_once(emu: RunningEmulator, triggers: int, poke: float, label: str) -> dict[str, Any]:
+async def run_once(
+    emu: RunningEmulator, triggers: int, poke: float, label: str, steady_cycles: int = 1
+) -> dict[str, Any]:
     """Start ``triggers`` triggers at once, make the delay cross the threshold, wait for every event.
 
     :param emu: the emulator (delay constant at :data:`DELAY_HIGH`).
     :param triggers: how many triggers.
     :param poke: their poke interval.
     :param label: a name for this run.
+    :param steady_cycles: poll cycles in steady state before the delay starts to fall: more ticks for the steady
+        phase's percentiles (its p99 is the 1 % worst of them).
     """
     from airflow_provider_ocp.triggers.log_backup import OCPLogBackupDelayTrigger
 
@@ -166,7 +170,7 @@ async def run_once(emu: RunningEmulator, triggers: int, poke: float, label: str)
     while len(counter.clients_polled) < triggers and not any(t.done() for t in tasks):
         await asyncio.sleep(0.05)
     steady_wall, steady_cpu, steady_polls = time.time(), time.process_time(), counter.polls
-    await asyncio.sleep(poke)  # one full poll cycle in steady state before the delay starts to fall
+    await asyncio.sleep(steady_cycles * poke)  # full poll cycles in steady state before the delay starts to fall
     over = 3 * poke  # from FALL_FROM to 0: crosses THRESHOLD (half way) 1.5 poke intervals after it is set
     loop = asyncio.get_running_loop()
     set_wall = await loop.run_in_executor(None, emu.set_delay, FALL_FROM, 0.0, over)
@@ -190,6 +194,7 @@ async def run_once(emu: RunningEmulator, triggers: int, poke: float, label: str)
         "label": label,
         "triggers": triggers,
         "poke_interval_s": poke,
+        "steady_cycles": steady_cycles,
         "threshold_s": THRESHOLD,
         "fired": len(fired),
         "statuses": statuses,
@@ -249,6 +254,7 @@ def measure(args: argparse.Namespace) -> dict[str, Any]:
                     f"--latency={args.latency}",
                     f"--triggers={args.triggers}",
                     f"--poke-interval={args.poke_interval}",
+                    f"--steady-cycles={args.steady_cycles}",
                     *([f"--provider-root={root}"] if root else []),
                 ]
                 runs.extend(run_benchmark_process("triggerer", command, timeout=600.0, quiet=True)["runs"])
@@ -271,7 +277,7 @@ def measure_one(args: argparse.Namespace) -> dict[str, Any]:
     with emulator_process(config) as emu:
         os.environ["AIRFLOW_CONN_OCP_DEFAULT"] = emu.connection_json(max_retries=2, retry_backoff=0.5)
         label = f"{args.variant}, run {args.run_number}"
-        run = asyncio.run(run_once(emu, args.triggers, args.poke_interval, label))
+        run = asyncio.run(run_once(emu, args.triggers, args.poke_interval, label, args.steady_cycles))
         run["emulator_cpu_s"] = emu.stats()["cpu_seconds"]
     run.update(variant=args.variant, pair=args.run_number)
     return run
@@ -404,6 +410,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--latency", type=float, default=0.02)
     parser.add_argument("--triggers", type=int, default=None)
     parser.add_argument("--poke-interval", type=float, default=None)
+    parser.add_argument("--steady-cycles", type=int, default=None, help="poll cycles before the delay falls")
     parser.add_argument("--runs", type=int, default=None, help="runs of each variant (pairs)")
     parser.add_argument("--baseline", default=BASELINE_REF, help="git commit to compare with, or 'none'")
     parser.add_argument("--single-run", action="store_true", help=argparse.SUPPRESS)  # a child of measure()
@@ -414,6 +421,7 @@ def main(argv: list[str] | None = None) -> int:
     args.runs = args.runs or (1 if args.quick else 3)
     args.triggers = args.triggers or (50 if args.quick else 1000)
     args.poke_interval = args.poke_interval or (1.0 if args.quick else 5.0)
+    args.steady_cycles = args.steady_cycles or (1 if args.quick else 4)
     return report(args, measure, render)
 
 
