@@ -197,12 +197,10 @@ def measure(args: argparse.Namespace) -> dict[str, Any]:
                 shipped = functools.partial(run_child, emu.cluster_ids[index], size, conn, 900)
                 if size != largest or root is None:
                     samples[size].append(shipped())
-                elif round_number % 2 == 0:
-                    samples[size].append(shipped())
-                    before.append(run_child(emu.cluster_ids[index], size, conn, 900, root))
-                else:
-                    before.append(run_child(emu.cluster_ids[index], size, conn, 900, root))
-                    samples[size].append(shipped())
+                    continue
+                order = ((samples[size], shipped), (before, functools.partial(shipped, root=root)))
+                for store, run in order if round_number % 2 == 0 else reversed(order):  # alternate which goes first
+                    store.append(run())
     summary = {}
     for size, values in samples.items():
         summary[str(size)] = {
