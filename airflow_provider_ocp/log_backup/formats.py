@@ -21,6 +21,7 @@ from airflow_provider_ocp.log_backup.records import (
     SNAPSHOT_FIELDS,
     TIME_FIELDS,
     field_column,
+    plain_datetimes,
     to_json_safe,
 )
 
@@ -62,7 +63,6 @@ class RecordWriter:
             self.abort()
 
 
-_DATETIME = {datetime}
 _in_utc = methodcaller("astimezone", timezone.utc)
 
 
@@ -104,7 +104,7 @@ class JsonLinesWriter(RecordWriter):
         lines = [{**record, **self.window_fields} for record in records]
         for name in TIME_FIELDS:  # a column at a time: a page's times are nearly always all plain datetimes
             column = field_column(lines, name)
-            if set(map(type, column)) == _DATETIME:
+            if plain_datetimes(column):
                 for line, value in zip(lines, map(_in_utc, column), strict=True):
                     line[name] = value
                 continue

@@ -159,6 +159,18 @@ def field_column(records: list[dict[str, Any]], name: str) -> list[Any]:
     return list(map(dict.get, records, repeat(name)))
 
 
+_DATETIME = {datetime}
+
+
+def plain_datetimes(column: list[Any]) -> bool:
+    """Whether a column holds only plain ``datetime`` values (no None, no text, no subclass such as pendulum's), and
+    at least one: then a whole page can be compared or converted at once instead of value by value.
+
+    :param column: from :func:`field_column`.
+    """
+    return set(map(type, column)) == _DATETIME
+
+
 def _set_column(records: list[dict[str, Any]], name: str, values: Iterable[Any]) -> None:
     for record, value in zip(records, values, strict=True):
         record[name] = value

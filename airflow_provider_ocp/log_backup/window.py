@@ -20,10 +20,8 @@ from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from airflow_provider_ocp.client.timestamps import isoformat_utc
-from airflow_provider_ocp.log_backup.records import field_column
+from airflow_provider_ocp.log_backup.records import field_column, plain_datetimes
 from airflow_provider_ocp.validation import coerce_instant, is_unset, validate_window
-
-_DATETIME = {datetime}
 
 
 @dataclass(frozen=True)
@@ -60,7 +58,7 @@ class ExtractionWindow:
         :param records: normalised records.
         """
         created = field_column(records, "createTime")
-        if created and set(map(type, created)) == _DATETIME and self.start <= min(created) and max(created) < self.end:
+        if plain_datetimes(created) and self.start <= min(created) and max(created) < self.end:
             return list(records)
         return [record for record, moment in zip(records, created, strict=True) if self.contains(moment)]
 
