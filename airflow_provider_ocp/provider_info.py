@@ -47,6 +47,13 @@ CONNECTION_FIELDS: dict[str, dict[str, Any]] = {
         "Connect timeout (seconds)", "How long to wait for a TCP and TLS connection to OCP.", "number", 10
     ),
     "proxy": _field("Proxy URL", "HTTP(S) proxy for requests to OCP, e.g. http://proxy.example:3128", "string"),
+    "trust_env": _field(
+        "Use environment proxies and CA bundle",
+        "Without a Proxy URL, OCP requests go through the worker's HTTPS_PROXY/HTTP_PROXY (except NO_PROXY hosts), "
+        "and trust its CA bundle variables. Turn off to ignore the environment.",
+        "boolean",
+        True,
+    ),
     "max_retries": _field(
         "Max retries", "Retries per request on connection errors, timeouts, 429 and 5xx.", "integer", 5
     ),

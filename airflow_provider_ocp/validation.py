@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import reprlib
 from datetime import datetime, timedelta, timezone
 
 from airflow_provider_ocp.client.settings import MAX_PAGE_SIZE
@@ -12,26 +13,73 @@ from airflow_provider_ocp.exceptions import OCPInputError
 log = logging.getLogger(__name__)
 _MARGIN = timedelta(days=1)
 
+JAVA_LONG_MAX = 2**63 - 1
+"""The largest id or count OCP can hold: OCP is a Java server and keeps them in a ``long``."""
+_LONG_DIGITS = len(str(JAVA_LONG_MAX))
+_SHORT = reprlib.Repr()
+_SHORT.maxstring = _SHORT.maxother = _SHORT.maxlong = 60
+_SHORT.maxlevel = 2
+
+
+def short_repr(value: object) -> str:
+    """``repr(value)`` cut to about 60 characters, for error messages about values from users or from a server.
+
+    Safe for any value JSON decodes to: nesting is cut at two levels, and an integer too long for ``repr`` (Python
+    refuses to print one of more than 4300 digits) is described by its size.
+
+    :param value: the value to show.
+    """
+    try:
+        return _SHORT.repr(value)
+    except ValueError:  # Python refuses to print an integer of more than 4300 digits
+        if isinstance(value, int):
+            return f"an integer of about {value.bit_length() * 3 // 10} digits"
+        return f"a {type(value).__name__} holding an integer too long to print"
+
+
+def whole_number(value: object) -> int | None:
+    """The whole number ``value`` holds: an int, or text of ASCII digits (spaces around allowed); None for anything
+    else, booleans and ``"²"`` (a digit to ``str.isdigit``) included.
+
+    Text of more digits than a Java long has reads as ``JAVA_LONG_MAX + 1`` without ``int()`` ever running on it, so
+    a 5000-digit text costs nothing and every caller bounding to a Java long refuses it.
+
+    :param value: a parameter, or a field OCP sent.
+    """
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    text = value.strip() if isinstance(value, str) else ""
+    if not (text.isascii() and text.isdigit()):
+        return None
+    return int(text) if len(text.lstrip("0")) <= _LONG_DIGITS else JAVA_LONG_MAX + 1
+
 
 def validate_positive_id(value: object, name: str) -> int:
-    """Return an OCP numeric id as a positive int; nothing else may reach a URL path.
+    """Return an OCP numeric id as an int from 1 to ``JAVA_LONG_MAX``; nothing else may reach a URL path.
+
+    OCP keeps ids in a Java ``long``: a larger one cannot name anything in OCP, so it is refused here rather than
+    sent.
 
     :param value: an int or a string of ASCII digits (templated fields render to strings).
     :param name: the parameter name, for the error message.
     """
     if isinstance(value, bool):
         raise OCPInputError(f"{name} must be a positive integer OCP id, not a boolean ({value!r}).")
-    if isinstance(value, int):
-        number = value
-    elif isinstance(value, str) and value.strip().isascii() and value.strip().isdigit():
-        number = int(value.strip())
-    else:
+    number = whole_number(value)
+    if number is None:
         raise OCPInputError(
-            f"{name} must be a positive integer OCP id (e.g. 1000005); got {value!r}. "
+            f"{name} must be a positive integer OCP id (e.g. 1000005); got {short_repr(value)}. "
             "Find the id in OCP's cluster list or with OCPHook.list_clusters()."
         )
     if number < 1:
-        raise OCPInputError(f"{name} must be a positive integer OCP id; got {number}.")
+        raise OCPInputError(f"{name} must be a positive integer OCP id; got {short_repr(number)}.")
+    if number > JAVA_LONG_MAX:
+        raise OCPInputError(
+            f"{name} must be an OCP id of at most {JAVA_LONG_MAX} (OCP stores ids as a Java long); got "
+            f"{short_repr(value)}. Check the value, e.g. in OCP's cluster list or with OCPHook.list_clusters()."
+        )
     return number
 
 

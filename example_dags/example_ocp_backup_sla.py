@@ -5,6 +5,8 @@ delay of every task, each tenant's current one marked) to a Hive-style partition
 
     <OCP_SLA_BASE_URL>/cluster_id=<id>/date=<YYYY-MM-DD>/hour=<HH>/snapshot.jsonl
 
+A run without a data interval (triggered without a logical date) writes to ``run_id=<run id>`` instead, through
+``{{ ocp_partition(...) }}``: its window is not an hour of the schedule, and the report does not read it.
 Log archive tasks live for weeks, so these snapshots, not the tasks created each hour, are the delay history.
 ``example_ocp_backup_sla_report`` reads one day of them (the day before its run) and reports per tenant: the largest
 and the 95th-percentile delay, the time spent over ``threshold_seconds``, and every hour in which log backup was stopped
@@ -48,10 +50,7 @@ with DAG(
         task_id="snapshot_log_backup",
         cluster_id=CLUSTER_ID,
         mode="snapshot",
-        output_path=(
-            f"{PARTITION}/date={{{{ ocp_window_start | ds }}}}/hour={{{{ ocp_window_start.strftime('%H') }}}}"
-            "/snapshot.jsonl"
-        ),
+        output_path=PARTITION + "/{{ ocp_partition('date=%Y-%m-%d/hour=%H') }}/snapshot.jsonl",
         output_conn_id=STORAGE_CONN_ID,
     )
 

@@ -5,6 +5,8 @@ cluster per day::
 
     <OCP_FLEET_BASE_URL>/cluster_id=<id>/date=<YYYY-MM-DD>/snapshot.jsonl
 
+(``run_id=<run id>`` instead of ``date=...`` for a run without a data interval: ``{{ ocp_partition }}``.)
+
 The ``cluster_pattern`` param (shell-style, matched against OCP's cluster names, e.g. ``prod-*``) chooses the
 clusters; ``*`` takes them all. A cluster added in OCP is picked up at the next run, with no DAG change.
 
@@ -49,6 +51,6 @@ with DAG(
     OCPLogBackupTasksOperator.partial(
         task_id="snapshot_cluster",
         mode="snapshot",
-        output_path=BASE_URL + "/cluster_id={{ ocp_cluster_id }}/date={{ ocp_window_start | ds }}/snapshot.jsonl",
+        output_path=BASE_URL + "/cluster_id={{ ocp_cluster_id }}/{{ ocp_partition }}/snapshot.jsonl",
         output_conn_id=STORAGE_CONN_ID,
     ).expand(cluster_id=matching_clusters("{{ params.cluster_pattern }}"))

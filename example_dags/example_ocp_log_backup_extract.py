@@ -2,11 +2,12 @@
 
 Each run extracts the tasks created in its data interval (one UTC day) and writes them, atomically, to::
 
-    <OCP_EXTRACT_BASE_URL>/cluster_id=<cluster_id>/date=<window start, YYYY-MM-DD>/log_backup_tasks.jsonl
+    <OCP_EXTRACT_BASE_URL>/cluster_id=<cluster_id>/date=<data interval start, YYYY-MM-DD>/log_backup_tasks.jsonl
 
-``{{ ocp_window_start }}`` is the start of the window the operator really extracts: the data interval of a scheduled
-run, and the day before ``run_after`` for a run triggered without a logical date (CLI or REST trigger without one,
-asset-triggered runs), where ``data_interval_start`` would be undefined and fail the task.
+``{{ ocp_partition }}`` names that partition. A run triggered without a logical date (CLI or REST trigger without
+one, asset-triggered runs) has no data interval: it extracts the day before its ``run_after``, a window of its own
+that is no scheduled day's, and writes it to ``.../cluster_id=<cluster_id>/run_id=<its run id>/...`` instead, so it
+never replaces a day's file (the operator would refuse to anyway, naming both windows).
 
 A rerun of a day rewrites that day's file with the same content. The task returns a small summary (path, record
 count, window) and emits an event on the Asset ``<OCP_EXTRACT_BASE_URL>/``, so reporting DAGs can be scheduled on it.
@@ -62,8 +63,7 @@ with DAG(
         task_id="extract_log_backup_tasks",
         cluster_id="{{ params.cluster_id }}",
         output_path=(
-            f"{BASE_URL}/cluster_id={{{{ params.cluster_id }}}}/date={{{{ ocp_window_start | ds }}}}"
-            "/log_backup_tasks.jsonl"
+            f"{BASE_URL}/cluster_id={{{{ params.cluster_id }}}}/{{{{ ocp_partition }}}}/log_backup_tasks.jsonl"
         ),
         output_conn_id=STORAGE_CONN_ID,
     )

@@ -29,6 +29,7 @@ class Seen:
     path: str
     query: dict[str, list[str]]
     headers: dict[str, str]
+    target: str = ""  # the request line's target as sent: absolute (http://host/path) when asked as a proxy
 
 
 @dataclass
@@ -81,7 +82,7 @@ def hostile_server(
 
         def do_GET(self) -> None:
             parts = urlsplit(self.path)
-            seen = Seen(parts.path, parse_qs(parts.query), dict(self.headers))
+            seen = Seen(parts.path, parse_qs(parts.query), dict(self.headers), self.path)
             server.seen.append(seen)
             try:
                 server.respond(self, seen)
@@ -126,3 +127,14 @@ def use_server(
     conn = {"conn_type": "ocp", "host": url, "login": login, "password": password, "extra": extras}
     monkeypatch.setenv(f"AIRFLOW_CONN_{conn_id.upper()}", json.dumps(conn))
     return conn
+
+
+def raw_header(handler: BaseHTTPRequestHandler, line: str | bytes) -> None:
+    """Queue a header line exactly as given, sent with the next ``end_headers()``: without a colon, parsers refuse it
+    quoting it; as bytes, it may hold what ``send_header`` cannot encode (UTF-8).
+
+    :param handler: the request's handler, between ``send_response()`` and ``end_headers()``.
+    :param line: the line, without its CRLF.
+    """
+    buffer: list[bytes] = getattr(handler, "_headers_buffer")  # noqa: B009 - http.server's own queue of header lines
+    buffer.append((line if isinstance(line, bytes) else line.encode("latin-1")) + b"\r\n")

@@ -1,7 +1,9 @@
 """One page of a paginated OCP response: reading ``data.contents`` and ``data.page``, and what a walk yields per page.
 
 OCP's page fields are tolerated in every form seen (``totalPages`` or ``totalPage``, numbers as text, fields left
-out); the records themselves are not: a page that is not a list of JSON objects is an error.
+out), but a value present must be a count OCP can hold (a Java long, 0 to 2**63-1): anything else (a negative or
+fractional number, ``1e400``, ``"²"``, a 5000-digit number) is an error naming the field, because a walk that guessed
+at it could stop early. The records are not tolerated either: a page that is not a list of JSON objects is an error.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from datetime import datetime
 from typing import Any
 
 from airflow_provider_ocp.exceptions import OCPAPIError
+from airflow_provider_ocp.validation import JAVA_LONG_MAX, short_repr, whole_number
 
 
 @dataclass(frozen=True)
@@ -65,18 +68,25 @@ def whole_record_identity(record: dict[str, Any]) -> int:
 _DICT = {dict}
 
 
-def _optional_int(value: Any) -> int | None:
-    if isinstance(value, bool):
+def _count(info: dict[str, Any], key: str, which: str, target: str) -> int | None:
+    """``page.<key>`` as an int from 0 to ``JAVA_LONG_MAX``, None when absent; anything else is an error."""
+    value = info.get(key)
+    if value is None:  # OCP omits null fields; a null says the same
         return None
-    if isinstance(value, int):
-        return value
-    if isinstance(value, str) and value.strip().isdigit():
-        return int(value)
-    return None
+    number = whole_number(value)
+    if number is None or not 0 <= number <= JAVA_LONG_MAX:
+        raise OCPAPIError(
+            f"OCP's {which} has page.{key} = {short_repr(value)}, which is not a count from 0 to {JAVA_LONG_MAX} "
+            "(a Java long, all OCP can send): refusing to guess how many records there are. The server at this "
+            "URL is not answering as OCP does; check the connection's host.",
+            path=target,
+        )
+    return number
 
 
 def parse_page(data: Any, *, target: str, number: int | None = None) -> Page:
-    """Read ``{"contents": [...], "page": {...}}``; tolerant of missing and string-typed page fields, strict on records.
+    """Read ``{"contents": [...], "page": {...}}``; tolerant of missing and string-typed page fields, strict on records
+    and on values no OCP sends.
 
     A page without a ``contents`` list, or with records that are not JSON objects, is an error naming the page: taking
     it as empty would end the walk early and lose every later record without a word.
@@ -100,14 +110,20 @@ def parse_page(data: Any, *, target: str, number: int | None = None) -> Page:
         )
     records: list[dict[str, Any]] = contents
     raw_info = data.get("page")
-    info: dict[str, Any] = raw_info if isinstance(raw_info, dict) else {}
-    total_pages = _optional_int(info.get("totalPages"))
+    if raw_info is not None and not isinstance(raw_info, dict):
+        raise OCPAPIError(
+            f"OCP's {which} has a 'page' member that is not an object ({short_repr(raw_info)}); it is not OCP's "
+            "paginated response",
+            path=target,
+        )
+    info: dict[str, Any] = raw_info or {}
+    total_pages = _count(info, "totalPages", which, target)
     if total_pages is None:
-        total_pages = _optional_int(info.get("totalPage"))
+        total_pages = _count(info, "totalPage", which, target)
     return Page(
         records=records,
-        number=_optional_int(info.get("number")),
-        size=_optional_int(info.get("size")),
-        total_elements=_optional_int(info.get("totalElements")),
+        number=_count(info, "number", which, target),
+        size=_count(info, "size", which, target),
+        total_elements=_count(info, "totalElements", which, target),
         total_pages=total_pages,
     )

@@ -2,12 +2,12 @@
 
 The walk is a small state machine fed one page at a time, so the synchronous hook and the asynchronous trigger drive
 the same logic. It copes with OCP's quirks: ``totalPages`` or ``totalPage`` or neither, ``size`` silently clamped,
-totals that are wrong, a server that ignores ``page``, and records that shift between pages while we walk.
+a wrong ``totalPages``, and records that shift between pages while we walk. What it cannot make whole it refuses:
+a walk ends well only when the records it returned account for the ``totalElements`` OCP announced.
 """
 
 from __future__ import annotations
 
-import math
 from array import array
 from collections import deque
 from collections.abc import Callable
@@ -28,8 +28,19 @@ RECENT_RECORDS = 10_000
 class PageWalk:
     """Decides which page to ask for next and which records are new.
 
-    Every record present for the whole walk is returned exactly once. When totals change during a pass (records
-    created or removed while paging), another pass runs and returns only records not yet seen, up to ``MAX_PASSES``.
+    Every record present for the whole walk is returned exactly once, or the walk raises :class:`OCPAPIError`. It
+    ends well only when its last pass saw one ``totalElements`` throughout and the distinct records returned number
+    at least that many (more is fine: tasks created meanwhile, or one task seen in two states), or, when OCP sends no
+    ``totalElements`` at all, when a pass read up to an empty page. Otherwise (the total moved during the pass, so
+    records may have shifted past the walk; or fewer records came than announced: an empty or short page in the
+    middle, a server that ignores ``page`` and reorders, ordering ties between pages) another pass reads from page 1
+    and returns only records not yet seen, up to ``MAX_PASSES`` passes; then the walk fails, saying how many records
+    were announced and how many came.
+
+    Bound on records: a page may hold at most ``page_size`` records (OCP may lower the size asked, never raise it; a
+    larger page is an error) and a walk makes at most ``max_pages`` requests over all its passes, so one walk returns
+    at most ``max_pages * page_size`` records (1,000 * 2,000 with the connection's defaults) and its own state
+    stays within 8 bytes per record returned, plus one set of their fingerprints once a pass is read again.
 
     Design note: bounded memory while catching drift. OCP pages by offset over a live, newest-first list, so a task
     created while we page pushes every later record one slot down (the last record of page N shows up again as the
@@ -43,18 +54,16 @@ class PageWalk:
       consults, in O(1) per record. "A little" is the number of tasks created during the walk while as many were
       removed (else the totals would move): the window covers up to 10,000 of those, far beyond what OCP's log
       backup tasks (a few per tenant a day) ever see during one walk.
-    * ``_seen_all``, a set of every fingerprint, built once from ``_returned`` only when the totals move (drift):
-      then records may shift any distance and a new pass re-reads from page 1, so the full set is needed. Drift is
-      rare, so the common walk never pays for it.
+    * ``_seen_all``, a set of every fingerprint, built from ``_returned`` only when the totals move or a pass comes
+      up short: then records may shift any distance and another pass re-reads from page 1. Both are rare, so the
+      common walk never pays for it.
 
     A page of new records only (the common case) is decided whole, with set operations; the record-by-record
-    comparison runs only for a page that repeats a record.
+    comparison runs only for a page that repeats a record. The fingerprint (``identity``) tells records apart: a
+    field that changes while a task runs makes one task seen twice count as two records.
 
-    The fingerprint (``identity``) must ignore fields that change while a task runs (status, delay, checkpoint), or
-    one task seen twice would count as two.
-
-    :param page_size: the size requested.
-    :param max_pages: the most requests one walk may make before failing.
+    :param page_size: the size requested, hence the most records a page may hold.
+    :param max_pages: the most requests one walk may make before failing, all passes together.
     :param target: the request path, for errors.
     :param identity: the fingerprint telling records apart.
     """
@@ -102,6 +111,13 @@ class PageWalk:
         if requested is None:
             raise RuntimeError("the walk is finished")
         self.requests_made += 1
+        if len(page.records) > self.page_size:
+            raise OCPAPIError(
+                f"OCP's page {requested} holds {len(page.records)} records, more than the {self.page_size} asked for "
+                "('size'): OCP may lower a page size, never raise it. Refusing the page, which keeps a walk within "
+                "max_pages * size records; the server at this URL is not answering as OCP does.",
+                path=self.target,
+            )
         if page.number is not None and page.number != requested and page.records:
             raise OCPAPIError(
                 f"OCP ignored the page parameter: asked for page {requested}, got page {page.number}. "
@@ -191,26 +207,51 @@ class PageWalk:
         if page.total_pages is not None:
             self.total_pages = page.total_pages
         elif page.total_elements is not None:
-            self.total_pages = math.ceil(page.total_elements / max(used_size, 1))
+            self.total_pages = -(-page.total_elements // used_size)  # in integers: exact for any count OCP sends
 
     def _decide_next(self, requested: int, page: Page) -> int | None:
         if page.records and not self._pass_complete(requested):
             return requested + 1
-        if self._drift and self.passes < MAX_PASSES:
-            self.passes += 1
-            self._drift = False
-            self._pass_baseline = None
-            self._pass_records = 0
-            self._previous_keys = []
-            self._recent.clear()
-            self._recent_count = 0
-            self._seen_all = set(self._returned)
-            return 1
-        return None
+        if not self._drift and (self.total_elements is None or self.records_returned >= self.total_elements):
+            return None  # the pass saw a stable total, and the records account for it
+        if self.passes >= MAX_PASSES:
+            raise self._incomplete()
+        self.passes += 1  # records may have been skipped: read again from page 1, returning only records not yet seen
+        self._drift = False
+        self._pass_baseline = None
+        self._pass_records = 0
+        self._previous_keys = []
+        self._recent.clear()
+        self._recent_count = 0
+        self._seen_all = set(self._returned)
+        return 1
 
     def _pass_complete(self, requested: int) -> bool:
-        if self.total_pages is None and self.total_elements is None:
-            return False  # nothing known: read until an empty page
+        if self.total_elements is None:
+            return False  # no count to check the records against: read until an empty page
         pages_done = self.total_pages is None or requested >= self.total_pages
-        records_done = self.total_elements is None or self._pass_records >= self.total_elements
-        return pages_done and records_done
+        return pages_done and self._pass_records >= self.total_elements
+
+    def _incomplete(self) -> OCPAPIError:
+        """The error for a walk whose last pass still could not account for every record OCP announced."""
+        came = (
+            f"{self.records_returned} distinct record(s) came in {self.passes} passes ({self.requests_made} page "
+            "requests)"
+        )
+        if self._drift:
+            return OCPAPIError(
+                f"OCP's page.totalElements kept changing while the pages were read (from {self._pass_baseline} to "
+                f"{self.total_elements} during the last of {MAX_PASSES} passes): tasks were created or removed "
+                f"meanwhile, so a record may have shifted past the walk; {came}. Failing rather than returning a "
+                "possibly incomplete result: retry later, or narrow the time window.",
+                path=self.target,
+                retryable=True,
+            )
+        return OCPAPIError(
+            f"OCP announced {self.total_elements} record(s) (page.totalElements) but only {came}: OCP skipped records "
+            "between pages (an empty or short page in the middle, a server that ignores 'page', or an order with "
+            "ties). Failing rather than returning an incomplete result: retry the task; if it persists, report it "
+            "with OCP's version.",
+            path=self.target,
+            retryable=True,
+        )

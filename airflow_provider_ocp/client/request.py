@@ -53,7 +53,8 @@ class OCPRequest:
 
 def secret_forms(*values: str) -> tuple[str, ...]:
     """Every form in which a server (or a proxy) could echo a secret back: as is, URL-encoded (either hex case,
-    ``+`` or ``%20`` for spaces) and base64-encoded. Longest first, so a longer form is scrubbed before a part of it.
+    ``+`` or ``%20`` for spaces), base64-encoded, and its UTF-8 bytes as logs show raw header bytes (httpcore as a
+    bytes repr, http.client decoded as latin-1). Longest first, so a longer form is scrubbed before a part of it.
 
     :param values: the password or AccessKey secret, the signature, the ``Authorization`` header and its token.
     """
@@ -64,6 +65,8 @@ def secret_forms(*values: str) -> tuple[str, ...]:
         encoded = quote(value, safe="")
         base64_form = base64.b64encode(value.encode("utf-8")).decode("ascii")
         forms.update({value, encoded, quote_plus(value), base64_form, base64_form.rstrip("=")})
+        raw = value.encode("utf-8")
+        forms.update({repr(raw)[2:-1], raw.decode("latin-1")})  # as httpcore and http.client show raw header bytes
         forms.update(_lower_hex(form) for form in (encoded, quote_plus(value)))
     return tuple(sorted(forms, key=len, reverse=True))
 

@@ -220,7 +220,23 @@ def _non_json_error(status: int, body: bytes, location: str | None, fail: Callab
             "or this OCP version lacks the endpoint. Point the connection's host at OCP's base URL.",
             retryable=False,
         )
+    if 200 <= status < 300 and _holds_overlong_integer(body):
+        return fail(
+            "OCP's response holds an integer of thousands of digits, which no OCP field can hold (ids and counts are "
+            "Java longs, 19 digits at most): the server at this URL is not answering as OCP does.",
+            retryable=False,
+        )
     if 200 <= status < 300:
         return fail("OCP's response body was cut short or is not valid JSON", retryable=True)
     hint = STATUS_HINTS.get(status, "")
     return fail(f"OCP answered HTTP {status} without its JSON envelope. {hint}".strip(), retryable=False)
+
+
+def _holds_overlong_integer(body: bytes) -> bool:
+    """Whether a body ``json.loads`` refused is JSON after all, refused only for an integer Python will not convert
+    (more digits than ``sys.get_int_max_str_digits()``): not a body cut short, so a retry cannot help."""
+    try:
+        json.loads(body.decode("utf-8"), parse_int=str)
+    except (ValueError, RecursionError):  # UnicodeDecodeError is a ValueError
+        return False
+    return True

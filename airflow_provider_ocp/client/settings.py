@@ -53,6 +53,9 @@ class OCPSettings:
     :param secret: password or AccessKey secret.
     :param verify: True, False, or the path of a CA bundle.
     :param proxies: requests-style proxies mapping, or None.
+    :param trust_env: whether the environment's proxy variables (``HTTPS_PROXY``, ``HTTP_PROXY``, ``ALL_PROXY``,
+        ``NO_PROXY``) and CA bundle variables apply, as they do for requests and httpx; off, a worker's environment
+        (set for other traffic) cannot route OCP requests and their credentials through a proxy.
     :param connect_timeout: seconds to establish a TCP/TLS connection.
     :param read_timeout: seconds to wait for each read of a response.
     :param request_deadline: seconds one request may take in all, so a server trickling bytes cannot hold it open.
@@ -62,7 +65,8 @@ class OCPSettings:
     :param retry_backoff: base of the exponential backoff, in seconds.
     :param retry_max_wait: cap on one wait, for the backoff and for ``Retry-After``.
     :param page_size: records per page requested by default.
-    :param max_pages: guard against a server that never stops paging.
+    :param max_pages: guard against a server that never stops paging, and the bound on one walk's records
+        (``max_pages * page_size``: 2,000,000 by default, hundreds of times what a cluster's log backup history holds).
     :param concurrency: pages fetched in parallel once the page count is known; 1 is sequential.
     """
 
@@ -73,6 +77,7 @@ class OCPSettings:
     secret: str = field(repr=False)
     verify: bool | str = True
     proxies: dict[str, str] | None = None
+    trust_env: bool = True
     connect_timeout: float = 10.0
     read_timeout: float = 60.0
     request_deadline: float = 300.0
@@ -81,7 +86,7 @@ class OCPSettings:
     retry_backoff: float = 1.0
     retry_max_wait: float = 60.0
     page_size: int = MAX_PAGE_SIZE
-    max_pages: int = 100_000
+    max_pages: int = 1_000
     concurrency: int = 4
 
     @property
@@ -133,6 +138,7 @@ def settings_from_connection(
         secret=password,
         verify=verify_field(extra),
         proxies=proxies_field(conn_id, extra),
+        trust_env=_flag_field(conn_id, extra, "trust_env", default=True),
         connect_timeout=number("connect_timeout", 10.0, minimum=0.001, maximum=DAY),
         read_timeout=number("timeout", 60.0, minimum=0.001, maximum=DAY),
         request_deadline=number("request_deadline", 300.0, minimum=0.001, maximum=DAY),
@@ -141,7 +147,7 @@ def settings_from_connection(
         retry_backoff=number("retry_backoff", 1.0, minimum=0, maximum=DAY),
         retry_max_wait=number("retry_max_wait", 60.0, minimum=0, maximum=DAY),
         page_size=int(number("page_size", MAX_PAGE_SIZE, minimum=1, maximum=10**9, integer=True)),
-        max_pages=int(number("max_pages", 100_000, minimum=1, maximum=10**9, integer=True)),
+        max_pages=int(number("max_pages", 1_000, minimum=1, maximum=10**9, integer=True)),
         concurrency=int(number("concurrency", 4, minimum=1, maximum=64, integer=True)),
     )
     _warn_about_transport_security(conn_id, settings)
@@ -164,6 +170,27 @@ def settings_from_airflow_connection(conn_id: str, conn: Any, extra: dict[str, A
         password=conn.password,
         extra=extra_field(conn_id, getattr(conn, "extra", None), conn.extra_dejson if extra is None else extra),
     )
+
+
+def _flag_field(conn_id: str, extra: dict[str, Any], name: str, *, default: bool) -> bool:
+    """A true/false extra (a JSON boolean, or text as a URI query or an older form sends it).
+
+    :param conn_id: the connection id, for messages.
+    :param extra: the connection's extras.
+    :param name: the extra's name.
+    :param default: the value when it is missing or empty.
+    """
+    raw = extra.get(name)
+    if raw is None or raw == "":
+        return default
+    if isinstance(raw, bool):
+        return raw
+    text = str(raw).strip().lower()
+    if text in ("true", "1", "yes", "on"):
+        return True
+    if text in ("false", "0", "no", "off"):
+        return False
+    raise OCPInputError(f"Connection {conn_id!r}: extra field {name!r} is {raw!r}; set it to true or false.")
 
 
 def _warn_about_transport_security(conn_id: str, settings: OCPSettings) -> None:

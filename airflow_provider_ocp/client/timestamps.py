@@ -4,6 +4,11 @@ OCP mixes two serializers in one response: ISO-8601 with a colon offset or ``Z``
 and Java's ``yyyy-MM-dd'T'HH:mm:ss.SSSZ`` without the colon (``2021-09-23T14:33:17.357+0800``), with 0 to 9 fraction
 digits. Every value is an aware instant. We send UTC with ``Z``, the form OCP accepts most surely.
 
+A text is a readable instant only if UTC can hold it too: ``0001-01-01T00:00:00+08:00`` is a year-0 instant and
+``9999-12-31T23:59:59-08:00`` a year-10000 one, which no ``datetime`` holds in UTC, so every later step (XCom, files,
+comparisons with OCP's clock) would fail on them. The parser refuses them with ``ValueError``, like any text it cannot
+read, once, here: callers keep such a value as the text OCP sent (with a warning), as for any unreadable timestamp.
+
 A page's timestamps are parsed a column at a time (:func:`parse_ocp_timestamp_column`): msgspec converts the whole
 column in C once cheap set checks have shown every value to be a shape on which it and :func:`parse_ocp_timestamp`
 agree; any other column goes value by value.
@@ -45,7 +50,8 @@ def parse_ocp_timestamp(value: str) -> datetime:
     ``datetime.fromisoformat``, at C speed; everything else, and anything it refuses, to the full pattern.
 
     :param value: the text OCP sent, for example ``2021-09-23T14:33:17.357+0800``.
-    :raises ValueError: when the text is not one of OCP's forms or has no offset (a naive time is ambiguous).
+    :raises ValueError: when the text is not one of OCP's forms, has no offset (a naive time is ambiguous), or is an
+        instant UTC cannot hold (see the module docstring).
     """
     if value[4:17:3] == "--T::":
         tail = value[19:]
@@ -54,10 +60,23 @@ def parse_ocp_timestamp(value: str) -> datetime:
             verdict = _learn_tail(tail)
         if verdict:
             try:  # the date and time digits are fromisoformat's to check: it refuses non-digits there
-                return datetime.fromisoformat(value)
+                moment = datetime.fromisoformat(value)
             except ValueError:
                 pass
+            else:  # only the first and last year can leave UTC's range: one comparison for every other value
+                return moment if 1 < moment.year < 9999 else _within_utc(moment, value)
     return _parse_with_pattern(value)
+
+
+def _within_utc(moment: datetime, value: str) -> datetime:
+    """``moment`` if UTC can hold it (its ``astimezone(timezone.utc)`` works), else ``ValueError``."""
+    if 1 < moment.year < 9999:
+        return moment
+    try:
+        moment.astimezone(timezone.utc)
+    except OverflowError:
+        raise ValueError(f"not an instant UTC can hold (years 1 to 9999 in UTC): {value!r}") from None
+    return moment
 
 
 def _learn_tail(tail: str) -> bool:
@@ -76,6 +95,8 @@ _COLUMN_SEPARATORS = frozenset("T ")
 _column_tails: set[str] = set()  # tails found safe; bounded like _tail_verdicts
 _separator_of = itemgetter(10)
 _tail_of = itemgetter(slice(19, None))
+_first_of = itemgetter(0)
+_EDGE_YEARS = ("0001", "9999")  # the only years whose instants may not fit in UTC (see _within_utc)
 _TEXT_OR_NONE = frozenset((str, type(None)))
 _AwareColumn = list[Annotated[datetime, msgspec.Meta(tz=True)] | None]
 
@@ -98,6 +119,8 @@ def parse_ocp_timestamp_column(values: list[Any]) -> list[datetime | None] | Non
             return None
     except IndexError:  # shorter than a date and a separator
         return None
+    if not set(map(_first_of, texts)).isdisjoint("09") and any(text.startswith(_EDGE_YEARS) for text in texts):
+        return None  # year 1 or 9999: the one-by-one path tells which values UTC can hold
     for tail in set(map(_tail_of, texts)) - _column_tails:
         if _COLUMN_TAIL.fullmatch(tail) is None:
             return None
@@ -125,10 +148,10 @@ def _parse_with_pattern(value: str) -> datetime:
             pass
         else:
             if abs(moment.utcoffset() or timedelta(0)) <= _MAX_OFFSET:
-                return moment
+                return _within_utc(moment, value)
     year, month, day = (int(part) for part in match["date"].split("-"))
     fraction = (match["fraction"] or "").ljust(6, "0")[:6]
-    return datetime(
+    moment = datetime(
         year,
         month,
         day,
@@ -138,6 +161,7 @@ def _parse_with_pattern(value: str) -> datetime:
         int(fraction),
         tzinfo=_parse_offset(match["offset"]),
     )
+    return _within_utc(moment, value)
 
 
 def _parse_offset(text: str) -> timezone:
@@ -163,7 +187,8 @@ def isoformat_utc(moment: datetime) -> str:
 
 
 def parse_server_time(timestamp: str | None) -> datetime | None:
-    """The envelope's ``timestamp`` (OCP's clock) as an aware datetime, or None if absent or unreadable.
+    """The envelope's ``timestamp`` (OCP's clock) as an aware datetime, or None if absent or unreadable (an instant
+    UTC cannot hold included: see the module docstring).
 
     :param timestamp: the envelope's ``timestamp`` text.
     """

@@ -8,6 +8,7 @@ transport differs (:mod:`airflow_provider_ocp.hooks.transport`).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import threading
 from collections.abc import AsyncIterator, Callable, Generator, Iterator, Sequence
 from dataclasses import replace
@@ -21,6 +22,7 @@ import requests
 from airflow.providers.common.compat.connection import get_async_connection, get_async_extra_dejson
 
 from airflow_provider_ocp.client.limits import CHUNK_BYTES, CappedBody, deadline_error
+from airflow_provider_ocp.client.log_secrets import secrets_hidden
 from airflow_provider_ocp.client.pagination import PageResult, PageWalk, whole_record_identity
 from airflow_provider_ocp.client.prefetch import PagePrefetcher, ReadAheadCancelled
 from airflow_provider_ocp.client.request import OCPRequest, build_get
@@ -28,16 +30,12 @@ from airflow_provider_ocp.client.response import Envelope, parse_response
 from airflow_provider_ocp.client.retry import RetryPolicy
 from airflow_provider_ocp.client.settings import OCPSettings, settings_from_airflow_connection
 from airflow_provider_ocp.hooks.base import OCPBaseHook, takes_arguments_of
+from airflow_provider_ocp.hooks.deadline import DeadlineWatchdog
 from airflow_provider_ocp.hooks.shared_client import acquire_client, release_client
-from airflow_provider_ocp.hooks.transport import (
-    TRANSPORT_ERRORS,
-    DeadlineWatchdog,
-    open_requests_session,
-    transport_error,
-)
+from airflow_provider_ocp.hooks.transport import TRANSPORT_ERRORS, open_requests_session, transport_error
 from airflow_provider_ocp.log_backup.clusters import chosen_id, cluster_choice, exact_matches, unknown_cluster
 from airflow_provider_ocp.log_backup.query import LogBackupSnapshot, log_backup_tasks_query
-from airflow_provider_ocp.log_backup.records import normalize_tasks, record_identity
+from airflow_provider_ocp.log_backup.records import normalize_tasks, record_identity, record_status_identity
 from airflow_provider_ocp.provider_info import UI_FIELD_BEHAVIOUR, connection_form_widgets
 from airflow_provider_ocp.validation import validate_page_size, validate_window
 
@@ -111,28 +109,30 @@ class OCPHook(OCPBaseHook):
         raise AssertionError("unreachable: tenacity re-raises the last error")
 
     def _send(self, request: OCPRequest) -> Envelope:
-        watchdog = DeadlineWatchdog(self.settings.request_deadline)
+        watchdog = DeadlineWatchdog(self.settings.request_deadline)  # from connecting to the body's last byte
         read_timeout = min(self.settings.read_timeout, self.settings.request_deadline)
-        try:
-            response = self.session.get(
-                request.url,
-                headers=request.headers,
-                timeout=(self.settings.connect_timeout, read_timeout),
-                allow_redirects=False,
-                # Per request: requests lets REQUESTS_CA_BUNDLE/CURL_CA_BUNDLE override ``session.verify`` (so the
-                # connection's ca_bundle or verify=false), but never an explicit per-request value.
-                verify=self.settings.verify,
-                stream=True,  # read in chunks, so the size cap and the deadline apply while the body arrives
-            )
-            with response, watchdog.watching(response):
-                body = CappedBody(self.settings, request, response.headers.get("Content-Encoding"))
-                for chunk in response.raw.stream(CHUNK_BYTES, decode_content=False):
-                    body.add(chunk)
-        except TRANSPORT_ERRORS as exc:
-            if watchdog.expired:
+        with secrets_hidden(request.secrets):  # nor may any library's log record show them
+            try:
+                # The watchdog lets go of the connection before the response, closing, hands it back to the pool.
+                with contextlib.ExitStack() as closing, watchdog:
+                    response = closing.enter_context(
+                        self.session.get(
+                            request.url,
+                            headers=request.headers,
+                            timeout=(self.settings.connect_timeout, read_timeout),
+                            allow_redirects=False,
+                            stream=True,  # read in chunks, so the size cap applies while the body arrives
+                        )
+                    )
+                    body = CappedBody(self.settings, request, response.headers.get("Content-Encoding"))
+                    for chunk in response.raw.stream(CHUNK_BYTES, decode_content=False):
+                        body.add(chunk)
+            except TRANSPORT_ERRORS as exc:
+                if not watchdog.expired:
+                    raise transport_error(exc, request, self.settings) from None
+            if watchdog.expired:  # the cut may also end the headers or the body early without an error
                 raise deadline_error(self.settings, request) from None
-            raise transport_error(exc, request, self.settings) from None
-        return _envelope(response.status_code, response.headers, body.bytes(), request)
+            return _envelope(response.status_code, response.headers, body.bytes(), request)
 
     def iter_pages(
         self,
@@ -171,6 +171,7 @@ class OCPHook(OCPBaseHook):
         tenant_id: int | str | None = None,
         *,
         cluster_name: str | None = None,
+        every_status: bool = False,
     ) -> Generator[PageResult, None, None]:
         """The log backup tasks of a cluster page by page, normalised, with progress for logging.
 
@@ -180,12 +181,15 @@ class OCPHook(OCPBaseHook):
         :param page_size: records per page; default the connection's page size (2000, OCP's maximum).
         :param tenant_id: restrict to one tenant (OCP 4.x tenant endpoint).
         :param cluster_name: the cluster's name as OCP shows it, instead of ``cluster_id``.
+        :param every_status: return a task again when a later page shows it with another status (the gate must see
+            both and wait); by default each task comes once, as first seen.
         """
         if cluster_name is not None:
             validate_window(start_time, end_time)  # bad input fails before the lookup's request too
         cluster = self.resolve_cluster_id(cluster_id, cluster_name)
         query = log_backup_tasks_query(cluster, start_time, end_time, tenant_id)
-        for page in self.iter_pages(query.path, query.params, page_size, record_identity):
+        identity = record_status_identity if every_status else record_identity
+        for page in self.iter_pages(query.path, query.params, page_size, identity):
             yield replace(page, records=normalize_tasks(page.records))
 
     @takes_arguments_of(iter_log_backup_task_pages)
@@ -310,17 +314,18 @@ class OCPAsyncHook(OCPBaseHook):
     async def _send(self, request: OCPRequest) -> Envelope:
         if self._client is None:
             raise RuntimeError("use OCPAsyncHook as 'async with OCPAsyncHook(conn_id) as hook:'")
-        try:
-            async with asyncio.timeout(self.settings.request_deadline):
-                async with self._client.stream("GET", request.url, headers=request.headers) as response:
-                    body = CappedBody(self.settings, request, response.headers.get("Content-Encoding"))
-                    async for chunk in response.aiter_raw(CHUNK_BYTES):
-                        body.add(chunk)
-        except TimeoutError:
-            raise deadline_error(self.settings, request) from None
-        except httpx.HTTPError as exc:
-            raise transport_error(exc, request, self.settings) from None
-        return _envelope(response.status_code, response.headers, body.bytes(), request)
+        with secrets_hidden(request.secrets):  # nor may any library's log record show them
+            try:
+                async with asyncio.timeout(self.settings.request_deadline):
+                    async with self._client.stream("GET", request.url, headers=request.headers) as response:
+                        body = CappedBody(self.settings, request, response.headers.get("Content-Encoding"))
+                        async for chunk in response.aiter_raw(CHUNK_BYTES):
+                            body.add(chunk)
+            except TimeoutError:
+                raise deadline_error(self.settings, request) from None
+            except httpx.HTTPError as exc:  # in a thread: a TLS failure may read OCP's certificate again
+                raise await asyncio.to_thread(transport_error, exc, request, self.settings) from None
+            return _envelope(response.status_code, response.headers, body.bytes(), request)
 
     async def iter_pages(
         self,
@@ -341,6 +346,20 @@ class OCPAsyncHook(OCPBaseHook):
             page_params = [*params, ("page", str(walk.next_page)), ("size", str(walk.page_size))]
             yield walk.take(await self.get_envelope(path, page_params))
 
+    async def iter_log_backup_task_pages(
+        self, cluster_id: int | str | None = None, *, cluster_name: str | None = None, every_status: bool = False
+    ) -> AsyncIterator[PageResult]:
+        """Every log backup task of a cluster now, page by page, normalised (a gate keeps only what it needs).
+
+        :param cluster_id: OCP cluster id (or give ``cluster_name``).
+        :param cluster_name: the cluster's name as OCP shows it.
+        :param every_status: as in :meth:`OCPHook.iter_log_backup_task_pages`.
+        """
+        query = log_backup_tasks_query(await self.resolve_cluster_id(cluster_id, cluster_name))
+        identity = record_status_identity if every_status else record_identity
+        async for page in self.iter_pages(query.path, query.params, identity=identity):
+            yield replace(page, records=normalize_tasks(page.records))
+
     async def get_log_backup_snapshot(
         self, cluster_id: int | str | None = None, *, cluster_name: str | None = None
     ) -> LogBackupSnapshot:
@@ -349,12 +368,8 @@ class OCPAsyncHook(OCPBaseHook):
         :param cluster_id: OCP cluster id (or give ``cluster_name``).
         :param cluster_name: the cluster's name as OCP shows it.
         """
-        query = log_backup_tasks_query(await self.resolve_cluster_id(cluster_id, cluster_name))
-        pages = [
-            replace(page, records=normalize_tasks(page.records))
-            async for page in self.iter_pages(query.path, query.params, identity=record_identity)
-        ]
-        return LogBackupSnapshot.from_pages(pages)
+        pages = self.iter_log_backup_task_pages(cluster_id, cluster_name=cluster_name)
+        return LogBackupSnapshot.from_pages([page async for page in pages])
 
     async def list_clusters(self, name: str | None = None) -> list[dict[str, Any]]:
         """OCP's clusters, as :meth:`OCPHook.list_clusters`.

@@ -6,8 +6,9 @@ each opens its own connection, and TLS session, before its first poll. Sharing o
 the few connections their requests actually need at once: less work per trigger start-up, and less lag in the
 triggerer's event loop (``benchmarks/README.md``, benchmark 3).
 
-Hooks share a client only with hooks of the same connection (address, credentials, TLS, proxies and timeouts), so
-a cookie OCP sets for one user is never sent for another. The client is closed when the last hook using it leaves.
+Hooks share a client only with hooks of the same connection (address, credentials, TLS, proxies, use of the
+environment and timeouts), so a cookie OCP sets for one user is never sent for another. The client is closed when the
+last hook using it leaves.
 
 A client serves at most :data:`HOOKS_PER_CLIENT` hooks at a time; more hooks get more clients. httpcore probes every
 connection of a pool before each request and after each response (about 7 us each, an ``is_readable`` check), and
@@ -51,6 +52,7 @@ def _key(settings: OCPSettings) -> ClientKey:
         settings.secret,
         settings.verify,
         tuple(sorted((settings.proxies or {}).items())),
+        settings.trust_env,
         settings.connect_timeout,
         settings.read_timeout,
     )

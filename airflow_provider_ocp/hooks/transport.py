@@ -2,37 +2,36 @@
 
 Everything protocol-level lives in :mod:`airflow_provider_ocp.client`; this module only opens sessions with the
 connection's TLS, proxy and timeout settings, and turns either library's failure into one :class:`OCPAPIError`.
+
+What the environment means is decided here, once, for both: the CA bundle variables (:func:`ca_bundle`) and the
+proxy variables (:func:`proxies_for`), both ignored with the connection extra ``trust_env: false``. Neither library
+reads the environment itself (each would read it its own way, and requests lets ``HTTPS_PROXY`` override a
+session's own proxy).
 """
 
 from __future__ import annotations
 
-import contextlib
 import functools
 import os
 import re
-import socket
 import ssl
-import threading
-import time
-from collections.abc import Iterator
+from typing import Literal
 from urllib.parse import urlsplit
 
 import certifi
 import httpx
 import requests
 import urllib3
-from requests.adapters import HTTPAdapter
 
+from airflow_provider_ocp.client.fields import without_credentials
 from airflow_provider_ocp.client.request import OCPRequest
 from airflow_provider_ocp.client.response import redact
 from airflow_provider_ocp.client.settings import OCPSettings, ca_bundle_message
 from airflow_provider_ocp.exceptions import OCPAPIError, OCPInputError
+from airflow_provider_ocp.hooks.deadline import DeadlineAdapter
+from airflow_provider_ocp.hooks.tls import causes, tls_message
 
 CA_BUNDLE_VARIABLES = ("REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE", "SSL_CERT_FILE")
-TLS_FAILURE_MESSAGE = (
-    "TLS verification of OCP's certificate failed: if OCP uses a private or self-signed CA, set the "
-    "connection extra 'ca_bundle' to that CA's PEM file (certificate verify failed)"
-)
 _REASON = re.compile(
     r"\[Errno -?\d+\] [^'\")]+|Connection aborted|IncompleteRead|Response ended prematurely"
     r"|Server disconnected[^'\")]*|peer closed connection[^'\")]*"
@@ -49,21 +48,30 @@ _DROPPED = (
 TRANSPORT_ERRORS = (requests.RequestException, urllib3.exceptions.HTTPError)
 
 
-def tls_verification(settings: OCPSettings) -> bool | ssl.SSLContext:
-    """The TLS trust both transports use; a CA bundle that cannot load fails here, before any request.
+def ca_bundle(settings: OCPSettings) -> str | Literal[False]:
+    """The CA bundle both transports trust, or False when verification is off.
 
     ``verify=True`` trusts what the environment names, as requests does (``REQUESTS_CA_BUNDLE``,
-    ``CURL_CA_BUNDLE``, then ``SSL_CERT_FILE``), else certifi's bundle; a path trusts that bundle; False turns
-    verification off.
+    ``CURL_CA_BUNDLE``, then ``SSL_CERT_FILE``; not with ``trust_env: false``), else certifi's bundle; a path trusts
+    that bundle.
 
     :param settings: the connection's settings.
     """
     if settings.verify is False:
         return False
     if isinstance(settings.verify, str):
-        return _ssl_context(settings.verify)
-    environment = next((os.environ[name] for name in CA_BUNDLE_VARIABLES if os.environ.get(name)), None)
-    return _ssl_context(environment or certifi.where())
+        return settings.verify
+    variables = CA_BUNDLE_VARIABLES if settings.trust_env else ()
+    return next((os.environ[name] for name in variables if os.environ.get(name)), None) or certifi.where()
+
+
+def tls_verification(settings: OCPSettings) -> bool | ssl.SSLContext:
+    """The TLS trust of :func:`ca_bundle` as an SSL context; a bundle that cannot load fails here, before any request.
+
+    :param settings: the connection's settings.
+    """
+    bundle = ca_bundle(settings)
+    return False if bundle is False else _ssl_context(bundle)
 
 
 @functools.lru_cache(maxsize=16)
@@ -76,19 +84,34 @@ def _ssl_context(cafile: str) -> ssl.SSLContext:
         raise OCPInputError(ca_bundle_message(cafile, error)) from None
 
 
+def proxies_for(settings: OCPSettings) -> dict[str, str]:
+    """The proxies OCP requests go through, by scheme: the connection's own (extra ``proxy`` or ``proxies``), else
+    the one the environment names for OCP's URL (``HTTPS_PROXY``, ``HTTP_PROXY`` or ``ALL_PROXY``, unless
+    ``NO_PROXY`` covers OCP's host, as requests reads them), else none; the environment only with ``trust_env``.
+
+    :param settings: the connection's settings.
+    """
+    if settings.proxies:
+        return settings.proxies
+    if not settings.trust_env:
+        return {}
+    scheme = urlsplit(settings.base_url).scheme
+    environment = requests.utils.get_environ_proxies(settings.base_url)
+    proxy = environment.get(scheme) or environment.get("all")
+    return {scheme: proxy} if proxy else {}
+
+
 def open_requests_session(settings: OCPSettings) -> requests.Session:
-    """A pooled requests session with the connection's TLS trust and proxies.
+    """A pooled requests session with the connection's TLS trust and proxies, and ``request_deadline`` support.
 
     :param settings: the connection's settings.
     """
     tls_verification(settings)  # a bad CA bundle fails now, as it does for the async client
     session = requests.Session()
-    session.verify = settings.verify
-    session.trust_env = True
-    session.auth = _KeepAuthorization()  # else requests would replace our header with ~/.netrc credentials
-    if settings.proxies:
-        session.proxies.update(settings.proxies)
-    adapter = HTTPAdapter(pool_connections=4, pool_maxsize=16, max_retries=0)
+    session.trust_env = False  # no environment proxies, CA bundle or ~/.netrc credentials but those chosen here
+    session.verify = ca_bundle(settings)
+    session.proxies.update(proxies_for(settings))
+    adapter = DeadlineAdapter(pool_connections=4, pool_maxsize=16, max_retries=0)
     session.mount("http://", adapter)
     session.mount("https://", adapter)
     return session
@@ -99,134 +122,38 @@ def open_httpx_client(settings: OCPSettings) -> httpx.AsyncClient:
 
     :param settings: the connection's settings.
     """
-    proxies = settings.proxies or {}
     mounts: dict[str, httpx.AsyncBaseTransport | None] = {
-        f"{scheme}://": httpx.AsyncHTTPTransport(proxy=url) for scheme, url in proxies.items() if scheme in _SCHEMES
+        f"{scheme}://": httpx.AsyncHTTPTransport(proxy=url)
+        for scheme, url in proxies_for(settings).items()
+        if scheme in _SCHEMES
     }
     return httpx.AsyncClient(
         verify=tls_verification(settings),
         timeout=httpx.Timeout(settings.read_timeout, connect=settings.connect_timeout),
         follow_redirects=False,
         mounts=mounts or None,
-        trust_env=True,
+        trust_env=False,  # the environment is read once, above, for both clients
     )
 
 
 _SCHEMES = ("http", "https")
 
 
-class _KeepAuthorization(requests.auth.AuthBase):
-    """Leaves the ``Authorization`` header that the request builder set untouched.
-
-    A session without ``auth`` lets requests (with ``trust_env``, needed for proxy and CA variables) fill in
-    credentials from ``~/.netrc``, replacing the connection's basic or AccessKey header.
-    """
-
-    def __call__(self, request: requests.PreparedRequest) -> requests.PreparedRequest:
-        return request
-
-
-class DeadlineWatchdog:
-    """Cuts a requests response off when its request outlives ``request_deadline``.
-
-    requests has per-read timeouts only: a server sending a byte every few seconds never trips them. The watchdog
-    shuts the response's socket down at the deadline, so the blocked read ends at once and the hook reports the
-    deadline (see :attr:`expired`) instead of the read error that follows.
-
-    :param seconds: the connection's ``request_deadline``, counted from construction (before the request is sent).
-    """
-
-    def __init__(self, seconds: float) -> None:
-        self._ends_at = time.monotonic() + seconds
-        self._lock = threading.Lock()
-        self._reading = False
-        self.expired = False
-
-    @contextlib.contextmanager
-    def watching(self, response: requests.Response) -> Iterator[None]:
-        """Watch the body being read from ``response``.
-
-        :param response: a streamed response whose headers have arrived.
-        """
-        timer = threading.Timer(max(0.0, self._ends_at - time.monotonic()), self._cut, args=(response,))
-        timer.daemon = True
-        with self._lock:
-            self._reading = True
-        timer.start()
-        try:
-            yield
-        finally:
-            with self._lock:
-                self._reading = False  # from here on the pooled connection may serve another request: never cut it
-            timer.cancel()
-
-    def _cut(self, response: requests.Response) -> None:
-        with self._lock:
-            if not self._reading:
-                return
-            self.expired = True
-            sock = getattr(getattr(response.raw, "connection", None), "sock", None)
-            if sock is not None:
-                with contextlib.suppress(OSError):
-                    sock.shutdown(socket.SHUT_RDWR)
-
-
-def _causes(exc: BaseException) -> Iterator[BaseException]:
-    # The exception, what it was raised from, and what it wraps: urllib3 hands the ssl error to requests as an
-    # argument (MaxRetryError.reason, SSLError.args), not as a cause.
-    seen: set[int] = set()
-    pending: list[BaseException] = [exc]
-    while pending:
-        current = pending.pop()
-        if id(current) in seen:
-            continue
-        seen.add(id(current))
-        yield current
-        linked = [current.__cause__, current.__context__, getattr(current, "reason", None), *current.args[:1]]
-        pending.extend(item for item in linked if isinstance(item, BaseException))
-
-
-def _tls_message(exc: BaseException, settings: OCPSettings) -> str:
-    """Say which TLS failure happened, since each has a different fix.
-
-    :param exc: the transport failure.
-    :param settings: the connection's settings, for the host name.
-    """
-    errors = [cause for cause in _causes(exc) if isinstance(cause, ssl.SSLError)]
-    reasons = " ".join(f"{getattr(error, 'reason', '')} {error}" for error in errors).upper()
-    host = urlsplit(settings.base_url).hostname
-    if "WRONG_VERSION_NUMBER" in reasons or "RECORD_LAYER_FAILURE" in reasons or "HTTP_REQUEST" in reasons:
-        return (
-            "OCP's port answered the TLS handshake with something that is not TLS, most likely plain HTTP: use "
-            "http:// in the connection's OCP URL, or the port where OCP serves HTTPS (wrong version number)"
-        )
-    verification = next((error for error in errors if isinstance(error, ssl.SSLCertVerificationError)), None)
-    if verification is not None and (verification.verify_code in (62, 64) or "MISMATCH" in reasons):
-        return (
-            f"OCP's certificate is not valid for the host {host!r} in the connection's OCP URL: connect with a "
-            "name the certificate lists (its subject alternative names), or have the certificate reissued for this "
-            "name (hostname mismatch)"
-        )
-    if verification is not None or "CERTIFICATE_VERIFY_FAILED" in reasons:
-        return TLS_FAILURE_MESSAGE
-    return (
-        "The TLS handshake with OCP failed: check the scheme and port of the connection's OCP URL and, for a private "
-        f"CA, the connection extra 'ca_bundle' ({errors[0].reason if errors else type(exc).__name__})"
-    )
-
-
 def transport_error(exc: Exception, request: OCPRequest, settings: OCPSettings) -> OCPAPIError:
     """Turn a requests or httpx failure (no usable response) into an :class:`OCPAPIError`, saying whether to retry.
 
     Both libraries are classified by exception type (TLS failures by the :class:`ssl.SSLError` they wrap), so the
-    worker and the triggerer report the same failure the same way.
+    worker and the triggerer report the same failure the same way. A failure through a proxy names the proxy, so
+    that nobody looks for the fault at OCP. Blocking: a certificate outside its dates is read again
+    (:func:`~airflow_provider_ocp.hooks.tls.tls_message`), so the async hook calls this in a thread.
 
     :param exc: what requests or httpx raised.
     :param request: the request that failed.
     :param settings: the connection's settings, for timeouts in the message.
     """
-    if any(isinstance(cause, ssl.SSLError | requests.exceptions.SSLError) for cause in _causes(exc)):
-        message, retryable = _tls_message(exc, settings), False
+    proxy = proxies_for(settings).get(urlsplit(settings.base_url).scheme)
+    if any(isinstance(cause, ssl.SSLError | requests.exceptions.SSLError) for cause in causes(exc)):
+        message, retryable = tls_message(exc, settings, proxied=proxy is not None), False
     elif isinstance(exc, _CONNECT_TIMEOUTS):
         message, retryable = f"Could not connect to OCP within {settings.connect_timeout:g}s", True
     elif isinstance(exc, _READ_TIMEOUTS):
@@ -237,6 +164,17 @@ def transport_error(exc: Exception, request: OCPRequest, settings: OCPSettings) 
         message, retryable = f"Connection to OCP failed or was dropped ({type(exc).__name__}{detail})", True
     else:
         message, retryable = f"Request to OCP failed ({type(exc).__name__})", False
+    if proxy is not None and retryable:
+        message += f", through the proxy {without_credentials(proxy)} {_proxy_origin(settings)}"
     return OCPAPIError(
         redact(message, request.secrets), trace_id=request.trace_id, path=request.target, retryable=retryable
+    )
+
+
+def _proxy_origin(settings: OCPSettings) -> str:
+    if settings.proxies:
+        return "(connection extra 'proxy' or 'proxies')"
+    return (
+        "(from the environment's HTTPS_PROXY, HTTP_PROXY or ALL_PROXY; set the connection extra 'trust_env' to false "
+        "to connect directly)"
     )

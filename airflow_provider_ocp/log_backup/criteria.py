@@ -113,6 +113,8 @@ class GateCriteria:
     :param tenant_names: tenant names to watch; a tenant is selected if its id or its name is listed.
     :param target_time: if set, every checkpoint must also be at or after this instant (the restore point).
     :param fail_on_status: upper-case statuses that fail the gate at once.
+    :param wait_for_missing_tenants: keep waiting for a selected tenant OCP has no log backup task for, instead of
+        failing at once (a mistyped tenant never appears; a tenant whose log backup has not started yet may).
     """
 
     max_delay: float
@@ -120,6 +122,7 @@ class GateCriteria:
     tenant_names: tuple[str, ...] | None = None
     target_time: datetime | None = None
     fail_on_status: tuple[str, ...] = DEFAULT_FAIL_ON_STATUS
+    wait_for_missing_tenants: bool = False
 
     @classmethod
     def build(
@@ -130,6 +133,7 @@ class GateCriteria:
         tenant_names: object = None,
         target_time: object = None,
         fail_on_status: object = None,
+        wait_for_missing_tenants: object = False,
     ) -> GateCriteria:
         """Validate user input (after template rendering); each error names its parameter.
 
@@ -139,13 +143,17 @@ class GateCriteria:
         :param target_time: None (or blank, or the text ``None`` a template renders for an absent value), an aware
             datetime or ISO-8601 text with an offset.
         :param fail_on_status: statuses failing the gate; None for :data:`DEFAULT_FAIL_ON_STATUS`.
+        :param wait_for_missing_tenants: a bool: wait for selected tenants OCP has no task for, instead of failing.
         """
+        if not isinstance(wait_for_missing_tenants, bool):
+            raise OCPInputError(f"wait_for_missing_tenants must be True or False; got {wait_for_missing_tenants!r}.")
         return cls(
             max_delay=validate_max_delay(max_delay),
             tenant_ids=_validate_tenant_ids(tenant_ids),
             tenant_names=_validate_tenant_names(tenant_names),
             target_time=None if is_unset(target_time) else coerce_instant(target_time, "target_time"),
             fail_on_status=_validate_fail_on_status(fail_on_status),
+            wait_for_missing_tenants=wait_for_missing_tenants,
         )
 
     def to_dict(self) -> dict[str, Any]:
@@ -156,6 +164,7 @@ class GateCriteria:
             "tenant_names": list(self.tenant_names) if self.tenant_names is not None else None,
             "target_time": isoformat_utc(self.target_time) if self.target_time is not None else None,
             "fail_on_status": list(self.fail_on_status),
+            "wait_for_missing_tenants": self.wait_for_missing_tenants,
         }
 
     @classmethod
@@ -170,6 +179,7 @@ class GateCriteria:
             tenant_names=data.get("tenant_names"),
             target_time=data.get("target_time"),
             fail_on_status=data.get("fail_on_status"),
+            wait_for_missing_tenants=data.get("wait_for_missing_tenants", False),
         )
 
     @property

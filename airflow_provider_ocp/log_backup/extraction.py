@@ -1,5 +1,8 @@
 """Reading one extraction window from OCP page by page: exact half-open filtering, progress, and window splitting.
 
+Records whose ``createTime`` is absent or unreadable are kept, with a warning: OCP returned them for the window, and
+nothing says they belong to another one.
+
 OCP refuses a time range longer than it allows (HTTP 500, code 10007; the limit is not documented). The window is
 then halved, and halved again, until OCP accepts each part; the parts are read in order and filtered on their own
 half-open bounds, so every task of the window still comes out exactly once.
@@ -51,11 +54,12 @@ def window_pages(walk: WalkWindow, window: ExtractionWindow, logger: logging.Log
 
 
 def _part_pages(walk: WalkWindow, window: ExtractionWindow, logger: logging.Logger | Any) -> Pages:
-    dropped = 0
+    dropped = undated = 0
     with closing(walk(window)) as pages:  # stopping early closes the walk, which stops the hook's read-ahead at once
         for page in pages:
             kept = window.keep(page.records)
             dropped += len(page.records) - len(kept)
+            undated += window.undated(kept)
             if page.page_number == 1 and not page.records and page.records_so_far == 0:
                 logger.info("No log backup tasks in [%s, %s).", window.start.isoformat(), window.end.isoformat())
             else:
@@ -72,6 +76,15 @@ def _part_pages(walk: WalkWindow, window: ExtractionWindow, logger: logging.Logg
             "Dropped %s record(s) OCP returned with a createTime outside the half-open window [%s, %s) "
             "(OCP's filter includes the end; such a task belongs to the next interval).",
             dropped,
+            window.start.isoformat(),
+            window.end.isoformat(),
+        )
+    if undated:
+        logger.warning(
+            "Kept %s record(s) OCP returned for [%s, %s) without a readable createTime (absent, or in a form this "
+            "provider cannot read; kept as sent): nothing says they belong to another window, and a task is never "
+            "dropped.",
+            undated,
             window.start.isoformat(),
             window.end.isoformat(),
         )

@@ -1,7 +1,10 @@
 """Record formats of an extraction: JSON lines and Parquet, written one page at a time.
 
 Writers take one page of records at a time, so memory stays flat whatever the number of tasks; each record is
-stamped with the window it was extracted for (``windowStart``, ``windowEnd``) so partitions can be told apart.
+stamped with the window it was extracted for (``windowStart``, ``windowEnd``) so partitions can be told apart, and a
+Parquet file also names it in its footer (read back by :mod:`~airflow_provider_ocp.log_backup.replacement`). Text
+UTF-8 cannot encode (lone surrogates) is written as U+FFFD, with a warning
+(:mod:`~airflow_provider_ocp.log_backup.surrogates`).
 """
 
 from __future__ import annotations
@@ -24,6 +27,8 @@ from airflow_provider_ocp.log_backup.records import (
     plain_datetimes,
     to_json_safe,
 )
+from airflow_provider_ocp.log_backup.replacement import window_metadata
+from airflow_provider_ocp.log_backup.surrogates import replace_lone_surrogates
 
 if TYPE_CHECKING:
     from airflow_provider_ocp.log_backup.window import ExtractionWindow
@@ -111,7 +116,11 @@ class JsonLinesWriter(RecordWriter):
             for line, value in zip(lines, column, strict=True):
                 if value.__class__ is datetime:  # subclasses (pendulum) go to _isoformat_other
                     line[name] = value.astimezone(timezone.utc)
-        self.file.write(self._encoder.encode_lines(lines))
+        try:
+            data = self._encoder.encode_lines(lines)
+        except UnicodeEncodeError:  # a lone surrogate, cut out of a pair by the server: replaced, with a warning
+            data = self._encoder.encode_lines(replace_lone_surrogates(lines))
+        self.file.write(data)
 
 
 class ParquetWriter(RecordWriter):
@@ -121,7 +130,8 @@ class ParquetWriter(RecordWriter):
     strings), then ``windowStart``/``windowEnd``, then, in snapshot files only, ``snapshotTime`` (timestamp, UTC),
     ``current`` (bool) and ``delaySource`` (string), then ``extraFields``: the fields OCP sent beyond its docs as JSON
     text. A typed value that does not fit its column type (say, a time in an unknown format) is also kept in
-    ``extraFields``, so nothing is lost.
+    ``extraFields``, so nothing is lost. The footer's key-value metadata names the window (``ocp.window``), even in a
+    file with no rows.
 
     :param file: the open binary file.
     :param window: the extraction window, stamped on every row.
@@ -133,7 +143,7 @@ class ParquetWriter(RecordWriter):
         pa, pq = import_pyarrow()
         self._pa = pa
         self.window = window
-        self.schema = parquet_schema(snapshot)
+        self.schema = parquet_schema(snapshot).with_metadata(window_metadata(window))
         self.typed = DOCUMENTED_FIELDS + (tuple(SNAPSHOT_FIELDS) if snapshot else ())
         self._writer = pq.ParquetWriter(file, self.schema)
 
@@ -144,6 +154,13 @@ class ParquetWriter(RecordWriter):
         """
         if not records:
             return
+        try:
+            table = self._table(records)
+        except UnicodeEncodeError:  # a lone surrogate, cut out of a pair by the server: replaced, with a warning
+            table = self._table(replace_lone_surrogates(records))
+        self._writer.write_table(table)
+
+    def _table(self, records: list[dict[str, Any]]) -> Any:
         columns: dict[str, list[Any]] = {field.name: [] for field in self.schema}
         for record in records:
             extra = {key: value for key, value in record.items() if key not in self.typed}
@@ -158,7 +175,7 @@ class ParquetWriter(RecordWriter):
             columns[EXTRA_FIELDS_COLUMN].append(
                 json.dumps(to_json_safe(extra), ensure_ascii=False, sort_keys=True, default=str) if extra else None
             )
-        self._writer.write_table(self._pa.Table.from_pydict(columns, schema=self.schema))
+        return self._pa.Table.from_pydict(columns, schema=self.schema)
 
     def finish(self) -> None:
         """Write the Parquet footer."""

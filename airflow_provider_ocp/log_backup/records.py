@@ -182,12 +182,18 @@ def record_identity(record: dict[str, Any]) -> int:
     ``backupUri``.
 
     Fields that change while a task runs (status, checkpoint, delay, modifyTime) are left out, so the same task seen
-    twice while paging is recognised as one. The fields are spelled out, not looped over: this runs once per record
-    of every page, and the tuple display costs half of ``tuple(map(record.get, names))``.
+    twice while paging is recognised as one (extraction writes each task once). The fields are spelled out, not
+    looped over: this runs once per record of every page.
+
+    A record without a ``createTime`` has nothing that tells two tasks of one tenant apart, so it is identified by
+    all its fields: such a task may then come twice (its checkpoint moved between pages), but two of them are never
+    merged into one.
 
     :param record: a raw or normalised record.
     """
     get = record.get
+    if get("createTime") is None:
+        return hash(repr(sorted(record.items(), key=lambda item: str(item[0]))))
     values = (
         get("clusterId"),
         get("obClusterId"),
@@ -201,6 +207,16 @@ def record_identity(record: dict[str, Any]) -> int:
         return hash(values)
     except TypeError:  # an unhashable value (a list or object where OCP documents a scalar)
         return hash(tuple(repr(value) for value in values))
+
+
+def record_status_identity(record: dict[str, Any]) -> int:
+    """:func:`record_identity` with the ``status``: the walk a gate reads keeps a task seen RUNNING on one page and
+    FAILED on another twice, instead of silently keeping whichever came first; the gate then sees two statuses at one
+    ``createTime`` and waits.
+
+    :param record: a raw or normalised record.
+    """
+    return hash((record_identity(record), repr(record.get("status"))))
 
 
 def to_json_safe(record: dict[str, Any]) -> dict[str, Any]:

@@ -12,14 +12,21 @@ import logging
 from datetime import datetime, timezone
 from typing import Any
 
-from airflow_provider_ocp.log_backup.gate import effective_delay, latest_tasks
+from airflow_provider_ocp.log_backup.delay import effective_delay
 from airflow_provider_ocp.log_backup.query import LogBackupSnapshot
+from airflow_provider_ocp.log_backup.units import LatestTasks
 
 log = logging.getLogger(__name__)
 
 
 def snapshot_records(snapshot: LogBackupSnapshot, now: datetime | None = None) -> list[dict[str, Any]]:
     """The snapshot's records, each stamped with ``snapshotTime``, ``current`` and ``delaySource``.
+
+    ``delay`` is the task's effective delay, the number the gate would judge
+    (:func:`~airflow_provider_ocp.log_backup.delay.effective_delay`: a small negative delay is 0, a missing one is
+    computed from OCP's clock). Where there is none to judge, OCP's ``delay`` stays as sent and ``delaySource`` is
+    None. ``current`` marks each unit's latest task(s), as the gate picks them
+    (:class:`~airflow_provider_ocp.log_backup.units.LatestTasks`).
 
     :param snapshot: every normalised task of a cluster with OCP's clock.
     :param now: our clock, used only when OCP sent no timestamp (with a warning): a history needs some instant.
@@ -29,13 +36,16 @@ def snapshot_records(snapshot: LogBackupSnapshot, now: datetime | None = None) -
         taken_at = now or datetime.now(timezone.utc)
         log.warning("OCP sent no timestamp with the snapshot; stamping it with this worker's clock instead.")
     taken_at = taken_at.astimezone(timezone.utc)
-    current = {id(task) for task in latest_tasks(snapshot.tasks).values()}
+    current = {id(task) for unit in LatestTasks.of(snapshot.tasks).units() for task in unit.latest}
     records = []
     for task in snapshot.tasks:
-        delay, source = task.get("delay"), "ocp" if isinstance(task.get("delay"), float) else None
-        if delay is None:  # OCP left it out: OCP's clock minus the checkpoint, as the gate computes it
-            checkpoint = task.get("checkpoint") if isinstance(task.get("checkpoint"), datetime) else None
-            delay, source, _ = effective_delay(None, checkpoint, taken_at)
-        stamps = {"snapshotTime": taken_at, "current": id(task) in current, "delaySource": source}
-        records.append({**task, "delay": delay, **stamps})
+        checkpoint = task.get("checkpoint") if isinstance(task.get("checkpoint"), datetime) else None
+        delay = effective_delay(task.get("delay"), checkpoint, snapshot.server_time)
+        usable = delay.seconds is not None
+        stamps = {
+            "snapshotTime": taken_at,
+            "current": id(task) in current,
+            "delaySource": delay.source if usable else None,
+        }
+        records.append({**task, "delay": delay.seconds if usable else task.get("delay"), **stamps})
     return records

@@ -3,13 +3,16 @@
 Readers must never see a half-written file, so:
 
 * on file systems with a rename (the local one and anything that is not an object store) the records go to a hidden
-  temporary file in the target's directory, renamed over the target only once complete; temporary files left by
-  earlier runs that were killed are removed first;
+  temporary file in the target's directory, named for this attempt, renamed over the target only once complete;
+  temporary files that earlier, killed runs left are removed first, and only those
+  (:mod:`~airflow_provider_ocp.log_backup.temporaries`);
 * on object stores (S3, GCS, Azure...) the records are uploaded straight to the final key, because an object only
   appears when its upload completes; on any failure the upload is aborted, so nothing (not even a partial object)
   is committed.
 
-The record formats are in :mod:`airflow_provider_ocp.log_backup.formats`.
+Just before the rename or the upload's completion, a caller's check runs (the operator's: the file now at the path
+holds the same window); if it fails, nothing is committed either. The record formats are in
+:mod:`airflow_provider_ocp.log_backup.formats`.
 """
 
 from __future__ import annotations
@@ -18,13 +21,12 @@ import errno
 import logging
 import os
 import posixpath
-import re
-import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, BinaryIO
 
 from airflow_provider_ocp.exceptions import OCPInputError
+from airflow_provider_ocp.log_backup.temporaries import remove_abandoned_temp_files, temporary_path
 
 if TYPE_CHECKING:
     from airflow.providers.common.compat.sdk import Asset, ObjectStoragePath
@@ -110,26 +112,35 @@ def openlineage_name(path: ObjectStoragePath) -> tuple[str, str]:
 
 
 @contextmanager
-def atomic_output(path: ObjectStoragePath) -> Iterator[BinaryIO]:
+def atomic_output(path: ObjectStoragePath, before_commit: Callable[[], None] | None = None) -> Iterator[BinaryIO]:
     """Open ``path`` for binary writing so that it appears complete or not at all.
 
     :param path: the final path.
+    :param before_commit: called once everything is written, just before the file takes the path; if it raises,
+        nothing is committed (the operator checks there that the file it replaces holds the same window, since
+        another run may have written it while this one was extracting).
     """
+    commit_check = before_commit or _no_check
     if path.protocol in OBJECT_STORE_PROTOCOLS:
-        with _single_upload(path) as file:
+        with _single_upload(path, commit_check) as file:
             yield file
     else:
-        with _rename_into_place(path) as file:
+        with _rename_into_place(path, commit_check) as file:
             yield file
+
+
+def _no_check() -> None:
+    pass
 
 
 @contextmanager
-def _single_upload(path: ObjectStoragePath) -> Iterator[BinaryIO]:
+def _single_upload(path: ObjectStoragePath, before_commit: Callable[[], None]) -> Iterator[BinaryIO]:
     from fsspec.spec import AbstractBufferedFile
 
     file = path.fs.open(path.path, "wb", block_size=UPLOAD_BLOCK_SIZE)
     try:
         yield file
+        before_commit()
     except BaseException:
         if isinstance(file, AbstractBufferedFile):
             file.discard()  # aborts a multipart upload already started
@@ -143,13 +154,12 @@ def _single_upload(path: ObjectStoragePath) -> Iterator[BinaryIO]:
 
 
 @contextmanager
-def _rename_into_place(path: ObjectStoragePath) -> Iterator[BinaryIO]:
+def _rename_into_place(path: ObjectStoragePath, before_commit: Callable[[], None]) -> Iterator[BinaryIO]:
     fs, final = path.fs, path.path
-    directory, name = posixpath.split(final)
-    temp = posixpath.join(directory, f".{name}.{uuid.uuid4().hex}.tmp")
+    temp = temporary_path(final)
     with _naming_output_path(path):
-        fs.makedirs(directory, exist_ok=True)
-        remove_stale_temp_files(path)
+        fs.makedirs(posixpath.dirname(final), exist_ok=True)
+        remove_abandoned_temp_files(path)
         file = fs.open(temp, "wb")
     try:
         yield file
@@ -157,6 +167,7 @@ def _rename_into_place(path: ObjectStoragePath) -> Iterator[BinaryIO]:
             file.flush()
             os.fsync(file.fileno())  # the rename must not expose a file whose data is still in the page cache
         file.close()
+        before_commit()
         with _naming_output_path(path):
             if is_local(path):
                 os.replace(temp, final)
@@ -167,7 +178,7 @@ def _rename_into_place(path: ObjectStoragePath) -> Iterator[BinaryIO]:
         try:
             fs.rm(temp)
         except OSError:
-            log.warning("Could not remove the temporary file %s; the next run for this path removes it.", temp)
+            log.warning("Could not remove the temporary file %s; a later run removes it once abandoned.", temp)
         raise
 
 
@@ -190,28 +201,25 @@ def _naming_output_path(path: ObjectStoragePath) -> Iterator[None]:
         ) from None
 
 
-def remove_stale_temp_files(path: ObjectStoragePath) -> list[str]:
-    """Remove temporary files that earlier, killed runs left next to the target; return their paths.
+_TEMPLATE_STARTS = ("{{", "{%", "{#")
 
-    Only names this module creates (``.<name>.<32 hex digits>.tmp``) are touched.
 
-    :param path: the final path.
+def fixed_base(output_path: str) -> str:
+    """The part of ``output_path`` no rendering changes: up to the first Jinja tag, cut back to the last ``/``; the
+    whole path when it has no tag.
+
+    :param output_path: the unrendered ``output_path``.
     """
-    fs = path.fs
-    directory, name = posixpath.split(path.path)
-    pattern = re.compile(rf"^\.{re.escape(name)}\.[0-9a-f]{{32}}\.tmp$")
-    removed = []
-    for entry in fs.ls(directory, detail=False):
-        if pattern.match(posixpath.basename(str(entry))):
-            fs.rm(entry)
-            removed.append(str(entry))
-    if removed:
-        log.warning("Removed %s temporary file(s) left by an earlier interrupted run: %s", len(removed), removed)
-    return removed
+    text = str(output_path).strip()
+    starts = [text.index(tag) for tag in _TEMPLATE_STARTS if tag in text]
+    if starts:
+        text = text[: min(starts)]
+        text = text[: text.rfind("/") + 1]
+    return text
 
 
 def default_output_asset(output_path: str) -> Asset | None:
-    """An Asset for the fixed part of ``output_path``: up to the first ``{{``, cut back to the last ``/``.
+    """An Asset for the fixed part of ``output_path`` (:func:`fixed_base`).
 
     ``s3://bucket/ocp/cluster_id=1/date={{ ds }}/tasks.jsonl`` gives ``s3://bucket/ocp/cluster_id=1/``; a path with
     no template is its own Asset. None when nothing fixed remains (the path starts with a template).
@@ -220,10 +228,7 @@ def default_output_asset(output_path: str) -> Asset | None:
     """
     from airflow.providers.common.compat.sdk import Asset
 
-    text = str(output_path).strip()
-    if "{{" in text:
-        text = text[: text.index("{{")]
-        text = text[: text.rfind("/") + 1]
+    text = fixed_base(output_path)
     if "://" not in text:
         if not text.startswith("/"):
             return None

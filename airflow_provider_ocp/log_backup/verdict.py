@@ -32,6 +32,7 @@ class UnitReport:
     :param checkpoint: the archive checkpoint, None if absent.
     :param error_msg: OCP's ``errorMsg``.
     :param task: the identifying OCP fields of the task (ids, ``tenantName``, ``createTime``).
+    :param ambiguous: whether OCP's data leaves open which task is the unit's current one (worth a warning).
     """
 
     label: str
@@ -44,6 +45,7 @@ class UnitReport:
     checkpoint: datetime | None
     error_msg: str | None
     task: dict[str, Any]
+    ambiguous: bool = False
 
     def to_json(self) -> dict[str, Any]:
         """This unit as XCom/event JSON: tenant, status, delay, checkpoint (ISO UTC) and OCP's identifying fields."""

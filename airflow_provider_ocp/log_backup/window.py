@@ -31,11 +31,15 @@ class ExtractionWindow:
     :param start: inclusive lower bound (aware).
     :param end: exclusive upper bound (aware).
     :param reason: a human-readable explanation for the task log.
+    :param interval: the run's data interval when it has a real (non-zero) one, else None: whether the run has a
+        partition of its own in a scheduled layout (``{{ ocp_partition }}``), even when ``start_time``/``end_time``
+        move the window.
     """
 
     start: datetime
     end: datetime
     reason: str
+    interval: tuple[datetime, datetime] | None = None
 
     def contains(self, moment: object) -> bool:
         """Whether a record's ``createTime`` falls in the window.
@@ -62,6 +66,15 @@ class ExtractionWindow:
             return list(records)
         return [record for record, moment in zip(records, created, strict=True) if self.contains(moment)]
 
+    def undated(self, records: list[dict[str, Any]]) -> int:
+        """How many records have no readable ``createTime`` (absent, or text in an unknown form): :meth:`keep` keeps
+        them, and the extraction warns about them.
+
+        :param records: normalised records.
+        """
+        created = field_column(records, "createTime")
+        return 0 if plain_datetimes(created) else sum(not isinstance(moment, datetime) for moment in created)
+
     def halves(self) -> tuple[ExtractionWindow, ExtractionWindow] | None:
         """The window cut in two at a whole second near its middle, or None when it spans a second or less.
 
@@ -71,7 +84,10 @@ class ExtractionWindow:
         if middle <= self.start or middle >= self.end:
             return None
         reason = f"part of {self.reason}"
-        return ExtractionWindow(self.start, middle, reason), ExtractionWindow(middle, self.end, reason)
+        return (
+            ExtractionWindow(self.start, middle, reason, self.interval),
+            ExtractionWindow(middle, self.end, reason, self.interval),
+        )
 
     def as_json(self) -> dict[str, str]:
         """The bounds as ISO-8601 UTC text, for XCom, asset events and output records."""
@@ -122,7 +138,8 @@ def resolve_window(
         note = "the run has no data interval; "
     else:
         note = "the run's data interval is zero-width; "
-    return ExtractionWindow(checked_start, checked_end, f"{note}start = {start_source}, end = {end_source}")
+    reason = f"{note}start = {start_source}, end = {end_source}"
+    return ExtractionWindow(checked_start, checked_end, reason, interval)
 
 
 def _fallback_end(

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Generator, Sequence
 from contextlib import closing
 from datetime import timedelta
+from functools import partial
 from typing import TYPE_CHECKING, Any, cast
 
 from airflow.providers.common.compat.sdk import Asset, BaseOperator
@@ -12,6 +13,7 @@ from airflow.providers.common.compat.sdk import Asset, BaseOperator
 from airflow_provider_ocp.exceptions import OCPInputError
 from airflow_provider_ocp.log_backup.formats import OUTPUT_FORMATS, import_pyarrow, make_writer
 from airflow_provider_ocp.log_backup.records import to_json_safe
+from airflow_provider_ocp.log_backup.replacement import OVERWRITE_MODES, check_replaceable
 from airflow_provider_ocp.log_backup.storage import (
     atomic_output,
     default_output_asset,
@@ -19,6 +21,7 @@ from airflow_provider_ocp.log_backup.storage import (
     openlineage_name,
     resolve_output_path,
 )
+from airflow_provider_ocp.log_backup.surrogates import replace_lone_surrogates
 from airflow_provider_ocp.validation import validate_page_size
 
 # What only a running task needs (the hook, the page walk, snapshots, the window and cluster lookups) is imported in
@@ -47,7 +50,8 @@ class OCPLogBackupTasksOperator(BaseOperator):
 
     Without ``output_path`` the records are returned (pushed to XCom) as JSON-safe dicts: OCP's field names, times as
     ISO-8601 UTC text. With ``output_path`` they are streamed page by page to that file, atomically (a complete file
-    or none), each record stamped with ``windowStart``/``windowEnd``, and a summary is returned instead.
+    or none), each record stamped with ``windowStart``/``windowEnd``, and a summary is returned instead. A file
+    already at the path is replaced only if it holds the same window (see ``overwrite``).
 
     :param cluster_id: the OCP cluster id (templated, e.g. ``"{{ params.cluster_id }}"``).
     :param cluster_name: the cluster's name as OCP shows it (templated), instead of ``cluster_id``: resolved through
@@ -63,10 +67,13 @@ class OCPLogBackupTasksOperator(BaseOperator):
         ``gs://``...) or an absolute local path. Besides Airflow's usual variables, its template has
         ``{{ ocp_window_start }}`` and ``{{ ocp_window_end }}``, the bounds this run really extracts on every kind of
         run (scheduled, manual with or without a logical date, asset-triggered: ``data_interval_start`` is undefined
-        on runs without a logical date), and ``{{ ocp_cluster_id }}`` (and ``{{ ocp_cluster_name }}`` when given),
-        also in a mapped task. ``date={{ ocp_window_start | ds }}`` gives each interval its own file, and a rerun
-        rewrites it. It is rendered when the task runs, so the UI's rendered-fields view shows it unrendered. None
-        returns the records through XCom.
+        on runs without a logical date), ``{{ ocp_partition }}``: ``date=YYYY-MM-DD`` of the run's data interval, or
+        ``run_id=<run id>`` for a run without one (``{{ ocp_partition('date=%Y-%m-%d/hour=%H') }}`` for another
+        layout), and ``{{ ocp_cluster_id }}`` (and ``{{ ocp_cluster_name }}`` when given), also in a mapped task.
+        ``{{ ocp_partition }}`` gives each interval its own file, which a rerun rewrites, and keeps runs without a
+        data interval (their window is ``[end - lookback, end)``) out of the scheduled runs' files. A rendered path
+        that climbs out of the path's fixed part (``..``) fails. It is rendered when the task runs, so the UI's
+        rendered-fields view shows it unrendered. None returns the records through XCom.
     :param output_conn_id: the Airflow connection for the store (e.g. an ``aws`` connection for ``s3://``).
     :param output_format: ``jsonl`` (one JSON object per line) or ``parquet`` (needs the provider's ``parquet``
         extra).
@@ -75,6 +82,9 @@ class OCPLogBackupTasksOperator(BaseOperator):
         ``current`` (each tenant's latest task) and ``delaySource`` (the delay filled in from OCP's clock where OCP
         left it out), plus the window; scheduled hourly, the files form a delay history per tenant. Log archive tasks
         live for weeks, so for SLA history use ``snapshot``; for an inventory of tasks started, ``created``.
+    :param overwrite: ``same_window`` (default): a file already at ``output_path`` is replaced only if it holds the
+        window this run extracts (a rerun), else the run fails before its first request, naming both windows: a file
+        of another window is another run's data. ``always``: replace whatever is there.
     :param max_xcom_records: XCom mode fails beyond this many records: XCom lives in Airflow's metadata database,
         which is not made for bulk data. Set ``output_path`` for larger extractions.
     :param kwargs: passed to :class:`~airflow.sdk.BaseOperator`. ``outlets`` defaults to an Asset for the fixed
@@ -100,6 +110,7 @@ class OCPLogBackupTasksOperator(BaseOperator):
         output_format: str = "jsonl",
         max_xcom_records: int = 10_000,
         mode: str = "created",
+        overwrite: str = "same_window",
         **kwargs: Any,
     ) -> None:
         if output_format not in OUTPUT_FORMATS:
@@ -110,6 +121,8 @@ class OCPLogBackupTasksOperator(BaseOperator):
             raise OCPInputError(f"lookback must be a positive timedelta, e.g. timedelta(days=1); got {lookback!r}.")
         if mode not in MODES:
             raise OCPInputError(f"mode {mode!r} is not one of {', '.join(MODES)}.")
+        if overwrite not in OVERWRITE_MODES:
+            raise OCPInputError(f"overwrite {overwrite!r} is not one of {', '.join(OVERWRITE_MODES)}.")
         if isinstance(max_xcom_records, bool) or not isinstance(max_xcom_records, int) or max_xcom_records < 0:
             raise OCPInputError(f"max_xcom_records must be a non-negative integer; got {max_xcom_records!r}.")
         if kwargs.get("outlets") is None and output_path is not None:
@@ -129,6 +142,7 @@ class OCPLogBackupTasksOperator(BaseOperator):
         self.output_format = output_format
         self.max_xcom_records = max_xcom_records
         self.mode = mode
+        self.overwrite = overwrite
         self._written_path: ObjectStoragePath | None = None
 
     def execute(self, context: Context) -> Any:
@@ -139,7 +153,7 @@ class OCPLogBackupTasksOperator(BaseOperator):
         from airflow_provider_ocp.hooks.ocp import OCPHook
         from airflow_provider_ocp.log_backup.clusters import cluster_choice
         from airflow_provider_ocp.log_backup.window import resolve_window
-        from airflow_provider_ocp.operators.template_variables import extraction_variables
+        from airflow_provider_ocp.operators.template_variables import check_below_base, extraction_variables
 
         window = resolve_window(context, self.start_time, self.end_time, self.lookback)
         what = "every log backup task as OCP reports it now, for" if self.mode == "snapshot" else "tasks created in"
@@ -153,9 +167,11 @@ class OCPLogBackupTasksOperator(BaseOperator):
         cluster_id = choice if isinstance(choice, int) else hook.resolve_cluster_id(cluster_name=choice)
         path = None
         if self.output_path is not None:  # rendered here, for mapped tasks too, with what this run extracts
-            variables = extraction_variables(window, cluster_id, self.cluster_name)
+            variables = extraction_variables(window, cluster_id, self.cluster_name, context)
             rendered = self.render_template(self.output_path, cast("Context", {**context, **variables}))
+            check_below_base(self.output_path, str(rendered), variables)
             path = resolve_output_path(rendered, self.output_conn_id)
+            check_replaceable(path, window, self.output_format, self.overwrite)  # before any request for records
         pages = self._pages(hook, cluster_id, window)
         if path is None:
             return self._extract_to_xcom(pages, cluster_id, window)
@@ -190,15 +206,17 @@ class OCPLogBackupTasksOperator(BaseOperator):
                         "or raise max_xcom_records."
                     )
         self.log.info("Returning %s log backup task(s) through XCom.", len(records))
-        return records
+        return replace_lone_surrogates(records)  # XCom cannot store text UTF-8 cannot encode
 
     def _extract_to_storage(
         self, pages: Pages, cluster_id: int, window: ExtractionWindow, path: ObjectStoragePath, context: Context
     ) -> dict[str, Any]:
         count = 0
         snapshot = self.mode == "snapshot"  # Parquet gives the snapshot fields typed columns
+        # Checked again at the commit: another run may have written the path while this one was extracting.
+        still_replaceable = partial(check_replaceable, path, window, self.output_format, self.overwrite)
         with (
-            atomic_output(path) as file,
+            atomic_output(path, still_replaceable) as file,
             make_writer(self.output_format, file, window, snapshot) as writer,
             closing(pages),
         ):

@@ -41,11 +41,13 @@ class OCPLogBackupDelaySensor(BaseSensorOperator):
     """Wait until OCP's log backup of a cluster is running and its checkpoint delay is at most ``max_delay``.
 
     The gate before a point-in-time restore, a failover drill or an export. Only the latest log backup task of each
-    tenant (or the cluster-level task) counts. The sensor is done when every selected unit is in a running status
-    (RUNNING, INPROGRESS, DOING), its delay is at most ``max_delay`` and, with ``target_time``, its checkpoint is at
+    tenant (or the cluster-level task) counts. The sensor is done only when, for every selected unit, the latest task
+    is known without doubt (no task with a missing or unreadable ``createTime`` or tenant, no tie with different
+    statuses), is in a running status (RUNNING, INPROGRESS, DOING), has a checkpoint not after OCP's clock (5 minutes
+    of clock skew allowed), a delay that is a number at most ``max_delay`` and, with ``target_time``, a checkpoint at
     or after ``target_time``. A unit in a ``fail_on_status`` status fails the task at once (skipped with
-    ``soft_fail``) with a message naming the tenant, the status and OCP's ``errorMsg``. The condition itself lives in
-    :mod:`airflow_provider_ocp.log_backup.gate`, shared with the deferrable trigger.
+    ``soft_fail``) with a message naming the tenant, the status and OCP's ``errorMsg``. The rule, stated in full,
+    lives in :mod:`airflow_provider_ocp.log_backup.gate`, shared with the deferrable trigger.
 
     The return value (XCom ``return_value``) is a dict::
 
@@ -71,13 +73,16 @@ class OCPLogBackupDelaySensor(BaseSensorOperator):
         is accepted because templates render text). Negative or non-numeric values fail the task before any request.
     :param ocp_conn_id: the Airflow connection of type ``ocp``.
     :param tenant_ids: OCP tenant ids to wait for; None waits for every tenant. An empty list is an error (it would
-        make the gate pass vacuously). A selected tenant without any task keeps the sensor waiting.
+        make the gate pass vacuously). A selected tenant OCP has no log backup task for fails the task at once, the
+        message listing the tenants OCP knows (see ``wait_for_missing_tenants``).
     :param tenant_names: tenant names to wait for, as an alternative to ids; a tenant listed by id or by name is
         selected.
     :param target_time: the restore point (templated): also wait until every checkpoint is at or after it. An aware
         datetime or ISO-8601 text with an offset; a naive time is refused because OCP works with instants.
     :param fail_on_status: statuses that fail the task at once rather than keep waiting. Defaults to FAILED,
         INTERRUPTED, STOPPED and STOPPING, because a stopped log backup never catches up on its own.
+    :param wait_for_missing_tenants: keep waiting for a selected tenant that OCP has no log backup task for (a
+        tenant being created, whose log backup starts later) instead of failing at once, as a mistyped name should.
     :param deferrable: check once on the worker, then wait in the triggerer without holding a worker slot.
     :param max_consecutive_failures: in deferrable mode, how many polls in a row may fail with a transient API error
         (after the connection's own per-request retries) before the task fails with the last error.
@@ -101,6 +106,7 @@ class OCPLogBackupDelaySensor(BaseSensorOperator):
         fail_on_status: Sequence[str] = DEFAULT_FAIL_ON_STATUS,
         deferrable: bool = conf.getboolean("operators", "default_deferrable", fallback=False),
         max_consecutive_failures: int = 5,
+        wait_for_missing_tenants: bool = False,
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
@@ -122,6 +128,7 @@ class OCPLogBackupDelaySensor(BaseSensorOperator):
                 f"max_consecutive_failures must be a whole number >= 1; got {max_consecutive_failures!r}"
             )
         self.max_consecutive_failures = max_consecutive_failures
+        self.wait_for_missing_tenants = wait_for_missing_tenants
 
     @cached_property
     def hook(self) -> OCPHook:
@@ -142,6 +149,7 @@ class OCPLogBackupDelaySensor(BaseSensorOperator):
             tenant_names=self.tenant_names,
             target_time=self.target_time,
             fail_on_status=self.fail_on_status,
+            wait_for_missing_tenants=self.wait_for_missing_tenants,
         )
 
     @cached_property
@@ -151,11 +159,13 @@ class OCPLogBackupDelaySensor(BaseSensorOperator):
 
     def check(self) -> GateVerdict:
         """Read the cluster's log backup tasks once and judge them (logging one line per unit)."""
-        from airflow_provider_ocp.log_backup.gate import evaluate, log_verdict
+        from airflow_provider_ocp.log_backup.gate import LatestTasks, evaluate, log_verdict
 
         criteria, cluster = self._criteria, self._cluster
-        snapshot = self.hook.get_log_backup_snapshot(cluster)
-        verdict = evaluate(snapshot.tasks, snapshot.server_time, criteria, cluster_id=cluster)
+        table = LatestTasks()  # the latest task of each unit only, not the cluster's whole history
+        for page in self.hook.iter_log_backup_task_pages(cluster, every_status=True):
+            table.take(page)
+        verdict = evaluate(table, table.server_time, criteria, cluster_id=cluster)
         log_verdict(self.log, verdict)
         self._last_verdict = verdict  # the timeout error says what the gate was still waiting for
         return verdict

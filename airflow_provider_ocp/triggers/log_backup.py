@@ -13,7 +13,7 @@ from airflow.triggers.base import BaseTrigger, TriggerEvent
 
 from airflow_provider_ocp.exceptions import OCPAPIError
 from airflow_provider_ocp.hooks.ocp import OCPAsyncHook
-from airflow_provider_ocp.log_backup.gate import GateCriteria, GateVerdict, evaluate, log_verdict
+from airflow_provider_ocp.log_backup.gate import GateCriteria, GateVerdict, LatestTasks, evaluate, log_verdict
 from airflow_provider_ocp.validation import coerce_instant
 
 
@@ -133,8 +133,10 @@ class OCPLogBackupDelayTrigger(BaseTrigger):
                 self.log.warning("%s", event["message"])
                 return event
             polls += 1
+            table = LatestTasks()  # the latest task of each unit only, not the cluster's whole history
             try:
-                snapshot = await hook.get_log_backup_snapshot(self.cluster_id)
+                async for page in hook.iter_log_backup_task_pages(self.cluster_id, every_status=True):
+                    table.take(page)
             except OCPAPIError as error:
                 failures += 1
                 if not error.retryable or failures >= self.max_consecutive_failures:
@@ -150,7 +152,7 @@ class OCPLogBackupDelayTrigger(BaseTrigger):
                 )
             else:
                 failures = 0
-                last = evaluate(snapshot.tasks, snapshot.server_time, criteria, cluster_id=self.cluster_id)
+                last = evaluate(table, table.server_time, criteria, cluster_id=self.cluster_id)
                 log_verdict(self.log, last)
                 if last.done:
                     return {"status": "success", "message": last.message, "result": last.to_xcom()}

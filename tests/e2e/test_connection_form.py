@@ -45,6 +45,7 @@ HOOK_EXTRAS = {
     "timeout",
     "connect_timeout",
     "proxy",
+    "trust_env",
     "max_retries",
     "retry_backoff",
     "retry_max_wait",

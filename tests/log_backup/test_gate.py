@@ -9,14 +9,13 @@ from typing import Any
 import pytest
 
 from airflow_provider_ocp.exceptions import OCPInputError
-from airflow_provider_ocp.log_backup.gate import (
+from airflow_provider_ocp.log_backup.criteria import (
     DEFAULT_FAIL_ON_STATUS,
     GateCriteria,
     classify_status,
-    evaluate,
-    latest_tasks,
     validate_max_delay,
 )
+from airflow_provider_ocp.log_backup.gate import LatestTasks, evaluate
 from airflow_provider_ocp.log_backup.records import normalize_task
 
 NOW = datetime(2024, 8, 6, 12, 0, 0, tzinfo=timezone.utc)
@@ -143,8 +142,8 @@ def test_a_newer_stopped_task_does_fail() -> None:
 def test_latest_is_by_create_time_across_offsets() -> None:
     a = task(1, status="STOPPED", created=timedelta(minutes=30))
     b = task(1, status="RUNNING", created=timedelta(minutes=20))
-    assert latest_tasks([b, a])[("tenant", 2001)] is b
-    assert latest_tasks([a, b])[("tenant", 2001)] is b
+    assert LatestTasks.of([b, a]).units()[0].latest == (b,)
+    assert LatestTasks.of([a, b]).units()[0].latest == (b,)
 
 
 def test_fail_status_set_is_configurable() -> None:
@@ -188,10 +187,18 @@ def test_tenant_filter_by_id_and_by_name() -> None:
     assert evaluate(records, NOW, crit(tenant_ids=[2002])).state == "waiting"
 
 
-def test_selected_tenant_without_a_task_keeps_waiting_with_a_warning() -> None:
+def test_selected_tenant_without_a_task_fails_at_once_naming_the_tenants_ocp_knows() -> None:
     verdict = evaluate([task(1)], NOW, crit(tenant_ids=[2001, 2009], tenant_names=["ghost"]))
+    assert verdict.failed
+    assert "tenantId 2009" in verdict.message and "'ghost'" in verdict.message
+    assert "tenant t1 (tenantId 2001)" in verdict.message and "wait_for_missing_tenants=True" in verdict.message
+
+
+def test_selected_tenant_without_a_task_keeps_waiting_when_asked_to() -> None:
+    criteria = crit(tenant_ids=[2001, 2009], tenant_names=["ghost"], wait_for_missing_tenants=True)
+    verdict = evaluate([task(1)], NOW, criteria)
     assert verdict.state == "waiting"
-    assert "selected tenantId 2009 has no log backup task yet; waiting for one" in verdict.warnings
+    assert any("tenantId 2009: no log backup task yet" in warning for warning in verdict.warnings)
     assert any("'ghost'" in warning for warning in verdict.warnings)
 
 
@@ -203,7 +210,7 @@ def test_no_task_at_all_keeps_waiting() -> None:
 
 def test_tenant_filter_on_a_cluster_level_cluster_explains() -> None:
     verdict = evaluate([task(None)], NOW, crit(tenant_names=["t1"]))
-    assert verdict.state == "waiting" and any("cluster-level" in warning for warning in verdict.warnings)
+    assert verdict.failed and any("cluster-level" in warning for warning in verdict.warnings)
 
 
 def test_missing_delay_is_server_time_minus_checkpoint() -> None:
@@ -223,7 +230,7 @@ def test_missing_delay_uses_the_server_clock_not_the_worker_clock() -> None:
 
 def test_missing_delay_without_server_time_waits() -> None:
     verdict = evaluate([task(1, delay=None)], None, crit())
-    assert verdict.state == "waiting" and "unknown" in verdict.units[0].reason
+    assert verdict.state == "waiting" and "OCP sent no clock" in verdict.units[0].reason
 
 
 def test_delay_as_decimal_text_is_accepted() -> None:
@@ -259,6 +266,7 @@ def test_criteria_round_trip_through_json() -> None:
         "tenant_names": ["sales"],
         "target_time": "2024-08-06T00:00:00Z",
         "fail_on_status": ["FAILED", "INTERRUPTED"],
+        "wait_for_missing_tenants": False,
     }
     assert GateCriteria.from_dict(data) == criteria
     default = GateCriteria.build(max_delay="30")

@@ -25,6 +25,7 @@ from airflow_provider_ocp.log_backup.records import (
     parse_id,
     parse_time_field,
     record_identity,
+    record_status_identity,
 )
 
 TIMES = st.one_of(
@@ -133,6 +134,19 @@ def test_the_identity_tells_tasks_apart_by_each_identifying_field(field: str) ->
 @pytest.mark.parametrize("field", ["status", "checkpoint", "delay", "modifyTime", "agentServerIp"])
 def test_the_identity_ignores_what_changes_while_a_task_runs(field: str) -> None:
     assert record_identity({**TASK, field: "changed"}) == record_identity(TASK)
+
+
+def test_two_tasks_without_create_time_are_never_merged() -> None:
+    first = {key: value for key, value in TASK.items() if key != "createTime"}
+    second = {**first, "checkpoint": "2021-09-23T14:35:00+08:00", "status": "STOPPED"}
+    assert record_identity(first) != record_identity(second)
+    assert record_identity(first) == record_identity(dict(reversed(first.items())))
+
+
+def test_the_status_identity_tells_a_task_apart_by_its_status_only() -> None:
+    assert record_status_identity({**TASK, "status": "FAILED"}) != record_status_identity(TASK)
+    assert record_status_identity({**TASK, "delay": 1.0, "checkpoint": "x"}) == record_status_identity(TASK)
+    assert record_status_identity({**TASK, "status": ["RUNNING"]}) != record_status_identity(TASK)
 
 
 def test_an_unhashable_value_still_gets_an_identity() -> None:

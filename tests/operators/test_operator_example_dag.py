@@ -29,7 +29,7 @@ def test_example_dag_parses_without_touching_connections(monkeypatch: pytest.Mon
     module = load_example(monkeypatch, "s3://reports/ocp/", 7)
     task = module.dag.task_dict["extract_log_backup_tasks"]
     assert task.outlets == [Asset("s3://reports/ocp/")]
-    assert task.output_path.startswith("s3://reports/ocp/cluster_id={{ params.cluster_id }}/date=")
+    assert task.output_path.startswith("s3://reports/ocp/cluster_id={{ params.cluster_id }}/{{ ocp_partition }}/")
     assert module.dag.params["cluster_id"] == 7
     interval = module.dag.timetable.infer_manual_data_interval(run_after=DAY_END)
     assert interval.end > interval.start  # a real interval, not Airflow 3's zero-width default

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import time
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -74,7 +75,7 @@ def test_rerun_of_the_same_interval_rewrites_the_same_path_with_the_same_bytes(
         first = run_dag(dag, logical_date=DAY_END)
         path = Path(first.value["path"].removeprefix("file://"))
         first_digest = hashlib.sha256(path.read_bytes()).hexdigest()
-        path.write_text("stale content from an older extraction\n")
+        path.write_bytes(path.read_bytes().splitlines(keepends=True)[0])  # an older, shorter file of the same window
         second = run_dag(dag, logical_date=DAY_END)
     assert first.state == second.state == "success"
     assert second.value == first.value
@@ -155,6 +156,8 @@ def test_temporary_files_of_a_killed_run_are_removed(tmp_path: Path, monkeypatch
         directory.mkdir(parents=True)
         stale = directory / f".log_backup_tasks.jsonl.{'ab' * 16}.tmp"
         stale.write_text("half of an extraction")
+        two_days_ago = time.time() - 2 * 86400  # abandoned: no live run leaves its file untouched for a day
+        os.utime(stale, (two_days_ago, two_days_ago))
         unrelated = directory / ".other.jsonl.0123.tmp"
         unrelated.write_text("not ours")
         result = run_dag(partition_dag("ocp_stale", tmp_path, cluster_id), logical_date=DAY_END)

@@ -10,7 +10,7 @@ from datetime import datetime, timedelta, timezone
 from typing import Any
 
 import pytest
-from airflow.providers.common.compat.sdk import AirflowSensorTimeout
+from airflow.providers.common.compat.sdk import AirflowFailException, AirflowSensorTimeout
 from hostile_server import hostile_server, send, use_server
 
 from airflow_provider_ocp.log_backup.gate import GateCriteria
@@ -98,7 +98,7 @@ def test_a_task_with_an_unreadable_create_time_keeps_its_tenant_from_passing(mon
         use_server(monkeypatch, server.url)
         assert poke() is False
         event = trigger_event()
-    assert "createTime that cannot be read ('2024-08-06 12:00 CST')" in event["message"]
+    assert "a task with createTime '2024-08-06 12:00 CST' that cannot be read might be" in event["message"]
     with serve([CURRENT]) as server:  # the same tenant without that task passes
         use_server(monkeypatch, server.url)
         assert poke() is True
@@ -114,25 +114,44 @@ def emu(monkeypatch: pytest.MonkeyPatch) -> Any:
         yield emulator
 
 
-def test_a_mistyped_tenant_is_named_in_the_poke_log_and_the_timeout_error(
+def test_a_mistyped_tenant_fails_the_first_poke_naming_the_tenants_ocp_knows(
     emu: OCPEmulator, capsys: pytest.CaptureFixture[str]
 ) -> None:
     known = sorted({task["tenantName"] for task in emu.expected_tasks(emu.cluster_ids[0])})
     sensor = OCPLogBackupDelaySensor(
-        task_id="gate", cluster_id=emu.cluster_ids[0], max_delay=60, tenant_names=["tenant_9"], timeout=0
+        task_id="gate", cluster_id=emu.cluster_ids[0], max_delay=60, tenant_names=["tenant_9"], timeout=7200
+    )
+    with pytest.raises(AirflowFailException) as info:
+        sensor.execute({})  # type: ignore[arg-type]
+    assert "selected tenant name 'tenant_9' not among the tenants OCP has log backup tasks for" in str(info.value)
+    assert all(name in str(info.value) for name in known), (known, str(info.value))
+    assert len([r for r in emu.requests if "logBackupTasks" in r.path]) == 1
+
+
+def test_a_mistyped_tenant_waits_out_the_timeout_only_when_asked_to(
+    emu: OCPEmulator, capsys: pytest.CaptureFixture[str]
+) -> None:
+    known = sorted({task["tenantName"] for task in emu.expected_tasks(emu.cluster_ids[0])})
+    sensor = OCPLogBackupDelaySensor(
+        task_id="gate",
+        cluster_id=emu.cluster_ids[0],
+        max_delay=60,
+        tenant_names=["tenant_9"],
+        wait_for_missing_tenants=True,
+        timeout=0,
     )
     with pytest.raises(AirflowSensorTimeout) as info:
         sensor.execute({})  # type: ignore[arg-type]
     logged = "".join(capsys.readouterr())
     for text in (logged, str(info.value)):
-        assert "tenant name 'tenant_9': no task yet" in text
+        assert "tenant name 'tenant_9': no log backup task yet" in text
         assert all(name in text for name in known), (known, text[-400:])
     assert "0 of 0 selected unit(s) ready" in logged
 
 
-def test_a_mistyped_tenant_is_named_in_the_triggers_timeout_event(emu: OCPEmulator) -> None:
+def test_a_mistyped_tenant_fails_the_trigger_at_once(emu: OCPEmulator) -> None:
     event = trigger_event(tenant_ids=[999])
-    assert event["status"] == "timeout"
-    assert (
-        "tenantId 999: no task yet" in event["message"] and "Tenants OCP has log backup tasks for" in event["message"]
-    )
+    assert event["status"] == "failed"
+    assert "tenantId 999 not among the tenants OCP has log backup tasks for" in event["message"]
+    waiting = trigger_event(tenant_ids=[999], wait_for_missing_tenants=True)
+    assert waiting["status"] == "timeout" and "tenantId 999: no log backup task yet" in waiting["message"]

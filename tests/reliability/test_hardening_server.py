@@ -261,7 +261,7 @@ def test_out_of_range_numeric_times_are_kept_and_the_gate_waits(monkeypatch: pyt
         event = first_event(deadline=deadline)
     assert tasks[0]["createTime"] == 1e300 and tasks[0]["modifyTime"] == "nan"
     assert event["status"] == "timeout"
-    assert "createTime that cannot be read (1e+300)" in event["message"]
+    assert "a task with createTime 1e+300 that cannot be read might be its current task" in event["message"]
 
 
 def test_an_unexpected_exception_in_the_trigger_becomes_an_error_event(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -169,16 +169,35 @@ def test_without_a_filter_the_lagging_tenant_holds_the_gate(
     assert "AirflowSensorTimeout" in outcome.log
 
 
-def test_selected_tenant_without_a_task_waits_with_a_warning(
+def test_selected_tenant_without_a_task_fails_at_the_first_check(
     emu: OCPEmulator, request: pytest.FixtureRequest, capture: Capture
 ) -> None:
     emu.set_current_task(emu.cluster_ids[0], delay=1.0)
     outcome = run_gate(
-        request, capture, cluster_id=emu.cluster_ids[0], max_delay=MAX_DELAY, tenant_ids=[9999999], timeout=2
+        request, capture, cluster_id=emu.cluster_ids[0], max_delay=MAX_DELAY, tenant_ids=[9999999], timeout=60
     )
-    assert outcome.state == "failed"  # by the sensor timeout, after several pokes: never "done" nor failed fast
+    assert outcome.state == "failed"
+    assert len(task_queries(emu)) == 1  # a mistyped tenant never appears: no waiting out the timeout
+    assert "selected tenantId 9999999 not among the tenants OCP has log backup tasks for" in outcome.log
+    assert "wait_for_missing_tenants=True" in outcome.log and "AirflowSensorTimeout" not in outcome.log
+
+
+def test_selected_tenant_without_a_task_waits_with_a_warning_when_asked_to(
+    emu: OCPEmulator, request: pytest.FixtureRequest, capture: Capture
+) -> None:
+    emu.set_current_task(emu.cluster_ids[0], delay=1.0)
+    outcome = run_gate(
+        request,
+        capture,
+        cluster_id=emu.cluster_ids[0],
+        max_delay=MAX_DELAY,
+        tenant_ids=[9999999],
+        wait_for_missing_tenants=True,
+        timeout=2,
+    )
+    assert outcome.state == "failed"  # by the sensor timeout, after several pokes
     assert len(task_queries(emu)) >= 3
-    assert "selected tenantId 9999999 has no log backup task yet; waiting for one" in outcome.log
+    assert "selected tenantId 9999999: no log backup task yet" in outcome.log
     assert "AirflowSensorTimeout" in outcome.log
 
 
