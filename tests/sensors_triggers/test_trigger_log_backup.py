@@ -157,10 +157,8 @@ def test_failed_event_names_tenant_status_and_error(emu: OCPEmulator) -> None:
 
 def test_deadline_gives_a_timeout_event(emu: OCPEmulator) -> None:
     deadline = isoformat_utc(datetime.now(timezone.utc) + timedelta(seconds=1))
-    started = time.monotonic()
     payload = first_event(make(emu, deadline=deadline))
     assert payload["status"] == "timeout"
-    assert 0.9 < time.monotonic() - started < 5
     assert len(queries(emu)) >= 3
 
 
