@@ -178,7 +178,7 @@ def test_selected_tenant_without_a_task_fails_at_the_first_check(
     assert outcome.state == "failed"
     assert len(task_queries(emu)) == 1  # a mistyped tenant never appears: no waiting out the timeout
     assert "selected tenantId 9999999 not among the tenants OCP has log backup tasks for" in outcome.log
-    assert "wait_for_missing_tenants=True" in outcome.log and "AirflowSensorTimeout" not in outcome.log
+    assert "wait_for_missing_tenants=True" in outcome.log and "Sensor has timed out" not in outcome.log
 
 
 def test_selected_tenant_without_a_task_waits_with_a_warning_when_asked_to(
