@@ -237,6 +237,7 @@ class OCPLogBackupTasksOperator(BaseOperator):
     def _pages(self, hook: OCPHook, cluster_id: int, window: ExtractionWindow) -> Pages:
         """The records page by page: created inside the half-open window, or the whole snapshot as one page."""
         from airflow_provider_ocp.log_backup.extraction import window_pages
+        from airflow_provider_ocp.log_backup.query import validated_query
         from airflow_provider_ocp.log_backup.snapshot import snapshot_records
 
         if self.mode == "snapshot":
@@ -244,8 +245,8 @@ class OCPLogBackupTasksOperator(BaseOperator):
             self.log.info("OCP reports %s log backup task(s) for cluster %s.", len(records), cluster_id)
             return (page for page in [records])
 
-        def walk(part: ExtractionWindow) -> Generator[PageResult, None, None]:
-            return hook.iter_log_backup_task_pages(cluster_id, part.start, part.end, self.page_size)
+        def walk(part: ExtractionWindow) -> Generator[PageResult, None, None]:  # checked already: the hook trusts it
+            return hook.iter_query_pages(validated_query(cluster_id, part.start, part.end), self.page_size)
 
         return window_pages(walk, window, self.log)
 
