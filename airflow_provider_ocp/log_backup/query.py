@@ -62,9 +62,23 @@ def log_backup_tasks_query(
     """
     cluster = validate_positive_id(cluster_id, "cluster_id")
     start, end = validate_window(start_time, end_time)
-    path = f"/ob/clusters/{cluster}"
+    tenant = None if tenant_id is None else validate_positive_id(tenant_id, "tenant_id")
+    return validated_query(cluster, start, end, tenant)
+
+
+def validated_query(
+    cluster_id: int, start: datetime | None = None, end: datetime | None = None, tenant_id: int | None = None
+) -> LogBackupQuery:
+    """The query of values an adapter has validated already (:func:`log_backup_tasks_query` checks them first).
+
+    :param cluster_id: a positive cluster id.
+    :param start: the aware window start, or None (with ``end``) for every task.
+    :param end: the aware window end, not before ``start``.
+    :param tenant_id: a positive tenant id, or None.
+    """
+    path = f"/ob/clusters/{cluster_id}"
     if tenant_id is not None:
-        path += f"/tenants/{validate_positive_id(tenant_id, 'tenant_id')}"
+        path += f"/tenants/{tenant_id}"
     path += "/backup/task/logBackupTasks"
     params: tuple[tuple[str, str], ...] = ()
     if start is not None and end is not None:
@@ -72,7 +86,7 @@ def log_backup_tasks_query(
             ("startTime", isoformat_utc(whole_second(start))),
             ("endTime", isoformat_utc(whole_second(end, up=True))),
         )
-    return LogBackupQuery(path, params, cluster, start, end)
+    return LogBackupQuery(path, params, cluster_id, start, end)
 
 
 @dataclass(frozen=True)

@@ -26,6 +26,7 @@ from airflow_provider_ocp.log_backup.criteria import DEFAULT_FAIL_ON_STATUS, Gat
 # every DAG file that uses the sensor, each time the file is parsed.
 if TYPE_CHECKING:
     from airflow_provider_ocp.hooks.ocp import OCPHook
+    from airflow_provider_ocp.log_backup.query import LogBackupQuery
     from airflow_provider_ocp.log_backup.verdict import GateVerdict
     from airflow_provider_ocp.triggers.log_backup import OCPLogBackupDelayTrigger
 
@@ -129,6 +130,12 @@ class OCPLogBackupDelaySensor(BaseSensorOperator):
             )
         self.max_consecutive_failures = max_consecutive_failures
         self.wait_for_missing_tenants = wait_for_missing_tenants
+        # What one run learns, in the order it learns it: set by validate(), the first check, and the checks.
+        self._criteria: GateCriteria | None = None
+        self._cluster: int | str | None = None  # the validated id, or the cleaned name still to look up
+        self._query: LogBackupQuery | None = None
+        self._started: float | None = None
+        self._last_verdict: GateVerdict | None = None
 
     @cached_property
     def hook(self) -> OCPHook:
@@ -137,13 +144,16 @@ class OCPLogBackupDelaySensor(BaseSensorOperator):
 
         return OCPHook(ocp_conn_id=self.ocp_conn_id)
 
-    @cached_property
-    def _criteria(self) -> GateCriteria:
-        """The rendered parameters, validated once; raises OCPInputError naming the parameter, before any request."""
+    def validate(self) -> GateCriteria:
+        """Check the rendered parameters once, before any request; an error names the parameter.
+
+        :meth:`execute` calls it first, outside the sensor's ``soft_fail`` handling: a bad value is a DAG bug, not
+        the gate failing.
+        """
         from airflow_provider_ocp.log_backup.clusters import cluster_choice
 
-        cluster_choice(self.cluster_id, self.cluster_name)
-        return GateCriteria.build(
+        self._cluster = cluster_choice(self.cluster_id, self.cluster_name)
+        self._criteria = GateCriteria.build(
             max_delay=self.max_delay,
             tenant_ids=self.tenant_ids,
             tenant_names=self.tenant_names,
@@ -151,21 +161,31 @@ class OCPLogBackupDelaySensor(BaseSensorOperator):
             fail_on_status=self.fail_on_status,
             wait_for_missing_tenants=self.wait_for_missing_tenants,
         )
+        return self._criteria
 
-    @cached_property
-    def _cluster(self) -> int:
-        """The cluster id; a ``cluster_name`` is looked up once, at the first check."""
-        return self.hook.resolve_cluster_id(self.cluster_id, self.cluster_name)
+    def _gate(self) -> tuple[GateCriteria, LogBackupQuery]:
+        """The criteria and the query every check sends: a ``cluster_name`` is looked up once, at the first check
+        (inside the sensor's loop, like any request). A :meth:`poke` called directly validates first."""
+        from airflow_provider_ocp.log_backup.clusters import cluster_named
+        from airflow_provider_ocp.log_backup.query import validated_query
+
+        criteria = self._criteria if self._criteria is not None else self.validate()
+        if self._query is None:
+            cluster = self._cluster
+            assert cluster is not None  # set by validate()
+            cluster_id = cluster if isinstance(cluster, int) else cluster_named(cluster, self.hook.list_clusters())
+            self._query = validated_query(cluster_id)
+        return criteria, self._query
 
     def check(self) -> GateVerdict:
         """Read the cluster's log backup tasks once and judge them (logging one line per unit)."""
         from airflow_provider_ocp.log_backup.gate import LatestTasks, evaluate, log_verdict
 
-        criteria, cluster = self._criteria, self._cluster
+        criteria, query = self._gate()
         table = LatestTasks()  # the latest task of each unit only, not the cluster's whole history
-        for page in self.hook.iter_log_backup_task_pages(cluster, every_status=True):
+        for page in self.hook.iter_query_pages(query, every_status=True):
             table.take(page)
-        verdict = evaluate(table, table.server_time, criteria, cluster_id=cluster)
+        verdict = evaluate(table, table.server_time, criteria, cluster_id=query.cluster_id)
         log_verdict(self.log, verdict)
         self._last_verdict = verdict  # the timeout error says what the gate was still waiting for
         return verdict
@@ -177,12 +197,12 @@ class OCPLogBackupDelaySensor(BaseSensorOperator):
         mode the first check runs on the worker, inside that loop, so ``soft_fail``, ``silent_fail`` and
         ``never_fail`` treat it exactly as in poke mode; if the gate is not done yet, :meth:`poke` defers.
         """
-        self._criteria  # noqa: B018 - validates before any request, outside the sensor's soft_fail handling
+        self.validate()
         self._started = time.monotonic()
         try:
             return super().execute(context)
         except AirflowSensorTimeout as timeout:
-            last: GateVerdict | None = getattr(self, "_last_verdict", None)
+            last = self._last_verdict
             if last is None:
                 raise
             raise AirflowSensorTimeout(f"{timeout} Last check: {last.message}") from timeout
@@ -206,12 +226,12 @@ class OCPLogBackupDelaySensor(BaseSensorOperator):
 
     def _defer(self) -> None:
         # The sensor's timeout counts from the first check, as in poke mode.
-        elapsed = time.monotonic() - getattr(self, "_started", time.monotonic())
+        elapsed = 0.0 if self._started is None else time.monotonic() - self._started
         remaining = max(0.0, self.timeout - elapsed)
-        cluster, criteria = self._cluster, self._criteria
+        criteria, query = self._gate()  # known: the first check has run
         self.defer(
             trigger=_trigger_class()(
-                cluster_id=cluster,
+                cluster_id=query.cluster_id,
                 criteria=criteria.to_dict(),
                 ocp_conn_id=self.ocp_conn_id,
                 poke_interval=self.poke_interval,

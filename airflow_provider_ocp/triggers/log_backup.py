@@ -14,6 +14,7 @@ from airflow.triggers.base import BaseTrigger, TriggerEvent
 from airflow_provider_ocp.exceptions import OCPAPIError
 from airflow_provider_ocp.hooks.ocp import OCPAsyncHook
 from airflow_provider_ocp.log_backup.gate import GateCriteria, GateVerdict, LatestTasks, evaluate, log_verdict
+from airflow_provider_ocp.log_backup.query import LogBackupQuery, log_backup_tasks_query
 from airflow_provider_ocp.validation import coerce_instant
 
 
@@ -104,6 +105,7 @@ class OCPLogBackupDelayTrigger(BaseTrigger):
         async with AsyncExitStack() as resources:
             try:
                 criteria = GateCriteria.from_dict(self.criteria)
+                query = log_backup_tasks_query(self.cluster_id)  # checked once: every poll sends this query
                 deadline = coerce_instant(self.deadline, "deadline") if self.deadline else None
                 # The first, spread-out wait comes before reading the connection and opening the client: triggers
                 # deferred together then also do that set-up at different moments instead of all at once.
@@ -113,7 +115,7 @@ class OCPLogBackupDelayTrigger(BaseTrigger):
                 yield TriggerEvent({"status": "error", "message": f"Cannot start the log backup check: {error}"})
                 return
             try:
-                event = await self._watch(hook, criteria, deadline)
+                event = await self._watch(hook, query, criteria, deadline)
             except Exception as error:  # a bug or a response nothing anticipated: still end with an event
                 self.log.exception("Log backup check of cluster %s failed unexpectedly", self.cluster_id)
                 event = {
@@ -123,7 +125,9 @@ class OCPLogBackupDelayTrigger(BaseTrigger):
                 }
         yield TriggerEvent(event)
 
-    async def _watch(self, hook: OCPAsyncHook, criteria: GateCriteria, deadline: datetime | None) -> dict[str, Any]:
+    async def _watch(
+        self, hook: OCPAsyncHook, query: LogBackupQuery, criteria: GateCriteria, deadline: datetime | None
+    ) -> dict[str, Any]:
         """Poll OCP until the gate is decided; return the event."""
         failures, polls = 0, 0
         last: GateVerdict | None = None
@@ -135,7 +139,7 @@ class OCPLogBackupDelayTrigger(BaseTrigger):
             polls += 1
             table = LatestTasks()  # the latest task of each unit only, not the cluster's whole history
             try:
-                async for page in hook.iter_log_backup_task_pages(self.cluster_id, every_status=True):
+                async for page in hook.iter_query_pages(query, every_status=True):
                     table.take(page)
             except OCPAPIError as error:
                 failures += 1
