@@ -34,8 +34,9 @@ from airflow_provider_ocp.hooks.deadline import DeadlineWatchdog
 from airflow_provider_ocp.hooks.shared_client import acquire_client, release_client
 from airflow_provider_ocp.hooks.transport import TRANSPORT_ERRORS, open_requests_session, transport_error
 from airflow_provider_ocp.log_backup.clusters import chosen_id, cluster_choice, exact_matches, unknown_cluster
-from airflow_provider_ocp.log_backup.query import LogBackupSnapshot, log_backup_tasks_query
+from airflow_provider_ocp.log_backup.query import log_backup_tasks_query
 from airflow_provider_ocp.log_backup.records import normalize_tasks, record_identity, record_status_identity
+from airflow_provider_ocp.log_backup.snapshot import LogBackupSnapshot
 from airflow_provider_ocp.provider_info import UI_FIELD_BEHAVIOUR, connection_form_widgets
 from airflow_provider_ocp.validation import validate_page_size, validate_window
 

@@ -32,7 +32,7 @@ if TYPE_CHECKING:
 
     from airflow_provider_ocp.client.page import PageResult
     from airflow_provider_ocp.hooks.ocp import OCPHook
-    from airflow_provider_ocp.log_backup.extraction import Pages
+    from airflow_provider_ocp.log_backup.extraction import RecordsByPage as Pages
     from airflow_provider_ocp.log_backup.window import ExtractionWindow
 
 
