@@ -33,7 +33,8 @@ from airflow_provider_ocp.hooks.deadline import DeadlineWatchdog
 from airflow_provider_ocp.hooks.shared_client import acquire_client, release_client
 from airflow_provider_ocp.hooks.transport import TRANSPORT_ERRORS, open_requests_session, transport_error
 from airflow_provider_ocp.log_backup.clusters import cluster_choice, cluster_named
-from airflow_provider_ocp.log_backup.query import LogBackupQuery, LogBackupSnapshot, validated_query
+from airflow_provider_ocp.log_backup.query import LogBackupQuery, validated_query
+from airflow_provider_ocp.log_backup.snapshot import LogBackupSnapshot
 from airflow_provider_ocp.log_backup.task_pages import TaskInput, task_page, walk_identity
 
 

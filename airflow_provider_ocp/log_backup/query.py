@@ -1,16 +1,13 @@
-"""The log backup task endpoint: validated request parameters and normalised results.
+"""The log backup task endpoint: validated request parameters.
 
-Both the hook and the trigger's async client call these, so validation and parsing exist once.
+Both the hook and the trigger's async client call these, so validation exists once.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
 
-from airflow_provider_ocp.client.pagination import PageResult
 from airflow_provider_ocp.client.timestamps import isoformat_utc
 from airflow_provider_ocp.validation import validate_positive_id, validate_window
 
@@ -87,28 +84,3 @@ def validated_query(
             ("endTime", isoformat_utc(whole_second(end, up=True))),
         )
     return LogBackupQuery(path, params, cluster_id, start, end)
-
-
-@dataclass(frozen=True)
-class LogBackupSnapshot:
-    """All log backup tasks of a cluster at one moment, with OCP's clock at that moment.
-
-    :param tasks: normalised task records.
-    :param server_time: the last response's ``timestamp``; used to compute a delay OCP left out.
-    """
-
-    tasks: list[dict[str, Any]]
-    server_time: datetime | None
-
-    @classmethod
-    def from_pages(cls, pages: Iterable[PageResult]) -> LogBackupSnapshot:
-        """Collect a walk's pages: every record, and the newest server clock any page carried.
-
-        :param pages: the normalised pages of one walk.
-        """
-        tasks: list[dict[str, Any]] = []
-        server_time = None
-        for page in pages:
-            tasks.extend(page.records)
-            server_time = page.server_time or server_time
-        return cls(tasks, server_time)

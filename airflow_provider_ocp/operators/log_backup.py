@@ -33,7 +33,7 @@ if TYPE_CHECKING:
 
     from airflow_provider_ocp.client.page import PageResult
     from airflow_provider_ocp.hooks.ocp import OCPHook
-    from airflow_provider_ocp.log_backup.extraction import Pages
+    from airflow_provider_ocp.log_backup.extraction import RecordsByPage
     from airflow_provider_ocp.log_backup.window import ExtractionWindow
 
 
@@ -234,7 +234,7 @@ class OCPLogBackupTasksOperator(BaseOperator):
             return self._extract_to_xcom(pages, cluster_id, window)
         return self._extract_to_storage(pages, cluster_id, window, path, context)
 
-    def _pages(self, hook: OCPHook, cluster_id: int, window: ExtractionWindow) -> Pages:
+    def _pages(self, hook: OCPHook, cluster_id: int, window: ExtractionWindow) -> RecordsByPage:
         """The records page by page: created inside the half-open window, or the whole snapshot as one page."""
         from airflow_provider_ocp.log_backup.extraction import window_pages
         from airflow_provider_ocp.log_backup.query import validated_query
@@ -250,7 +250,7 @@ class OCPLogBackupTasksOperator(BaseOperator):
 
         return window_pages(walk, window, self.log)
 
-    def _extract_to_xcom(self, pages: Pages, cluster_id: int, window: ExtractionWindow) -> list[dict[str, Any]]:
+    def _extract_to_xcom(self, pages: RecordsByPage, cluster_id: int, window: ExtractionWindow) -> list[dict[str, Any]]:
         records: list[dict[str, Any]] = []
         with closing(pages):
             for page in pages:
@@ -267,7 +267,7 @@ class OCPLogBackupTasksOperator(BaseOperator):
         return replace_lone_surrogates(records)  # XCom cannot store text UTF-8 cannot encode
 
     def _extract_to_storage(
-        self, pages: Pages, cluster_id: int, window: ExtractionWindow, path: ObjectStoragePath, context: Context
+        self, pages: RecordsByPage, cluster_id: int, window: ExtractionWindow, path: ObjectStoragePath, context: Context
     ) -> dict[str, Any]:
         count = 0
         snapshot = self.mode == "snapshot"  # Parquet gives the snapshot fields typed columns
