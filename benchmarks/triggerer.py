@@ -58,14 +58,16 @@ BEFORE_14 = ", the provider before issue #14"
 
 
 def polled_method() -> tuple[Any, str]:
-    """The class and method a trigger awaits once per poll: ``OCPAsyncHook.iter_log_backup_task_pages`` (a walk of
-    pages), or in the baseline's layout ``OCPAsyncClient.get_log_backup_snapshot``."""
+    """The class and method a trigger awaits once per poll: ``OCPAsyncHook.iter_query_pages`` (a walk of pages), or
+    in older layouts ``OCPAsyncHook.iter_log_backup_task_pages`` or ``OCPAsyncClient.get_log_backup_snapshot``."""
     try:
         from airflow_provider_ocp.hooks.ocp import OCPAsyncHook
     except ImportError:
         from airflow_provider_ocp.async_client import OCPAsyncClient
 
         return OCPAsyncClient, "get_log_backup_snapshot"
+    if hasattr(OCPAsyncHook, "iter_query_pages"):
+        return OCPAsyncHook, "iter_query_pages"
     return OCPAsyncHook, "iter_log_backup_task_pages"
 
 
@@ -119,7 +121,7 @@ class PollCounter:
             polled(client)
 
         self._original = original
-        setattr(owner, name, counted_walk if name == "iter_log_backup_task_pages" else counted)
+        setattr(owner, name, counted if name == "get_log_backup_snapshot" else counted_walk)
 
     def remove(self) -> None:
         """Restore the client class."""
