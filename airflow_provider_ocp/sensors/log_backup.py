@@ -42,13 +42,13 @@ class OCPLogBackupDelaySensor(BaseSensorOperator):
     """Wait until OCP's log backup of a cluster is running and its checkpoint delay is at most ``max_delay``.
 
     The gate before a point-in-time restore, a failover drill or an export. Only the latest log backup task of each
-    tenant (or the cluster-level task) counts. The sensor is done only when, for every selected unit, the latest task
-    is known without doubt (no task with a missing or unreadable ``createTime`` or tenant, no tie with different
-    statuses), is in a running status (RUNNING, INPROGRESS, DOING), has a checkpoint not after OCP's clock (5 minutes
-    of clock skew allowed), a delay that is a number at most ``max_delay`` and, with ``target_time``, a checkpoint at
-    or after ``target_time``. A unit in a ``fail_on_status`` status fails the task at once (skipped with
-    ``soft_fail``) with a message naming the tenant, the status and OCP's ``errorMsg``. The rule, stated in full,
-    lives in :mod:`airflow_provider_ocp.log_backup.gate`, shared with the deferrable trigger.
+    tenant (or the cluster-level task) counts. Log backup has caught up (the sensor is done) only when, for every
+    selected unit, the latest task is known without doubt (no task with a missing or unreadable ``createTime`` or
+    tenant, no tie with different statuses), is in a running status (RUNNING, INPROGRESS, DOING), has a checkpoint
+    not after OCP's clock (5 minutes of clock skew allowed), a delay that is a number at most ``max_delay`` and, with
+    ``target_time``, a checkpoint at or after ``target_time``. A unit in a ``fail_on_status`` status fails the task at
+    once (skipped with ``soft_fail``) with a message naming the tenant, the status and OCP's ``errorMsg``. The rule,
+    stated in full, lives in :mod:`airflow_provider_ocp.log_backup.gate`, shared with the deferrable trigger.
 
     The return value (XCom ``return_value``) is a dict::
 
@@ -56,7 +56,7 @@ class OCPLogBackupDelaySensor(BaseSensorOperator):
             "cluster_id": 1000001,
             "checkpoint": "2024-08-06T00:00:00.123Z",  # earliest checkpoint of all selected units: restore point
             "delay": 3.5,                               # largest delay of all selected units, seconds
-            "server_time": "2024-08-06T00:00:03.623Z",  # OCP's clock at the successful check
+            "server_time": "2024-08-06T00:00:03.623Z",  # OCP's clock at the check that found it caught up
             "units": [                                  # one entry per selected unit, sorted by tenant name
                 {"tenant_id": 2001001, "tenant_name": "tenant_1", "status": "RUNNING", "delay": 3.5,
                  "delay_source": "ocp",  # or "computed": OCP's clock minus checkpoint, when OCP left delay out
@@ -195,7 +195,7 @@ class OCPLogBackupDelaySensor(BaseSensorOperator):
 
         A bad value fails the task whatever ``soft_fail`` says (it is a DAG bug, not the gate failing). In deferrable
         mode the first check runs on the worker, inside that loop, so ``soft_fail``, ``silent_fail`` and
-        ``never_fail`` treat it exactly as in poke mode; if the gate is not done yet, :meth:`poke` defers.
+        ``never_fail`` treat it exactly as in poke mode; if log backup has not caught up yet, :meth:`poke` defers.
         """
         self.validate()
         self._started = time.monotonic()
@@ -208,7 +208,7 @@ class OCPLogBackupDelaySensor(BaseSensorOperator):
             raise AirflowSensorTimeout(f"{timeout} Last check: {last.message}") from timeout
 
     def poke(self, context: Context) -> bool | PokeReturnValue:
-        """One check: done with the XCom value, a fail status (AirflowFailException), or not yet.
+        """One check: caught up (done, with the XCom value), a fail status (AirflowFailException), or not yet.
 
         Not yet, in deferrable mode, hands the wait to :class:`OCPLogBackupDelayTrigger` (the task resumes in
         :meth:`execute_complete`).
@@ -216,9 +216,9 @@ class OCPLogBackupDelaySensor(BaseSensorOperator):
         verdict = self.check()
         if verdict.failed:
             raise AirflowFailException(verdict.message)
-        if verdict.done:
+        if verdict.caught_up:
             if self.deferrable:  # deferrable mode pokes once on the worker: this was the first check
-                self.log.info("Success criteria met on the first check; not deferring.")
+                self.log.info("Caught up on the first check; not deferring.")
             return PokeReturnValue(is_done=True, xcom_value=verdict.to_xcom())
         if self.deferrable:
             self._defer()
@@ -247,13 +247,14 @@ class OCPLogBackupDelaySensor(BaseSensorOperator):
     def execute_complete(self, context: Context, event: dict[str, Any] | None = None) -> Any:
         """Turn the trigger's event into the outcome poke mode would have had.
 
-        ``success`` returns the XCom value; ``failed`` raises AirflowFailException and ``timeout``
-        AirflowSensorTimeout (both skipped with ``soft_fail``); ``error`` fails the task with the last API error.
+        ``caught_up`` returns the XCom value (so does ``success``, the name an earlier release's trigger gave it);
+        ``failed`` raises AirflowFailException and ``timeout`` AirflowSensorTimeout (both skipped with ``soft_fail``);
+        ``error`` fails the task with the last API error.
         """
         if not event:
             raise OCPLogBackupPollError("The log backup trigger ended without an event.")
         status, message = event.get("status"), str(event.get("message", ""))
-        if status == "success":
+        if status in ("caught_up", "success"):
             self.log.info("%s", message)
             return event.get("result")
         if status == "failed":

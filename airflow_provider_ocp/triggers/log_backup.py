@@ -19,12 +19,12 @@ from airflow_provider_ocp.validation import coerce_instant
 
 
 class OCPLogBackupDelayTrigger(BaseTrigger):
-    """Poll a cluster's log backup tasks until the gate is done, failed, timed out or OCP keeps failing.
+    """Poll a cluster's log backup tasks until log backup has caught up, failed, timed out or OCP keeps failing.
 
     Every argument is JSON-serialisable, so :meth:`serialize` round-trips through the metadata database. It yields
     exactly one event, a dict with ``status`` and ``message``:
 
-    * ``success``: the gate is done; ``result`` holds the sensor's XCom value.
+    * ``caught_up``: log backup has caught up (the gate passes); ``result`` holds the sensor's XCom value.
     * ``failed``: a selected unit is in a fail status; the message names tenant, status and ``errorMsg``.
     * ``timeout``: ``deadline`` passed first (the triggerer also enforces the sensor's timeout; whichever comes
       first wins, with the same outcome).
@@ -96,7 +96,8 @@ class OCPLogBackupDelayTrigger(BaseTrigger):
         return wait
 
     async def run(self) -> AsyncIterator[TriggerEvent]:
-        """Poll until done (``success``), fail status (``failed``), deadline (``timeout``) or API failure (``error``).
+        """Poll until caught up (``caught_up``), a fail status (``failed``), the deadline (``timeout``) or an API
+        failure (``error``).
 
         Exactly one event, whatever happens: an unexpected exception becomes an ``error`` event too (a trigger that
         dies without one leaves the task deferred until its timeout). ``asyncio.CancelledError`` (the triggerer
@@ -158,8 +159,8 @@ class OCPLogBackupDelayTrigger(BaseTrigger):
                 failures = 0
                 last = evaluate(table, table.server_time, criteria, cluster_id=self.cluster_id)
                 log_verdict(self.log, last)
-                if last.done:
-                    return {"status": "success", "message": last.message, "result": last.to_xcom()}
+                if last.caught_up:
+                    return {"status": "caught_up", "message": last.message, "result": last.to_xcom()}
                 if last.failed:
                     return {"status": "failed", "message": last.message}
             await asyncio.sleep(self._bounded_wait(polls, deadline))

@@ -77,7 +77,7 @@ def test_classify_status(status: Any, expected: str) -> None:
 
 def test_done_when_every_unit_is_running_and_under_max_delay() -> None:
     verdict = evaluate([task(1, delay=3.5), task(2, delay=19.0)], NOW, crit(), cluster_id=1000001)
-    assert verdict.done and verdict.state == "done"
+    assert verdict.caught_up and verdict.state == "caught_up"
     xcom = verdict.to_xcom()
     json.dumps(xcom)  # JSON-serialisable
     assert xcom["cluster_id"] == 1000001
@@ -96,13 +96,13 @@ def test_waiting_while_one_unit_is_above_max_delay() -> None:
     assert verdict.state == "waiting"
     assert "above max_delay" in verdict.message and "t2" in verdict.message
     assert {u.label: u.state for u in verdict.units} == {
-        "tenant t1 (tenantId 2001)": "ready",
+        "tenant t1 (tenantId 2001)": "caught_up",
         "tenant t2 (tenantId 2002)": "waiting",
     }
 
 
 def test_delay_equal_to_max_delay_is_done() -> None:
-    assert evaluate([task(1, delay=20)], NOW, crit()).done
+    assert evaluate([task(1, delay=20)], NOW, crit()).caught_up
 
 
 @pytest.mark.parametrize("status", DEFAULT_FAIL_ON_STATUS)
@@ -129,7 +129,7 @@ def test_fail_beats_a_missing_tenant() -> None:
 def test_old_stopped_task_beside_the_current_running_one_is_ignored() -> None:
     history = [task(1, status="STOPPED", created=timedelta(days=d)) for d in (1, 2, 3)]
     verdict = evaluate([*history, task(1, created=timedelta(minutes=5))], NOW, crit())
-    assert verdict.done
+    assert verdict.caught_up
     assert len(verdict.units) == 1
 
 
@@ -169,7 +169,7 @@ def test_unknown_status_waits_with_a_warning() -> None:
 def test_cluster_level_task_is_one_unit() -> None:
     records = [task(None, status="STOPPED", created=timedelta(days=1)), task(None, delay=2.0)]
     verdict = evaluate(records, NOW, crit(), cluster_id=1000001)
-    assert verdict.done and len(verdict.units) == 1
+    assert verdict.caught_up and len(verdict.units) == 1
     unit = verdict.to_xcom()["units"][0]
     assert unit["tenant_id"] is None and unit["tenant_name"] is None and unit["clusterId"] == 1000001
     assert "cluster-level" in verdict.units[0].label
@@ -179,11 +179,11 @@ def test_tenant_filter_by_id_and_by_name() -> None:
     records = [task(1, delay=3), task(2, delay=500), task(3, delay=4, name="sales")]
     assert evaluate(records, NOW, crit()).state == "waiting"
     by_id = evaluate(records, NOW, crit(tenant_ids=["2001"]))
-    assert by_id.done and [u.task["tenantId"] for u in by_id.units] == [2001]
+    assert by_id.caught_up and [u.task["tenantId"] for u in by_id.units] == [2001]
     by_name = evaluate(records, NOW, crit(tenant_names=["sales"]))
-    assert by_name.done and [u.task["tenantName"] for u in by_name.units] == ["sales"]
+    assert by_name.caught_up and [u.task["tenantName"] for u in by_name.units] == ["sales"]
     both = evaluate(records, NOW, crit(tenant_ids=[2001], tenant_names=["sales"]))
-    assert both.done and len(both.units) == 2
+    assert both.caught_up and len(both.units) == 2
     assert evaluate(records, NOW, crit(tenant_ids=[2002])).state == "waiting"
 
 
@@ -215,7 +215,7 @@ def test_tenant_filter_on_a_cluster_level_cluster_explains() -> None:
 
 def test_missing_delay_is_server_time_minus_checkpoint() -> None:
     verdict = evaluate([task(1, delay=None, checkpoint_age=12.5)], NOW, crit())
-    assert verdict.done
+    assert verdict.caught_up
     assert verdict.units[0].delay == 12.5 and verdict.units[0].delay_source == "computed"
     too_old = evaluate([task(1, delay=None, checkpoint_age=25)], NOW, crit())
     assert too_old.state == "waiting" and too_old.units[0].delay == 25.0
@@ -225,7 +225,7 @@ def test_missing_delay_uses_the_server_clock_not_the_worker_clock() -> None:
     server_time = NOW - timedelta(hours=1)  # a server whose clock is an hour behind
     record = task(1, delay=None, checkpoint_age=3600 + 4)
     verdict = evaluate([record], server_time, crit())
-    assert verdict.done and verdict.units[0].delay == 4.0
+    assert verdict.caught_up and verdict.units[0].delay == 4.0
 
 
 def test_missing_delay_without_server_time_waits() -> None:
@@ -239,8 +239,8 @@ def test_delay_as_decimal_text_is_accepted() -> None:
 
 def test_target_time() -> None:
     records = [task(1, delay=5)]  # checkpoint NOW - 5 s
-    assert evaluate(records, NOW, crit(target_time=NOW - timedelta(seconds=6))).done
-    assert evaluate(records, NOW, crit(target_time=NOW - timedelta(seconds=5))).done
+    assert evaluate(records, NOW, crit(target_time=NOW - timedelta(seconds=6))).caught_up
+    assert evaluate(records, NOW, crit(target_time=NOW - timedelta(seconds=5))).caught_up
     late = evaluate(records, NOW, crit(target_time="2024-08-06T19:59:58+08:00"))  # NOW - 2 s
     assert late.state == "waiting" and "before target_time" in late.units[0].reason
 

@@ -225,7 +225,7 @@ def test_the_gate_never_passes_where_the_rule_forbids_it(
 ) -> None:
     tasks = [normalize_task(raw) for raw in raws]
     verdict = evaluate(tasks, server_time, criteria, cluster_id=1000001)  # never raises, whatever the fields
-    if verdict.done:
+    if verdict.caught_up:
         assert oracle_may_pass(tasks, server_time, criteria), verdict.message
     shuffled = tasks[:]
     rng.shuffle(shuffled)
@@ -239,4 +239,4 @@ def test_on_clean_data_the_gate_passes_exactly_where_the_rule_allows(
     raws: list[dict[str, Any]], server_time: datetime | None, criteria: GateCriteria
 ) -> None:
     tasks = [normalize_task(raw) for raw in raws]
-    assert evaluate(tasks, server_time, criteria).done == oracle_may_pass(tasks, server_time, criteria)
+    assert evaluate(tasks, server_time, criteria).caught_up == oracle_may_pass(tasks, server_time, criteria)

@@ -197,7 +197,7 @@ def run_trigger(emu: OCPEmulator, tmp: Path) -> Result:
         return (await asyncio.wait_for(anext(trigger.run()), 60)).payload
 
     payload = asyncio.run(first())
-    if payload["status"] != "success":
+    if payload["status"] != "caught_up":
         return Result(error=payload["message"])
     return Result(keys=[(u["tenant_id"], u["status"]) for u in payload["result"]["units"]])
 

@@ -69,7 +69,7 @@ def test_templated_values_are_validated_after_rendering(emu: OCPEmulator) -> Non
         task_id="gate", cluster_id=str(emu.cluster_ids[0]), max_delay="20", target_time="2024-08-06 00:00:00+00:00"
     )
     verdict = sensor.check()
-    assert verdict.done
+    assert verdict.caught_up
     assert len(emu.requests) == 1
 
 
@@ -89,7 +89,7 @@ def test_the_cluster_is_checked_and_looked_up_once_per_run(emu: OCPEmulator, mon
         monkeypatch.setattr(module, "validate_positive_id", spy)
     by_id = OCPLogBackupDelaySensor(task_id="gate", cluster_id=str(emu.cluster_ids[0]), max_delay=0.5)
     by_id.validate()
-    assert not by_id.check().done and not by_id.check().done  # a delay of 1 s: two checks, both waiting
+    assert not by_id.check().caught_up and not by_id.check().caught_up  # a delay of 1 s: two checks, both waiting
     assert checked == [str(emu.cluster_ids[0])]
     by_name = OCPLogBackupDelaySensor(task_id="gate", cluster_name="cluster_1", max_delay=0.5)
     by_name.validate()

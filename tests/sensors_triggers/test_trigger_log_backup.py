@@ -138,7 +138,7 @@ def test_sensor_builds_nothing_at_init(monkeypatch: pytest.MonkeyPatch) -> None:
 def test_success_event_carries_the_xcom_value(emu: OCPEmulator) -> None:
     emu.set_current_task(emu.cluster_ids[0], delay=DelayProfile.linear(40, 0, 1.0))
     payload = first_event(make(emu))
-    assert payload["status"] == "success"
+    assert payload["status"] == "caught_up"
     result = payload["result"]
     assert result["cluster_id"] == emu.cluster_ids[0] and result["delay"] <= 20
     assert [unit["tenant_name"] for unit in result["units"]] == ["tenant_1", "tenant_2"]
@@ -179,7 +179,7 @@ def test_transient_errors_below_the_cap_recover(emu: OCPEmulator, kind: Any, par
     emu.set_current_task(emu.cluster_ids[0], delay=1.0)
     emu.faults.add(kind, times=2, **params)
     payload = first_event(make(emu, max_consecutive_failures=3))
-    assert payload["status"] == "success", payload
+    assert payload["status"] == "caught_up", payload
     assert len(queries(emu)) == 3
     assert [request.fault for request in queries(emu)] == [kind, kind, None]
 
@@ -205,7 +205,7 @@ def test_failure_count_resets_after_a_success(emu: OCPEmulator) -> None:
         return (await asyncio.wait_for(task, 20)).payload
 
     payload = asyncio.run(go())
-    assert payload["status"] == "success"
+    assert payload["status"] == "caught_up"
     assert [request.status for request in queries(emu)][:6] == [500, 500, 200, 502, 502, 200]
 
 
@@ -289,3 +289,12 @@ def test_cancellation_propagates(emu: OCPEmulator) -> None:
     asyncio.run(go("sleeping"))
     emu.clear_requests()
     asyncio.run(go("in-flight"))
+
+
+@pytest.mark.parametrize("status", ["caught_up", "success"])
+def test_the_sensor_takes_the_caught_up_event_and_an_earlier_releases_name_for_it(status: str) -> None:
+    """A trigger deferred by a release before the gate's word was one fires ``success``: a worker on this release
+    must still hand its result on."""
+    sensor = OCPLogBackupDelaySensor(task_id="gate", cluster_id=1000001, max_delay=60)
+    result = {"cluster_id": 1000001, "checkpoint": "2024-08-06T00:00:00Z"}
+    assert sensor.execute_complete({}, {"status": status, "message": "caught up", "result": result}) == result  # type: ignore[arg-type]
