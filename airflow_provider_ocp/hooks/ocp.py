@@ -227,10 +227,11 @@ class OCPHook(OCPBaseHook):
         :param tenant_id: restrict to one tenant (OCP 4.x tenant endpoint).
         :param cluster_name: the cluster's name as OCP shows it, instead of ``cluster_id``.
         """
-        pages = self.iter_log_backup_task_pages(
-            cluster_id, start_time, end_time, page_size, tenant_id, cluster_name=cluster_name
+        return list(
+            self.iter_log_backup_tasks(
+                cluster_id, start_time, end_time, page_size, tenant_id, cluster_name=cluster_name
+            )
         )
-        return [task for page in pages for task in page.records]
 
     def get_log_backup_snapshot(
         self, cluster_id: int | str | None = None, *, cluster_name: str | None = None

@@ -27,7 +27,7 @@ keeps the gate waiting, with the reason naming the tenant and the field.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -114,20 +114,15 @@ def judge_unit(unit: Unit, server_time: datetime | None, criteria: GateCriteria)
     return min(reports, key=_worst_first)
 
 
-def evaluate(
-    tasks: LatestTasks | Iterable[Mapping[str, Any]],
-    server_time: datetime | None,
-    criteria: GateCriteria,
-    cluster_id: int | None = None,
-) -> GateVerdict:
+def evaluate(table: LatestTasks, criteria: GateCriteria, cluster_id: int | None = None) -> GateVerdict:
     """Judge a cluster's log backup tasks (the rule is in the module docstring).
 
-    :param tasks: the cluster's normalised tasks, or a :class:`LatestTasks` already fed a walk's pages.
-    :param server_time: OCP's clock at the response (the envelope ``timestamp``).
+    :param table: the latest task(s) of each unit and OCP's clock, fed a walk's pages
+        (:meth:`LatestTasks.take`) or built from a list (:meth:`LatestTasks.of`).
     :param criteria: what "caught up" means.
     :param cluster_id: the cluster, for messages and the XCom value.
     """
-    table = tasks if isinstance(tasks, LatestTasks) else LatestTasks.of(tasks)
+    server_time = table.server_time
     units = table.units()
     reports = tuple(sorted((judge_unit(u, server_time, criteria) for u in units if _selected(u, criteria)), key=_order))
     where = f"cluster {cluster_id}" if cluster_id is not None else "the cluster"

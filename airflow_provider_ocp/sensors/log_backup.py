@@ -185,7 +185,7 @@ class OCPLogBackupDelaySensor(BaseSensorOperator):
         table = LatestTasks()  # the latest task of each unit only, not the cluster's whole history
         for page in self.hook.iter_query_pages(query, every_status=True):
             table.take(page)
-        verdict = evaluate(table, table.server_time, criteria, cluster_id=query.cluster_id)
+        verdict = evaluate(table, criteria, cluster_id=query.cluster_id)
         log_verdict(self.log, verdict)
         self._last_verdict = verdict  # the timeout error says what the gate was still waiting for
         return verdict

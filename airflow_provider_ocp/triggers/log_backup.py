@@ -157,7 +157,7 @@ class OCPLogBackupDelayTrigger(BaseTrigger):
                 )
             else:
                 failures = 0
-                last = evaluate(table, table.server_time, criteria, cluster_id=self.cluster_id)
+                last = evaluate(table, criteria, cluster_id=self.cluster_id)
                 log_verdict(self.log, last)
                 if last.caught_up:
                     return {"status": "caught_up", "message": last.message, "result": last.to_xcom()}
