@@ -23,7 +23,6 @@ from airflow_provider_ocp.client.response import Envelope, parse_response
 from airflow_provider_ocp.client.retry import RetryPolicy
 from airflow_provider_ocp.client.settings import OCPSettings
 from airflow_provider_ocp.exceptions import OCPAPIError
-from airflow_provider_ocp.provider_info import UI_FIELD_BEHAVIOUR, connection_form_widgets
 from airflow_provider_ocp.validation import validate_page_size
 
 Identity = Callable[[dict[str, Any]], int]
@@ -43,25 +42,6 @@ class OCPBaseHook(BaseHook):
     default_conn_name = "ocp_default"
     conn_type = "ocp"
     hook_name = "OceanBase Cloud Platform"
-
-    @classmethod
-    def get_connection_form_widgets(cls) -> dict[str, Any]:
-        """The extra fields of the connection form on Airflow 3.0 and 3.1 (3.2+ reads ``conn-fields`` instead).
-
-        Built from :data:`~airflow_provider_ocp.provider_info.CONNECTION_FIELDS`, so every line shows the same
-        fields, labels, hints and defaults. Only wtforms is used (no Flask-AppBuilder widget): Airflow 3.1's API
-        server stands in for it, and 3.0 needs it installed (FAB provider or ``pip install wtforms``).
-        """
-        return connection_form_widgets()
-
-    @classmethod
-    def get_ui_field_behaviour(cls) -> dict[str, Any]:
-        """Form labels and placeholders on Airflow 3.0 and 3.1 (3.2+ reads ``ui-field-behaviour`` instead)."""
-        return {
-            "hidden_fields": UI_FIELD_BEHAVIOUR["hidden-fields"],
-            "relabeling": UI_FIELD_BEHAVIOUR["relabeling"],
-            "placeholders": UI_FIELD_BEHAVIOUR["placeholders"],
-        }
 
     def __init__(self, ocp_conn_id: str = default_conn_name, **kwargs: Any) -> None:
         super().__init__(**kwargs)

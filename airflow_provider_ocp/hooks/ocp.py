@@ -36,6 +36,7 @@ from airflow_provider_ocp.log_backup.clusters import cluster_choice, cluster_nam
 from airflow_provider_ocp.log_backup.query import LogBackupQuery, validated_query
 from airflow_provider_ocp.log_backup.snapshot import LogBackupSnapshot
 from airflow_provider_ocp.log_backup.task_pages import TaskInput, task_page, walk_identity
+from airflow_provider_ocp.provider_info import UI_FIELD_BEHAVIOUR, connection_form_widgets
 
 
 class OCPHook(OCPBaseHook):
@@ -43,6 +44,28 @@ class OCPHook(OCPBaseHook):
 
     :param ocp_conn_id: the Airflow connection of type ``ocp`` to use.
     """
+
+    @classmethod
+    def get_connection_form_widgets(cls) -> dict[str, Any]:
+        """The extra fields of the connection form on Airflow 3.0 and 3.1 (3.2+ reads ``conn-fields`` instead).
+
+        Defined on this class, not inherited: 3.0 and 3.1 look for both form methods in the ``__dict__`` of the
+        hook class the provider info names.
+
+        Built from :data:`~airflow_provider_ocp.provider_info.CONNECTION_FIELDS`, so every line shows the same
+        fields, labels, hints and defaults. Only wtforms is used (no Flask-AppBuilder widget): Airflow 3.1's API
+        server stands in for it, and 3.0 needs it installed (FAB provider or ``pip install wtforms``).
+        """
+        return connection_form_widgets()
+
+    @classmethod
+    def get_ui_field_behaviour(cls) -> dict[str, Any]:
+        """Form labels and placeholders on Airflow 3.0 and 3.1 (3.2+ reads ``ui-field-behaviour`` instead)."""
+        return {
+            "hidden_fields": UI_FIELD_BEHAVIOUR["hidden-fields"],
+            "relabeling": UI_FIELD_BEHAVIOUR["relabeling"],
+            "placeholders": UI_FIELD_BEHAVIOUR["placeholders"],
+        }
 
     @cached_property
     def settings(self) -> OCPSettings:
