@@ -6,9 +6,9 @@ import logging
 import reprlib
 from datetime import datetime, timedelta, timezone
 
+from airflow_provider_ocp.client.errors import OCPInputError
 from airflow_provider_ocp.client.settings import MAX_PAGE_SIZE
 from airflow_provider_ocp.client.timestamps import parse_ocp_timestamp
-from airflow_provider_ocp.exceptions import OCPInputError
 
 log = logging.getLogger(__name__)
 _MARGIN = timedelta(days=1)

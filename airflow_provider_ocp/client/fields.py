@@ -11,7 +11,7 @@ import math
 from typing import Any
 from urllib.parse import SplitResult, urlsplit
 
-from airflow_provider_ocp.exceptions import OCPInputError
+from airflow_provider_ocp.client.errors import OCPInputError
 
 PROXY_SCHEMES = ("http", "https", "socks5", "socks5h")
 

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import zlib
 
+from airflow_provider_ocp.client.errors import OCPAPIError
 from airflow_provider_ocp.client.request import ACCEPT_ENCODING, OCPRequest
 from airflow_provider_ocp.client.settings import OCPSettings
-from airflow_provider_ocp.exceptions import OCPAPIError
 
 CHUNK_BYTES = 64 * 1024
 _WBITS: dict[str, int | None] = {"identity": None, "gzip": 16 + zlib.MAX_WBITS, "x-gzip": 16 + zlib.MAX_WBITS}

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from airflow_provider_ocp.exceptions import OCPAPIError
+from airflow_provider_ocp.client.errors import OCPAPIError
 from airflow_provider_ocp.validation import JAVA_LONG_MAX, short_repr, whole_number
 
 

@@ -12,10 +12,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from airflow_provider_ocp.client.errors import OCPAPIError
 from airflow_provider_ocp.client.page import Page, PageResult, parse_page, whole_record_identity
 from airflow_provider_ocp.client.response import Envelope
 from airflow_provider_ocp.client.timestamps import parse_server_time
-from airflow_provider_ocp.exceptions import OCPAPIError
 
 MAX_PASSES = 3
 

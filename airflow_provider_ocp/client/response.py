@@ -18,7 +18,7 @@ from typing import Any
 
 import msgspec
 
-from airflow_provider_ocp.exceptions import OCPAPIError, OCPRequestRejectedError
+from airflow_provider_ocp.client.errors import OCPAPIError, OCPRequestRejectedError
 
 RETRYABLE_STATUSES = frozenset({429, 500, 502, 503, 504})
 MAX_MESSAGE_CHARS = 500

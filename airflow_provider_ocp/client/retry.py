@@ -13,8 +13,8 @@ from typing import Any
 
 from tenacity import RetryCallState, retry_if_exception, stop_after_attempt
 
+from airflow_provider_ocp.client.errors import OCPAPIError
 from airflow_provider_ocp.client.settings import OCPSettings
-from airflow_provider_ocp.exceptions import OCPAPIError
 
 
 def retryable_error(error: BaseException) -> bool:

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 from urllib.parse import urlsplit
 
+from airflow_provider_ocp.client.errors import OCPInputError
 from airflow_provider_ocp.client.fields import (
     base_url_field,
     ca_bundle_message,
@@ -21,7 +22,6 @@ from airflow_provider_ocp.client.fields import (
     proxies_field,
     verify_field,
 )
-from airflow_provider_ocp.exceptions import OCPInputError
 
 __all__ = [
     "AUTH_TYPES",

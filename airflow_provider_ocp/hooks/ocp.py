@@ -30,6 +30,7 @@ from airflow_provider_ocp.client.retry import RetryPolicy
 from airflow_provider_ocp.client.settings import OCPSettings, settings_from_airflow_connection
 from airflow_provider_ocp.hooks.base import Identity, OCPBaseHook, cluster_filter, envelope_of, start_walk
 from airflow_provider_ocp.hooks.deadline import DeadlineWatchdog
+from airflow_provider_ocp.hooks.failures import fails_at_once
 from airflow_provider_ocp.hooks.shared_client import acquire_client, release_client
 from airflow_provider_ocp.hooks.transport import TRANSPORT_ERRORS, open_requests_session, transport_error
 from airflow_provider_ocp.log_backup.clusters import cluster_choice, cluster_named
@@ -39,6 +40,7 @@ from airflow_provider_ocp.log_backup.task_pages import TaskInput, task_page, wal
 from airflow_provider_ocp.provider_info import UI_FIELD_BEHAVIOUR, connection_form_widgets
 
 
+@fails_at_once  # bad input and rejected requests fail the task at once (AirflowFailException)
 class OCPHook(OCPBaseHook):
     """Talk to OceanBase Cloud Platform from a worker: authentication, retries, pagination and OCP's envelope.
 
@@ -250,11 +252,8 @@ class OCPHook(OCPBaseHook):
         :param tenant_id: restrict to one tenant (OCP 4.x tenant endpoint).
         :param cluster_name: the cluster's name as OCP shows it, instead of ``cluster_id``.
         """
-        return list(
-            self.iter_log_backup_tasks(
-                cluster_id, start_time, end_time, page_size, tenant_id, cluster_name=cluster_name
-            )
-        )
+        arguments = (cluster_id, start_time, end_time, page_size, tenant_id)
+        return list(self.iter_log_backup_tasks(*arguments, cluster_name=cluster_name))
 
     def get_log_backup_snapshot(
         self, cluster_id: int | str | None = None, *, cluster_name: str | None = None

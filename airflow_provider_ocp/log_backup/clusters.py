@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from airflow_provider_ocp.exceptions import OCPInputError
+from airflow_provider_ocp.client.errors import OCPInputError
 from airflow_provider_ocp.validation import is_unset, validate_positive_id
 
 MAX_NAMES_LISTED = 20

@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Literal
 
+from airflow_provider_ocp.client.errors import OCPInputError
 from airflow_provider_ocp.client.timestamps import isoformat_utc
-from airflow_provider_ocp.exceptions import OCPInputError
 from airflow_provider_ocp.validation import coerce_instant, is_unset, validate_positive_id
 
 StatusClass = Literal["healthy", "starting", "stopped", "failed", "unknown"]

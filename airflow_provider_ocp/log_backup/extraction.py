@@ -15,8 +15,8 @@ from collections.abc import Callable, Generator
 from contextlib import closing
 from typing import Any
 
+from airflow_provider_ocp.client.errors import OCPRequestRejectedError
 from airflow_provider_ocp.client.page import PageResult
-from airflow_provider_ocp.exceptions import OCPRequestRejectedError
 from airflow_provider_ocp.log_backup.window import ExtractionWindow
 
 RANGE_TOO_LONG = 10007

@@ -15,8 +15,8 @@ from typing import TYPE_CHECKING, Any, BinaryIO
 
 import msgspec
 
+from airflow_provider_ocp.client.errors import OCPInputError
 from airflow_provider_ocp.client.timestamps import isoformat_utc
-from airflow_provider_ocp.exceptions import OCPInputError
 from airflow_provider_ocp.log_backup.records import (
     DOCUMENTED_FIELDS,
     ID_FIELDS,

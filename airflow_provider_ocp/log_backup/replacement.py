@@ -26,8 +26,8 @@ import logging
 from datetime import datetime
 from typing import IO, TYPE_CHECKING, Any
 
+from airflow_provider_ocp.client.errors import OCPInputError
 from airflow_provider_ocp.client.timestamps import isoformat_utc, parse_ocp_timestamp
-from airflow_provider_ocp.exceptions import OCPInputError
 from airflow_provider_ocp.log_backup.storage import display_path
 
 if TYPE_CHECKING:

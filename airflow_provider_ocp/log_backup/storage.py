@@ -25,7 +25,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, BinaryIO
 
-from airflow_provider_ocp.exceptions import OCPInputError
+from airflow_provider_ocp.client.errors import OCPInputError
 from airflow_provider_ocp.log_backup.temporaries import remove_abandoned_temp_files, temporary_path
 
 if TYPE_CHECKING:

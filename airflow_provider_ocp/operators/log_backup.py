@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any, cast
 from airflow.providers.common.compat.sdk import Asset, BaseOperator
 
 from airflow_provider_ocp.exceptions import OCPInputError
+from airflow_provider_ocp.hooks.failures import failing_at_once
 from airflow_provider_ocp.log_backup.formats import OUTPUT_FORMATS, import_pyarrow, make_writer
 from airflow_provider_ocp.log_backup.records import to_json_safe
 from airflow_provider_ocp.log_backup.replacement import OVERWRITE_MODES, check_replaceable
@@ -156,6 +157,7 @@ class OCPLogBackupTasksOperator(BaseOperator):
 
         return OCPHook(ocp_conn_id=self.ocp_conn_id)
 
+    @failing_at_once()  # rendering resolves the window and the cluster: bad input there fails at once too
     def _do_render_template_fields(
         self,
         parent: Any,
@@ -212,6 +214,7 @@ class OCPLogBackupTasksOperator(BaseOperator):
         cluster_id = choice if isinstance(choice, int) else self.hook.resolve_cluster_id(cluster_name=choice)
         return window, cluster_id
 
+    @failing_at_once()  # bad input, or a request OCP rejected: no task retry can fix it
     def execute(self, context: Context) -> Any:
         """Validate everything, then page through OCP into XCom or storage (see the class docstring).
 

@@ -20,6 +20,7 @@ from airflow.providers.common.compat.sdk import (
 
 from airflow_provider_ocp.client.timestamps import isoformat_utc
 from airflow_provider_ocp.exceptions import OCPInputError, OCPLogBackupPollError
+from airflow_provider_ocp.hooks.failures import failing_at_once
 from airflow_provider_ocp.log_backup.criteria import DEFAULT_FAIL_ON_STATUS, GateCriteria
 
 # The gate itself (and the hook, and the trigger) is imported by the methods that use it: this module is imported by
@@ -144,6 +145,7 @@ class OCPLogBackupDelaySensor(BaseSensorOperator):
 
         return OCPHook(ocp_conn_id=self.ocp_conn_id)
 
+    @failing_at_once()  # a DAG bug: fails the task at once, and execute calls it outside soft_fail
     def validate(self) -> GateCriteria:
         """Check the rendered parameters once, before any request; an error names the parameter.
 
@@ -177,6 +179,7 @@ class OCPLogBackupDelaySensor(BaseSensorOperator):
             self._query = validated_query(cluster_id)
         return criteria, self._query
 
+    @failing_at_once()  # in the poke loop, a cluster_name OCP does not know fails as the hook's own errors do
     def check(self) -> GateVerdict:
         """Read the cluster's log backup tasks once and judge them (logging one line per unit)."""
         from airflow_provider_ocp.log_backup.gate import LatestTasks, evaluate, log_verdict
