@@ -164,36 +164,6 @@ class OCPHook(OCPBaseHook):
             while walk.next_page is not None:
                 yield walk.take(pages.get(walk.next_page, walk.total_pages))
 
-    def iter_log_backup_task_pages(
-        self,
-        cluster_id: int | str | None = None,
-        start_time: datetime | str | None = None,
-        end_time: datetime | str | None = None,
-        page_size: int | None = None,
-        tenant_id: int | str | None = None,
-        *,
-        cluster_name: str | None = None,
-        every_status: bool = False,
-    ) -> Generator[PageResult, None, None]:
-        """The log backup tasks of a cluster page by page, normalised, with progress for logging.
-
-        Input is validated once, before any request: a positive integer cluster id (or a name, looked up in OCP's
-        cluster list), aware times, both bounds or neither, start not after end, a page size from 1 (above 2000 it
-        is lowered with a warning).
-
-        :param cluster_id: OCP cluster id (or give ``cluster_name``).
-        :param start_time: window start (aware datetime or ISO text with offset); both bounds or neither.
-        :param end_time: window end.
-        :param page_size: records per page; default the connection's page size (2000, OCP's maximum).
-        :param tenant_id: restrict to one tenant (OCP 4.x tenant endpoint).
-        :param cluster_name: the cluster's name as OCP shows it, instead of ``cluster_id``.
-        :param every_status: return a task again when a later page shows it with another status (the gate must see
-            both and wait); by default each task comes once, as first seen.
-        """
-        task_input = TaskInput.check(cluster_id, cluster_name, start_time, end_time, tenant_id)
-        query = task_input.query(self._cluster_id(task_input.cluster))
-        yield from self.iter_query_pages(query, page_size, every_status=every_status)
-
     def iter_query_pages(
         self, query: LogBackupQuery, page_size: int | None = None, *, every_status: bool = False
     ) -> Generator[PageResult, None, None]:
@@ -201,7 +171,8 @@ class OCPHook(OCPBaseHook):
 
         :param query: the validated query (:func:`~airflow_provider_ocp.log_backup.query.validated_query`).
         :param page_size: records per page; default the connection's.
-        :param every_status: as in :meth:`iter_log_backup_task_pages`.
+        :param every_status: return a task again when a later page shows it with another status (the gate must see
+            both and wait); by default each task comes once, as first seen.
         """
         for page in self.iter_pages(query.path, query.params, page_size, walk_identity(every_status)):
             yield task_page(page)
@@ -216,9 +187,11 @@ class OCPHook(OCPBaseHook):
         *,
         cluster_name: str | None = None,
     ) -> Iterator[dict[str, Any]]:
-        """Yield the log backup tasks of a cluster, optionally within a time window, across all pages.
+        """Yield the log backup tasks of a cluster, normalised, across all pages (``list()`` it for a list).
 
-        The parameters are :meth:`iter_log_backup_task_pages`' (validated there, before any request).
+        Input is validated once, before any request: a positive integer cluster id (or a name, looked up in OCP's
+        cluster list), aware times, both bounds or neither, start not after end, a page size from 1 (above 2000 it
+        is lowered with a warning). Each task comes once, as first seen, even if it moves between pages.
 
         :param cluster_id: OCP cluster id (or give ``cluster_name``).
         :param start_time: window start (aware datetime or ISO text with offset); both bounds or neither.
@@ -227,33 +200,10 @@ class OCPHook(OCPBaseHook):
         :param tenant_id: restrict to one tenant (OCP 4.x tenant endpoint).
         :param cluster_name: the cluster's name as OCP shows it, instead of ``cluster_id``.
         """
-        pages = self.iter_log_backup_task_pages(
-            cluster_id, start_time, end_time, page_size, tenant_id, cluster_name=cluster_name
-        )
-        for page in pages:
+        task_input = TaskInput.check(cluster_id, cluster_name, start_time, end_time, tenant_id)
+        query = task_input.query(self._cluster_id(task_input.cluster))
+        for page in self.iter_query_pages(query, page_size):
             yield from page.records
-
-    def get_log_backup_tasks(
-        self,
-        cluster_id: int | str | None = None,
-        start_time: datetime | str | None = None,
-        end_time: datetime | str | None = None,
-        page_size: int | None = None,
-        tenant_id: int | str | None = None,
-        *,
-        cluster_name: str | None = None,
-    ) -> list[dict[str, Any]]:
-        """Return :meth:`iter_log_backup_tasks` as a list, for windows small enough to hold in memory.
-
-        :param cluster_id: OCP cluster id (or give ``cluster_name``).
-        :param start_time: window start (aware datetime or ISO text with offset); both bounds or neither.
-        :param end_time: window end.
-        :param page_size: records per page; default the connection's page size (2000, OCP's maximum).
-        :param tenant_id: restrict to one tenant (OCP 4.x tenant endpoint).
-        :param cluster_name: the cluster's name as OCP shows it, instead of ``cluster_id``.
-        """
-        arguments = (cluster_id, start_time, end_time, page_size, tenant_id)
-        return list(self.iter_log_backup_tasks(*arguments, cluster_name=cluster_name))
 
     def get_log_backup_snapshot(
         self, cluster_id: int | str | None = None, *, cluster_name: str | None = None
@@ -263,7 +213,8 @@ class OCPHook(OCPBaseHook):
         :param cluster_id: OCP cluster id (or give ``cluster_name``).
         :param cluster_name: the cluster's name as OCP shows it.
         """
-        return LogBackupSnapshot.from_pages(self.iter_log_backup_task_pages(cluster_id, cluster_name=cluster_name))
+        query = validated_query(self.resolve_cluster_id(cluster_id, cluster_name))
+        return LogBackupSnapshot.from_pages(self.iter_query_pages(query))
 
     def list_clusters(self, name: str | None = None) -> list[dict[str, Any]]:
         """Return OCP's clusters (id, name, ...), e.g. to find a cluster id by name.

@@ -29,7 +29,7 @@ RecordsByPage = Generator[list[dict[str, Any]], None, None]
 def window_pages(walk: WalkWindow, window: ExtractionWindow, logger: logging.Logger | Any) -> RecordsByPage:
     """Yield each page's records created inside the half-open window, splitting it while OCP finds it too long.
 
-    :param walk: reads one window from OCP, page by page (the hook's ``iter_log_backup_task_pages`` for it).
+    :param walk: reads one window from OCP, page by page (the hook's ``iter_query_pages`` for it).
     :param window: the window to extract.
     :param logger: the task's logger, for progress lines.
     """

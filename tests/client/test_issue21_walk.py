@@ -50,7 +50,7 @@ def requested_page(seen: Seen) -> int:
 def read(client: str, page_size: int = 10) -> list[dict[str, Any]]:
     """Every record of cluster 1 through OCPHook or OCPAsyncHook's page walk (the ``ocp_default`` connection)."""
     if client == "sync":
-        return OCPHook().get_log_backup_tasks(CLUSTER, page_size=page_size)
+        return list(OCPHook().iter_log_backup_tasks(CLUSTER, page_size=page_size))
 
     async def go() -> list[dict[str, Any]]:
         query = log_backup_tasks_query(CLUSTER)
@@ -262,7 +262,7 @@ def test_ids_beyond_a_java_long_are_refused_before_any_request(
 ) -> None:
     monkeypatch.setenv("AIRFLOW_CONN_OCP_DEFAULT", ocp_emulator.airflow_connection_json(max_retries=0))
     with pytest.raises(OCPInputError, match=f"{name} must be an OCP id of at most 9223372036854775807"):
-        OCPHook().get_log_backup_tasks(**arguments)
+        list(OCPHook().iter_log_backup_tasks(**arguments))
 
     async def through_the_async_hook() -> None:
         async with OCPAsyncHook() as hook:

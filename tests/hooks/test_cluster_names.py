@@ -32,7 +32,7 @@ def lookups(emu: OCPEmulator) -> list[str]:
 @pytest.mark.parametrize("name", ["cluster_1", "CLUSTER_1"])
 def test_the_hooks_resolve_an_exact_name_among_substring_matches(emu: OCPEmulator, name: str) -> None:
     assert OCPHook().resolve_cluster_id(cluster_name=name) == 1000001
-    tasks = OCPHook().get_log_backup_tasks(cluster_name=name)
+    tasks = list(OCPHook().iter_log_backup_tasks(cluster_name=name))
     assert {task["clusterId"] for task in tasks} == {1000001}
 
     async def go() -> int:
@@ -48,7 +48,7 @@ def test_the_hooks_resolve_an_exact_name_among_substring_matches(emu: OCPEmulato
 
 def test_an_unknown_name_lists_the_clusters_ocp_knows(emu: OCPEmulator) -> None:
     with pytest.raises(OCPInputError) as info:
-        OCPHook().get_log_backup_tasks(cluster_name="custer_1")
+        list(OCPHook().iter_log_backup_tasks(cluster_name="custer_1"))
     message = str(info.value)
     assert "no cluster named 'custer_1'" in message and "cluster_1 (id 1000001)" in message
     assert "cluster_11 (id 1000011)" in message
@@ -73,7 +73,7 @@ def test_one_of_id_or_name_is_required_before_any_request(
     emu: OCPEmulator, arguments: dict[str, object], fragment: str
 ) -> None:
     with pytest.raises(OCPInputError, match=fragment):
-        OCPHook().get_log_backup_tasks(**arguments)  # type: ignore[arg-type]
+        list(OCPHook().iter_log_backup_tasks(**arguments))  # type: ignore[arg-type]
     assert emu.requests == []
 
 

@@ -46,7 +46,7 @@ def api_requests(emu: OCPEmulator) -> list:
 def test_reads_all_tasks_with_both_auth_modes(ocp_emulator: OCPEmulator, connect, auth_type: str) -> None:
     hook = connect(ocp_emulator, auth_type)
     cluster = ocp_emulator.cluster_ids[0]
-    tasks = hook.get_log_backup_tasks(cluster, page_size=5)
+    tasks = list(hook.iter_log_backup_tasks(cluster, page_size=5))
     assert len(tasks) == 12 == len(ocp_emulator.expected_tasks(cluster))
     assert len(api_requests(ocp_emulator)) == 3
     sent = api_requests(ocp_emulator)[0]
@@ -58,7 +58,7 @@ def test_reads_all_tasks_with_both_auth_modes(ocp_emulator: OCPEmulator, connect
 @pytest.mark.ocp_emulator(tenants=2, tasks_per_tenant=3, delay_format="string", ids_as_strings=True)
 def test_records_are_normalised(ocp_emulator: OCPEmulator, connect) -> None:
     hook = connect(ocp_emulator)
-    tasks = hook.get_log_backup_tasks(ocp_emulator.cluster_ids[0])
+    tasks = list(hook.iter_log_backup_tasks(ocp_emulator.cluster_ids[0]))
     current = [t for t in tasks if t["status"] == "RUNNING"]
     assert current and all(isinstance(t["delay"], float) for t in current)
     for task in tasks:
@@ -70,7 +70,7 @@ def test_records_are_normalised(ocp_emulator: OCPEmulator, connect) -> None:
 
 @pytest.mark.ocp_emulator(cluster_level=True, tasks_per_tenant=2)
 def test_cluster_level_tasks_have_no_tenant(ocp_emulator: OCPEmulator, connect) -> None:
-    tasks = connect(ocp_emulator).get_log_backup_tasks(ocp_emulator.cluster_ids[0])
+    tasks = list(connect(ocp_emulator).iter_log_backup_tasks(ocp_emulator.cluster_ids[0]))
     assert tasks and all(t["tenantId"] is None and t["tenantName"] is None for t in tasks)
 
 
@@ -78,11 +78,11 @@ def test_cluster_level_tasks_have_no_tenant(ocp_emulator: OCPEmulator, connect) 
 def test_time_window_is_sent_in_utc_and_filters(ocp_emulator: OCPEmulator, connect) -> None:
     hook = connect(ocp_emulator)
     cluster = ocp_emulator.cluster_ids[0]
-    newest = max(t["createTime"] for t in hook.get_log_backup_tasks(cluster))
+    newest = max(t["createTime"] for t in hook.iter_log_backup_tasks(cluster))
     start = (newest - timedelta(hours=6)).astimezone(timezone(timedelta(hours=8)))
     end = newest - timedelta(hours=1)
     ocp_emulator.clear_requests()
-    tasks = hook.get_log_backup_tasks(cluster, start, end)
+    tasks = list(hook.iter_log_backup_tasks(cluster, start, end))
     expected = ocp_emulator.expected_tasks(cluster, start, end)
     assert 0 < len(tasks) == len(expected)
     assert all(start <= t["createTime"] <= end for t in tasks)
@@ -94,7 +94,7 @@ def test_time_window_is_sent_in_utc_and_filters(ocp_emulator: OCPEmulator, conne
 def test_path_prefix_is_kept(ocp_emulator: OCPEmulator, connect) -> None:
     hook = connect(ocp_emulator)
     assert ocp_emulator.url.endswith("/ocp")
-    assert hook.get_log_backup_tasks(ocp_emulator.cluster_ids[0])
+    assert list(hook.iter_log_backup_tasks(ocp_emulator.cluster_ids[0]))
     assert all(r.path.startswith("/ocp/api/v2/") for r in ocp_emulator.requests)
 
 
@@ -110,7 +110,7 @@ def test_wrong_credentials_fail_once_with_hint(
 ) -> None:
     monkeypatch.setenv("AIRFLOW_CONN_OCP_DEFAULT", ocp_emulator.airflow_connection_json(auth_type, **extra, **FAST))
     with pytest.raises(OCPAPIError) as info:
-        OCPHook().get_log_backup_tasks(ocp_emulator.cluster_ids[0])
+        list(OCPHook().iter_log_backup_tasks(ocp_emulator.cluster_ids[0]))
     assert info.value.status == 401 and fragment in str(info.value)
     assert info.value.trace_id
     assert len(api_requests(ocp_emulator)) == 1
@@ -121,7 +121,7 @@ def test_wrong_credentials_fail_once_with_hint(
 @pytest.mark.ocp_emulator(clock_offset=timedelta(minutes=20))
 def test_access_key_clock_skew_is_named(ocp_emulator: OCPEmulator, connect) -> None:
     with pytest.raises(OCPAPIError, match="clock") as info:
-        connect(ocp_emulator, "access_key").get_log_backup_tasks(ocp_emulator.cluster_ids[0])
+        list(connect(ocp_emulator, "access_key").iter_log_backup_tasks(ocp_emulator.cluster_ids[0]))
     assert info.value.status == 401
 
 
@@ -130,13 +130,13 @@ def test_forbidden_names_the_permission(ocp_emulator: OCPEmulator, monkeypatch: 
     conn = ocp_emulator.airflow_connection("basic", login="viewer", password="viewer-pw", **FAST)
     monkeypatch.setenv("AIRFLOW_CONN_OCP_DEFAULT", json.dumps(conn))
     with pytest.raises(OCPAPIError, match="Read-only permission on cluster backup and recovery"):
-        OCPHook().get_log_backup_tasks(ocp_emulator.cluster_ids[0])
+        list(OCPHook().iter_log_backup_tasks(ocp_emulator.cluster_ids[0]))
     assert len(api_requests(ocp_emulator)) == 1
 
 
 def test_unknown_cluster_is_404_without_retry(ocp_emulator: OCPEmulator, connect) -> None:
     with pytest.raises(OCPAPIError, match="cluster") as info:
-        connect(ocp_emulator).get_log_backup_tasks(987654321)
+        list(connect(ocp_emulator).iter_log_backup_tasks(987654321))
     assert info.value.status == 404 and len(api_requests(ocp_emulator)) == 1
 
 
@@ -165,7 +165,7 @@ def test_transient_faults_are_retried_without_duplicates(
     hook = connect(ocp_emulator)
     cluster = ocp_emulator.cluster_ids[0]
     ocp_emulator.faults.add(kind, times=2, page=2, **params)
-    tasks = hook.get_log_backup_tasks(cluster, page_size=3)
+    tasks = list(hook.iter_log_backup_tasks(cluster, page_size=3))
     expected = ocp_emulator.expected_tasks(cluster)
     assert len(tasks) == len(expected) == 10
     assert len({(t["tenantId"], t["createTime"]) for t in tasks}) == 10
@@ -178,7 +178,9 @@ def test_transient_faults_are_retried_without_duplicates(
 def test_read_timeout_is_retried(ocp_emulator: OCPEmulator, connect, capsys: pytest.CaptureFixture[str]) -> None:
     hook = connect(ocp_emulator, timeout=0.3)
     ocp_emulator.faults.add("slow", times=1, seconds=1.0)
-    assert len(hook.get_log_backup_tasks(ocp_emulator.cluster_ids[0])) == len(ocp_emulator.expected_tasks(1000001))
+    assert len(list(hook.iter_log_backup_tasks(ocp_emulator.cluster_ids[0]))) == len(
+        ocp_emulator.expected_tasks(1000001)
+    )
     assert "read timeout of 0.3s" in capsys.readouterr().out
 
 
@@ -186,7 +188,7 @@ def test_read_timeout_is_retried(ocp_emulator: OCPEmulator, connect, capsys: pyt
 def test_retry_budget_exhausted_raises_last_error(ocp_emulator: OCPEmulator, connect) -> None:
     ocp_emulator.faults.add("http_error", times=10, status=503, body="html")
     with pytest.raises(OCPAPIError, match="HTTP 503") as info:
-        connect(ocp_emulator).get_log_backup_tasks(ocp_emulator.cluster_ids[0])
+        list(connect(ocp_emulator).iter_log_backup_tasks(ocp_emulator.cluster_ids[0]))
     assert info.value.retryable and len(api_requests(ocp_emulator)) == 4
 
 
@@ -197,7 +199,7 @@ def test_retry_budget_exhausted_raises_last_error(ocp_emulator: OCPEmulator, con
 def test_non_envelope_and_unsuccessful_are_errors(ocp_emulator: OCPEmulator, connect, kind, params, fragment) -> None:
     ocp_emulator.faults.add(kind, times=5, **params)
     with pytest.raises(OCPAPIError, match=fragment):
-        connect(ocp_emulator).get_log_backup_tasks(ocp_emulator.cluster_ids[0])
+        list(connect(ocp_emulator).iter_log_backup_tasks(ocp_emulator.cluster_ids[0]))
     assert len(api_requests(ocp_emulator)) == 1
 
 
@@ -210,7 +212,7 @@ def test_unknown_path_is_not_data(ocp_emulator: OCPEmulator, monkeypatch: pytest
     conn = {**ocp_emulator.airflow_connection(**FAST), "host": f"{ocp_emulator.url}/wrong-prefix"}
     monkeypatch.setenv("AIRFLOW_CONN_OCP_DEFAULT", json.dumps(conn))
     with pytest.raises(OCPAPIError, match="OCP redirected the request"):
-        OCPHook().get_log_backup_tasks(ocp_emulator.cluster_ids[0])
+        list(OCPHook().iter_log_backup_tasks(ocp_emulator.cluster_ids[0]))
     assert [r.status for r in api_requests(ocp_emulator)] == [302]
 
 
@@ -221,17 +223,17 @@ def test_pagination_quirks(ocp_emulator: OCPEmulator, connect, concurrency: int)
     cluster = ocp_emulator.cluster_ids[0]
     expected = len(ocp_emulator.expected_tasks(cluster))
     ocp_emulator.faults.add("clamp_size", times=100, max_size=7)
-    assert len(hook.get_log_backup_tasks(cluster, page_size=50)) == expected == 100
+    assert len(list(hook.iter_log_backup_tasks(cluster, page_size=50))) == expected == 100
     ocp_emulator.faults.clear()
     ocp_emulator.faults.add("wrong_total_pages", times=100, delta=-3)
-    assert len(hook.get_log_backup_tasks(cluster, page_size=10)) == expected
+    assert len(list(hook.iter_log_backup_tasks(cluster, page_size=10))) == expected
     ocp_emulator.faults.clear()
     ocp_emulator.faults.add("wrong_total_pages", times=100, delta=4)
-    assert len(hook.get_log_backup_tasks(cluster, page_size=10)) == expected
+    assert len(list(hook.iter_log_backup_tasks(cluster, page_size=10))) == expected
     ocp_emulator.faults.clear()
     ocp_emulator.faults.add("ignore_page", times=100)
     with pytest.raises(OCPAPIError, match="ignor"):
-        hook.get_log_backup_tasks(cluster, page_size=10)
+        list(hook.iter_log_backup_tasks(cluster, page_size=10))
 
 
 @pytest.mark.parametrize("concurrency", [1, 4])
@@ -242,7 +244,7 @@ def test_drift_between_pages_gives_each_task_once(ocp_emulator: OCPEmulator, con
     before = {identity(t) for t in ocp_emulator.expected_tasks(cluster)}
     ocp_emulator.faults.add("insert_tasks", times=1, page=2, count=3)
     ocp_emulator.faults.add("remove_tasks", times=1, page=3, count=2, newest=True)
-    tasks = hook.get_log_backup_tasks(cluster, page_size=5)
+    tasks = list(hook.iter_log_backup_tasks(cluster, page_size=5))
     keys = [identity(t) for t in tasks]
     assert len(keys) == len(set(keys))
     after = {identity(t) for t in ocp_emulator.expected_tasks(cluster)}
@@ -253,11 +255,11 @@ def test_drift_between_pages_gives_each_task_once(ocp_emulator: OCPEmulator, con
 def test_bad_input_sends_nothing(ocp_emulator: OCPEmulator, connect) -> None:
     hook = connect(ocp_emulator)
     for call in (
-        lambda: hook.get_log_backup_tasks("1/../x"),
-        lambda: hook.get_log_backup_tasks(1, datetime(2024, 1, 1), datetime(2024, 1, 2)),
-        lambda: hook.get_log_backup_tasks(1, datetime(2024, 1, 2, tzinfo=UTC), datetime(2024, 1, 1, tzinfo=UTC)),
-        lambda: hook.get_log_backup_tasks(1, datetime(2024, 1, 2, tzinfo=UTC)),
-        lambda: hook.get_log_backup_tasks(1, page_size=0),
+        lambda: list(hook.iter_log_backup_tasks("1/../x")),
+        lambda: list(hook.iter_log_backup_tasks(1, datetime(2024, 1, 1), datetime(2024, 1, 2))),
+        lambda: list(hook.iter_log_backup_tasks(1, datetime(2024, 1, 2, tzinfo=UTC), datetime(2024, 1, 1, tzinfo=UTC))),
+        lambda: list(hook.iter_log_backup_tasks(1, datetime(2024, 1, 2, tzinfo=UTC))),
+        lambda: list(hook.iter_log_backup_tasks(1, page_size=0)),
     ):
         with pytest.raises(OCPInputError):
             call()
@@ -271,15 +273,15 @@ def test_bad_auth_type_and_missing_host_fail_before_requests(
     conn["extra"]["auth_type"] = "ldap"
     monkeypatch.setenv("AIRFLOW_CONN_OCP_DEFAULT", json.dumps(conn))
     with pytest.raises(OCPInputError, match="auth_type"):
-        OCPHook().get_log_backup_tasks(1)
+        list(OCPHook().iter_log_backup_tasks(1))
     monkeypatch.setenv("AIRFLOW_CONN_OCP_DEFAULT", '{"conn_type": "ocp", "login": "a", "password": "b"}')
     with pytest.raises(OCPInputError, match="no host"):
-        OCPHook().get_log_backup_tasks(1)
+        list(OCPHook().iter_log_backup_tasks(1))
     assert ocp_emulator.requests == []
 
 
 def test_page_size_above_max_is_lowered(ocp_emulator: OCPEmulator, connect, caplog) -> None:
-    connect(ocp_emulator).get_log_backup_tasks(ocp_emulator.cluster_ids[0], page_size=5000)
+    list(connect(ocp_emulator).iter_log_backup_tasks(ocp_emulator.cluster_ids[0], page_size=5000))
     assert api_requests(ocp_emulator)[0].params["size"] == "2000"
     assert "above OCP's maximum" in caplog.text
 
@@ -331,10 +333,9 @@ def test_async_client_retries_and_fails_like_sync(ocp_emulator: OCPEmulator, con
     assert info.value.status == 404
 
 
-@pytest.mark.parametrize("name", ["get_log_backup_tasks", "iter_log_backup_tasks", "iter_log_backup_task_pages"])
-def test_the_public_methods_show_their_parameters_at_run_time(name: str) -> None:
+def test_the_public_walk_shows_its_parameters_at_run_time() -> None:
     """help(), IDEs and Sphinx read the signature at run time: no ``*args, **kwargs`` hiding the parameters."""
-    method = getattr(OCPHook, name)
+    method = OCPHook.iter_log_backup_tasks
     assert list(inspect.signature(method).parameters)[:7] == [
         "self",
         "cluster_id",

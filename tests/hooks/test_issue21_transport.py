@@ -60,7 +60,7 @@ def read(client: str, times: int = 1, pause: float = 0.0) -> list[Any]:
         for number in range(times):
             time.sleep(pause if number else 0)
             try:
-                outcomes.append(hook.get_log_backup_tasks(CLUSTER))
+                outcomes.append(list(hook.iter_log_backup_tasks(CLUSTER)))
             except OCPAPIError as error:
                 outcomes.append(error)
     else:

@@ -57,7 +57,7 @@ def connect(monkeypatch: pytest.MonkeyPatch, emu: OCPEmulator, **extra: Any) -> 
 
 def read(client: str, hook: OCPHook, cluster: int) -> Any:
     if client == "sync_hook":
-        return hook.get_log_backup_tasks(cluster)
+        return list(hook.iter_log_backup_tasks(cluster))
 
     async def go() -> Any:
         async with OCPAsyncHook(settings=hook.settings) as async_client:
@@ -165,7 +165,7 @@ def test_every_retry_is_a_fresh_request(emu: OCPEmulator, monkeypatch: pytest.Mo
         "AIRFLOW_CONN_OCP_DEFAULT", emu.airflow_connection_json("access_key", max_retries=3, retry_max_wait=1.5)
     )
     emu.faults.add("rate_limited", times=1, retry_after=1)  # a real one-second wait: the Date must move on
-    assert OCPHook().get_log_backup_tasks(emu.cluster_ids[0])
+    assert list(OCPHook().iter_log_backup_tasks(emu.cluster_ids[0]))
     first, second = [r for r in emu.requests if "logBackupTasks" in r.path]
     assert (first.status, second.status) == (429, 200)
     assert first.header("x-trace-id") != second.header("x-trace-id")

@@ -97,8 +97,10 @@ def _trigger(bad: Any) -> Any:
 CONTEXT: dict[str, Any] = {}
 SENSOR = {"max_delay": 5, "timeout": 2, "poke_interval": 0.1}  # bounded, should a value ever slip through
 ENTRY_POINTS: dict[str, Callable[[Any], Any]] = {
-    "hook.cluster_id": lambda bad: OCPHook().get_log_backup_tasks(bad),
-    "hook.tenant_id": lambda bad: OCPHook().get_log_backup_tasks(1000001, tenant_id=bad) if bad is not None else 0,
+    "hook.cluster_id": lambda bad: list(OCPHook().iter_log_backup_tasks(bad)),
+    "hook.tenant_id": lambda bad: (
+        list(OCPHook().iter_log_backup_tasks(1000001, tenant_id=bad)) if bad is not None else 0
+    ),
     "hook.snapshot": lambda bad: OCPHook().get_log_backup_snapshot(bad),
     "async_client.cluster_id": lambda bad: _async(lambda c: c.get_log_backup_snapshot(bad))(),
     "operator.cluster_id": lambda bad: OCPLogBackupTasksOperator(task_id="t", cluster_id=bad).execute(
@@ -135,7 +137,7 @@ def test_hostile_window_bounds_are_refused_before_any_request(emu: OCPEmulator, 
     good = "2024-08-06T00:00:00Z"
     start, end = (bad, "2024-08-07T00:00:00Z") if bound == "start" else (good, bad)
     with pytest.raises(OCPInputError, match=f"{bound}_time"):
-        OCPHook().get_log_backup_tasks(1000001, start, end)
+        list(OCPHook().iter_log_backup_tasks(1000001, start, end))
     with pytest.raises(OCPInputError, match=f"{bound}_time"):
         OCPLogBackupTasksOperator(task_id="t", cluster_id=1000001, start_time=start, end_time=end).execute(
             {}  # type: ignore[arg-type]
@@ -158,7 +160,7 @@ def test_valid_ids_in_text_form_still_work(emu: OCPEmulator) -> None:
     """Templates render text: plain ASCII digits (surrounding blanks tolerated) are the only text accepted."""
     cluster = emu.cluster_ids[0]
     tenant = emu.tenant_ids(cluster)[0]
-    assert OCPHook().get_log_backup_tasks(f" {cluster}\n", tenant_id=str(tenant))
+    assert list(OCPHook().iter_log_backup_tasks(f" {cluster}\n", tenant_id=str(tenant)))
     assert [r.path for r in emu.requests] == [
         f"/api/v2/ob/clusters/{cluster}/tenants/{tenant}/backup/task/logBackupTasks"
     ]

@@ -61,7 +61,7 @@ def attempts(monkeypatch: pytest.MonkeyPatch) -> list[str]:
 
 
 def sync_read(hook: OCPHook, cluster: int) -> list[dict[str, Any]]:
-    return hook.get_log_backup_tasks(cluster)
+    return list(hook.iter_log_backup_tasks(cluster))
 
 
 def async_read(hook: OCPHook, cluster: int) -> list[dict[str, Any]]:

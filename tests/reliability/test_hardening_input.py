@@ -78,7 +78,7 @@ def test_bad_connection_fields_fail_naming_the_field_before_any_request(
     )
     connection(monkeypatch, **rendered)
     with pytest.raises(OCPInputError) as info:
-        OCPHook().get_log_backup_tasks(1000001)
+        list(OCPHook().iter_log_backup_tasks(1000001))
     assert fragment in str(info.value)
     assert SECRET not in str(info.value) and PASSWORD not in str(info.value)
     assert server.seen == []
@@ -90,7 +90,7 @@ def test_an_access_key_connection_with_broken_extras_never_sends_the_key_as_a_pa
     """Airflow reads unparseable extras as {}: basic auth would then carry the AccessKey secret."""
     connection(monkeypatch, host=server.url, extra='{"auth_type": "access_key",}')
     with pytest.raises(OCPInputError, match="not valid JSON"):
-        OCPHook().get_log_backup_tasks(1000001)
+        list(OCPHook().iter_log_backup_tasks(1000001))
     assert server.seen == []
 
 
@@ -108,7 +108,7 @@ def test_extreme_datetimes_are_input_errors(server: Any, monkeypatch: pytest.Mon
     end = datetime(2024, 8, 6, tzinfo=timezone.utc)
     start, stop = (moment, end) if moment.year == 1 else (end, moment)
     with pytest.raises(OCPInputError, match="outside the times OCP can take"):
-        OCPHook().get_log_backup_tasks(1000001, start, stop)
+        list(OCPHook().iter_log_backup_tasks(1000001, start, stop))
     assert server.seen == []
 
 

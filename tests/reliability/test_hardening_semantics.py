@@ -37,7 +37,7 @@ def test_every_request_carries_a_signed_origin_and_our_trace_id(
     emu: OCPEmulator, monkeypatch: pytest.MonkeyPatch, auth_type: str
 ) -> None:
     monkeypatch.setenv("AIRFLOW_CONN_OCP_DEFAULT", emu.airflow_connection_json(auth_type))
-    assert OCPHook().get_log_backup_tasks(emu.cluster_ids[0])  # the emulator verifies x-ocp-* in the signature
+    assert list(OCPHook().iter_log_backup_tasks(emu.cluster_ids[0]))  # the emulator verifies x-ocp-* in the signature
     (request,) = task_requests(emu)
     assert request.header("x-ocp-origin") == "airflow-provider-ocp"
     assert request.header("x-trace-id") and request.header("Accept-Encoding") == "gzip, deflate"
@@ -49,7 +49,7 @@ def test_time_bounds_are_sent_as_whole_seconds_covering_the_window(
     monkeypatch.setenv("AIRFLOW_CONN_OCP_DEFAULT", emu.airflow_connection_json())
     start = datetime(2024, 8, 1, 0, 0, 0, 250_000, tzinfo=timezone.utc)
     end = datetime(2024, 8, 2, 0, 0, 0, 750_000, tzinfo=timezone(timedelta(hours=8)))
-    OCPHook().get_log_backup_tasks(emu.cluster_ids[0], start, end)
+    list(OCPHook().iter_log_backup_tasks(emu.cluster_ids[0], start, end))
     query = parse_qs(task_requests(emu)[0].query)
     assert query["startTime"] == ["2024-08-01T00:00:00Z"]  # floored
     assert query["endTime"] == ["2024-08-01T16:00:01Z"]  # ceiled, in UTC
@@ -106,7 +106,7 @@ def test_unknown_api_path_and_login_redirect_point_at_the_url(
     conn = {**emu.airflow_connection(), "host": f"{emu.url}/ocp-console"}
     monkeypatch.setenv("AIRFLOW_CONN_OCP_DEFAULT", json.dumps(conn))
     with pytest.raises(OCPAPIError, match="redirected the request to its login page") as info:
-        OCPHook().get_log_backup_tasks(emu.cluster_ids[0])
+        list(OCPHook().iter_log_backup_tasks(emu.cluster_ids[0]))
     assert "path prefix" in str(info.value) and info.value.status == 302
 
 
@@ -115,7 +115,7 @@ def test_a_missing_permission_is_named_with_its_code(monkeypatch: pytest.MonkeyP
         conn = emu.airflow_connection("basic", login="viewer", password="viewer-pw")
         monkeypatch.setenv("AIRFLOW_CONN_OCP_DEFAULT", json.dumps(conn))
         with pytest.raises(OCPAPIError) as info:
-            OCPHook().get_log_backup_tasks(emu.cluster_ids[0])
+            list(OCPHook().iter_log_backup_tasks(emu.cluster_ids[0]))
     assert info.value.code == 30014 and "Read-only permission on cluster backup and recovery" in str(info.value)
     assert not isinstance(info.value, OCPRequestRejectedError)  # task retries still apply: a grant can fix it
 

@@ -55,7 +55,7 @@ CLIENTS = ("sync", "async")
 def read(client: str) -> Any:
     """Every log backup task of the cluster through OCPHook or OCPAsyncHook (the ``ocp_default`` connection)."""
     if client == "sync":
-        return OCPHook().get_log_backup_tasks(CLUSTER)
+        return list(OCPHook().iter_log_backup_tasks(CLUSTER))
 
     async def go() -> Any:
         async with OCPAsyncHook() as hook:
@@ -212,7 +212,7 @@ def test_a_fatal_page_stops_the_read_ahead_without_waiting_for_sibling_retries(
     with hostile_server(respond) as server:
         use_server(monkeypatch, server.url, concurrency=4, max_retries=5, retry_max_wait=30, page_size=1)
         with pytest.raises(OCPRequestRejectedError, match="bad page") as info:
-            OCPHook().get_log_backup_tasks(CLUSTER)
+            list(OCPHook().iter_log_backup_tasks(CLUSTER))
         for thread in page_threads():
             thread.join(timeout=10)  # they wake from their 30 s waits as soon as the walk fails
         assert not page_threads(), "read-ahead threads still waiting on their retries"

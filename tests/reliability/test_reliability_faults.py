@@ -2,7 +2,7 @@
 
 Drivers (each against the emulator over real sockets):
 
-* ``hook``: ``OCPHook.get_log_backup_tasks`` with 3-record pages, the fault on page 2 (mid-walk);
+* ``hook``: ``OCPHook.iter_log_backup_tasks`` with 3-record pages, the fault on page 2 (mid-walk);
 * ``async_client``: the same walk through ``OCPAsyncHook`` (what the trigger uses);
 * ``operator_storage``: ``OCPLogBackupTasksOperator`` writing JSON lines to a local path, the fault on page 2
   (pages 1 is already written when it strikes);
@@ -147,7 +147,7 @@ def _key(record: dict[str, Any]) -> tuple[Any, ...]:
 
 
 def run_hook(emu: OCPEmulator, tmp: Path) -> Result:
-    records = OCPHook().get_log_backup_tasks(emu.cluster_ids[0], *WINDOW, page_size=PAGE_SIZE)
+    records = list(OCPHook().iter_log_backup_tasks(emu.cluster_ids[0], *WINDOW, page_size=PAGE_SIZE))
     return Result(keys=[_key(r) for r in records])
 
 

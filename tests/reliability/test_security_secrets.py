@@ -249,7 +249,7 @@ def test_errors_and_reprs_carry_no_credentials(
     monkeypatch.setenv("AIRFLOW_CONN_OCP_DEFAULT", emu.airflow_connection_json(auth_type, **FAST))
     evidence = Evidence()
     hook = OCPHook()
-    assert hook.get_log_backup_tasks(emu.cluster_ids[0], page_size=50)
+    assert list(hook.iter_log_backup_tasks(emu.cluster_ids[0], page_size=50))
     request = build_get(hook.settings, "/ob/clusters", [("page", "1")])
     client = OCPAsyncHook(settings=hook.settings)
     trigger = OCPLogBackupDelayTrigger(
@@ -277,18 +277,18 @@ def test_errors_and_reprs_carry_no_credentials(
     echoed = request.headers["Authorization"] if auth_type == "basic" else ""
     emu.faults.add("http_error", times=None, status=500, message=f"{secret} {echoed}")
     with pytest.raises(OCPAPIError) as info:
-        OCPHook().get_log_backup_tasks(emu.cluster_ids[0])
+        list(OCPHook().iter_log_backup_tasks(emu.cluster_ids[0]))
     failures.append(info.value)
     emu.faults.clear()
     for kind in ("drop_connection", "truncated_json", "html_200"):
         emu.faults.add(kind, times=None)  # type: ignore[arg-type]
         with pytest.raises(OCPAPIError) as info:
-            OCPHook().get_log_backup_tasks(emu.cluster_ids[0])
+            list(OCPHook().iter_log_backup_tasks(emu.cluster_ids[0]))
         failures.append(info.value)
         emu.faults.clear()
     monkeypatch.setenv("AIRFLOW_CONN_OCP_DEFAULT", emu.airflow_connection_json(auth_type, password="Wr0ng-" + secret))
     with pytest.raises(OCPAPIError) as info:
-        OCPHook().get_log_backup_tasks(emu.cluster_ids[0])
+        list(OCPHook().iter_log_backup_tasks(emu.cluster_ids[0]))
     failures.append(info.value)
 
     async def async_failure() -> None:
@@ -321,7 +321,7 @@ def test_a_netrc_entry_never_replaces_the_connections_credentials(
     netrc.chmod(0o600)
     monkeypatch.setenv("NETRC", str(netrc))
     monkeypatch.setenv("AIRFLOW_CONN_OCP_DEFAULT", emu.airflow_connection_json(auth_type, **FAST))
-    assert OCPHook().get_log_backup_tasks(emu.cluster_ids[0])
+    assert list(OCPHook().iter_log_backup_tasks(emu.cluster_ids[0]))
     (sent,) = emu.requests
     header = sent.header("Authorization") or ""
     assert header.startswith("Basic " if auth_type == "basic" else ACCESS_KEY_SCHEME)
