@@ -5,10 +5,13 @@ from __future__ import annotations
 import logging
 import reprlib
 from datetime import datetime, timedelta, timezone
+from typing import TypeVar
 
 from airflow_provider_ocp.client.errors import OCPInputError
 from airflow_provider_ocp.client.settings import MAX_PAGE_SIZE
 from airflow_provider_ocp.client.timestamps import parse_ocp_timestamp
+
+T = TypeVar("T")
 
 log = logging.getLogger(__name__)
 _MARGIN = timedelta(days=1)
@@ -83,15 +86,16 @@ def validate_positive_id(value: object, name: str) -> int:
     return number
 
 
-def is_unset(value: object) -> bool:
-    """Whether a (possibly rendered) parameter means "use the default".
+def rendered_or_none(value: T) -> T | None:
+    """An operator's or sensor's parameter after template rendering, with "absent" spelled None.
 
     A template such as ``{{ data_interval_start }}`` or ``{{ params.restore_point }}`` renders to the text ``None``
-    when the value is absent.
+    (or to blank text) when the value is absent. The adapters clean their rendered parameters with this, once; the
+    domain then takes plain values, where only None means absent.
 
     :param value: the parameter after template rendering.
     """
-    return value is None or (isinstance(value, str) and value.strip() in ("", "None"))
+    return None if isinstance(value, str) and value.strip() in ("", "None") else value
 
 
 def coerce_instant(value: object, name: str) -> datetime:

@@ -11,7 +11,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from airflow_provider_ocp.client.errors import OCPInputError
-from airflow_provider_ocp.validation import is_unset, validate_positive_id
+from airflow_provider_ocp.validation import validate_positive_id
 
 MAX_NAMES_LISTED = 20
 
@@ -19,10 +19,10 @@ MAX_NAMES_LISTED = 20
 def cluster_choice(cluster_id: object, cluster_name: object) -> int | str:
     """The validated id, or the cleaned name to look up: exactly one of them must be given.
 
-    :param cluster_id: the ``cluster_id`` argument (templated: ``"None"`` or blank means absent).
+    :param cluster_id: the ``cluster_id`` argument (None: absent).
     :param cluster_name: the ``cluster_name`` argument.
     """
-    has_id, has_name = not is_unset(cluster_id), not is_unset(cluster_name)
+    has_id, has_name = cluster_id is not None, cluster_name is not None
     if has_id and has_name:
         raise OCPInputError("Give cluster_id or cluster_name, not both.")
     if has_name:

@@ -14,7 +14,7 @@ from typing import Any, Literal
 
 from airflow_provider_ocp.client.errors import OCPInputError
 from airflow_provider_ocp.client.timestamps import isoformat_utc
-from airflow_provider_ocp.validation import coerce_instant, is_unset, validate_positive_id
+from airflow_provider_ocp.validation import coerce_instant, validate_positive_id
 
 StatusClass = Literal["healthy", "starting", "stopped", "failed", "unknown"]
 
@@ -140,8 +140,7 @@ class GateCriteria:
         :param max_delay: seconds (number or numeric text) or a timedelta, >= 0.
         :param tenant_ids: None, or a non-empty list of positive ids (one id is accepted too).
         :param tenant_names: None, or a non-empty list of names (one name is accepted too).
-        :param target_time: None (or blank, or the text ``None`` a template renders for an absent value), an aware
-            datetime or ISO-8601 text with an offset.
+        :param target_time: None, an aware datetime or ISO-8601 text with an offset.
         :param fail_on_status: statuses failing the gate; None for :data:`DEFAULT_FAIL_ON_STATUS`.
         :param wait_for_missing_tenants: a bool: wait for selected tenants OCP has no task for, instead of failing.
         """
@@ -151,7 +150,7 @@ class GateCriteria:
             max_delay=validate_max_delay(max_delay),
             tenant_ids=_validate_tenant_ids(tenant_ids),
             tenant_names=_validate_tenant_names(tenant_names),
-            target_time=None if is_unset(target_time) else coerce_instant(target_time, "target_time"),
+            target_time=None if target_time is None else coerce_instant(target_time, "target_time"),
             fail_on_status=_validate_fail_on_status(fail_on_status),
             wait_for_missing_tenants=wait_for_missing_tenants,
         )

@@ -2,7 +2,7 @@
 
 Writers take one page of records at a time, so memory stays flat whatever the number of tasks; each record is
 stamped with the window it was extracted for (``windowStart``, ``windowEnd``) so partitions can be told apart, and a
-Parquet file also names it in its footer (read back by :mod:`~airflow_provider_ocp.log_backup.replacement`). Text
+Parquet file also names it in its footer (read back by :mod:`~airflow_provider_ocp.operators.replacement`). Text
 UTF-8 cannot encode (lone surrogates) is written as U+FFFD, with a warning
 (:mod:`~airflow_provider_ocp.log_backup.surrogates`).
 """
@@ -24,7 +24,6 @@ from airflow_provider_ocp.log_backup.records import (
     TIME_FIELDS,
     to_json_safe,
 )
-from airflow_provider_ocp.log_backup.replacement import window_metadata
 from airflow_provider_ocp.log_backup.surrogates import replace_lone_surrogates
 
 if TYPE_CHECKING:
@@ -248,3 +247,16 @@ def make_writer(output_format: str, file: BinaryIO, window: ExtractionWindow, sn
     if output_format == "parquet":
         return ParquetWriter(file, window, snapshot)
     return JsonLinesWriter(file, window)
+
+
+PARQUET_WINDOW_KEY = b"ocp.window"
+"""The Parquet footer's key-value metadata key holding ``{"windowStart": ..., "windowEnd": ...}`` as JSON."""
+
+
+def window_metadata(window: ExtractionWindow) -> dict[bytes, bytes]:
+    """The key-value metadata a Parquet file of ``window`` carries in its footer.
+
+    :param window: the extraction window.
+    """
+    fields = {"windowStart": isoformat_utc(window.start), "windowEnd": isoformat_utc(window.end)}
+    return {PARQUET_WINDOW_KEY: json.dumps(fields).encode()}

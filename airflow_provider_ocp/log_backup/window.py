@@ -20,7 +20,7 @@ from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from airflow_provider_ocp.client.timestamps import isoformat_utc
-from airflow_provider_ocp.validation import coerce_instant, is_unset, validate_window
+from airflow_provider_ocp.validation import coerce_instant, validate_window
 
 
 @dataclass(frozen=True)
@@ -96,7 +96,7 @@ def resolve_window(
     """Resolve the extraction window from explicit bounds and the run's context (see the module docstring).
 
     :param context: the task context; any key may be missing.
-    :param start_time: the operator's rendered ``start_time`` (None, blank or ``"None"`` means default).
+    :param start_time: the operator's ``start_time`` (None: the default).
     :param end_time: the operator's rendered ``end_time``.
     :param lookback: the width of the fallback window.
     :param now: the current time, for tests; default the real clock.
@@ -106,7 +106,7 @@ def resolve_window(
     interval = (
         (interval_start, interval_end) if interval_start and interval_end and interval_end > interval_start else None
     )
-    explicit_end = not is_unset(end_time)
+    explicit_end = end_time is not None
 
     if explicit_end:
         end, end_source = coerce_instant(end_time, "end_time"), "end_time"
@@ -115,7 +115,7 @@ def resolve_window(
     else:
         end, end_source = _fallback_end(context, interval_end, now)
 
-    if not is_unset(start_time):
+    if start_time is not None:
         start, start_source = coerce_instant(start_time, "start_time"), "start_time"
     elif interval is not None and not explicit_end:
         start, start_source = interval[0], "data_interval_start"

@@ -14,15 +14,15 @@ from airflow_provider_ocp.exceptions import OCPInputError
 from airflow_provider_ocp.hooks.failures import failing_at_once
 from airflow_provider_ocp.log_backup.formats import OUTPUT_FORMATS, import_pyarrow, make_writer
 from airflow_provider_ocp.log_backup.records import to_json_safe
-from airflow_provider_ocp.log_backup.replacement import OVERWRITE_MODES, check_replaceable
-from airflow_provider_ocp.log_backup.storage import (
+from airflow_provider_ocp.log_backup.surrogates import replace_lone_surrogates
+from airflow_provider_ocp.operators.replacement import OVERWRITE_MODES, check_replaceable
+from airflow_provider_ocp.operators.storage import (
     atomic_output,
     default_output_asset,
     display_path,
     openlineage_name,
     resolve_output_path,
 )
-from airflow_provider_ocp.log_backup.surrogates import replace_lone_surrogates
 from airflow_provider_ocp.validation import validate_page_size
 
 # What only a running task needs (the hook, the page walk, snapshots, the window and cluster lookups) is imported in
@@ -206,9 +206,12 @@ class OCPLogBackupTasksOperator(BaseOperator):
         """
         from airflow_provider_ocp.log_backup.clusters import cluster_choice
         from airflow_provider_ocp.log_backup.window import resolve_window
+        from airflow_provider_ocp.validation import rendered_or_none
 
-        window = resolve_window(context, self.start_time, self.end_time, self.lookback)
-        choice = cluster_choice(self.cluster_id, self.cluster_name)  # the window is valid; nothing sent yet
+        start, end = rendered_or_none(self.start_time), rendered_or_none(self.end_time)
+        window = resolve_window(context, start, end, self.lookback)
+        # the window is valid; nothing sent yet
+        choice = cluster_choice(rendered_or_none(self.cluster_id), rendered_or_none(self.cluster_name))
         if self.output_format == "parquet" and self.output_path is not None:
             import_pyarrow()
         cluster_id = choice if isinstance(choice, int) else self.hook.resolve_cluster_id(cluster_name=choice)

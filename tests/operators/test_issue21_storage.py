@@ -283,8 +283,8 @@ def test_two_runs_writing_one_path_at_once_both_complete(tmp_path: Path, monkeyp
 
 
 def test_only_provably_abandoned_temporary_files_are_removed(tmp_path: Path) -> None:
-    from airflow_provider_ocp.log_backup.storage import resolve_output_path
-    from airflow_provider_ocp.log_backup.temporaries import remove_abandoned_temp_files, writer_tag
+    from airflow_provider_ocp.operators.storage import resolve_output_path
+    from airflow_provider_ocp.operators.temporaries import remove_abandoned_temp_files, writer_tag
 
     finished = subprocess.Popen([sys.executable, "-c", "pass"])
     finished.wait()  # a process of this host that no longer exists

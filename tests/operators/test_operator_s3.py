@@ -19,7 +19,7 @@ from operator_support import (
     use_emulator,
 )
 
-from airflow_provider_ocp.log_backup import storage as storage_output
+from airflow_provider_ocp.operators import storage as storage_output
 
 pytestmark = [pytest.mark.s3, pytest.mark.usefixtures("airflow_db")]
 

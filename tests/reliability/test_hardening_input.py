@@ -158,7 +158,7 @@ def _extract_into(emu: OCPEmulator, monkeypatch: pytest.MonkeyPatch, path: str) 
 
 
 def test_the_error_names_output_path_not_the_temporary_file(tmp_path: Path) -> None:
-    from airflow_provider_ocp.log_backup.storage import atomic_output, resolve_output_path
+    from airflow_provider_ocp.operators.storage import atomic_output, resolve_output_path
 
     target = tmp_path / "locked"
     target.mkdir()

@@ -28,7 +28,8 @@ from typing import IO, TYPE_CHECKING, Any
 
 from airflow_provider_ocp.client.errors import OCPInputError
 from airflow_provider_ocp.client.timestamps import isoformat_utc, parse_ocp_timestamp
-from airflow_provider_ocp.log_backup.storage import display_path
+from airflow_provider_ocp.log_backup.formats import PARQUET_WINDOW_KEY
+from airflow_provider_ocp.operators.storage import display_path
 
 if TYPE_CHECKING:
     from airflow.providers.common.compat.sdk import ObjectStoragePath
@@ -38,8 +39,6 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 OVERWRITE_MODES = ("same_window", "always")
-PARQUET_WINDOW_KEY = b"ocp.window"
-"""The Parquet footer's key-value metadata key holding ``{"windowStart": ..., "windowEnd": ...}`` as JSON."""
 _CHUNK = 2**16
 _MAX_FIRST_LINE = 2**26  # a record line is a few KB; a longer first line is not this operator's
 
@@ -134,15 +133,6 @@ def _parquet_window(file: IO[bytes]) -> Any:
         return json.loads(metadata[PARQUET_WINDOW_KEY])
     except ValueError:
         raise ValueError(f"its Parquet metadata's {PARQUET_WINDOW_KEY.decode()} is not JSON") from None
-
-
-def window_metadata(window: ExtractionWindow) -> dict[bytes, bytes]:
-    """The key-value metadata a Parquet file of ``window`` carries in its footer.
-
-    :param window: the extraction window.
-    """
-    fields = {"windowStart": isoformat_utc(window.start), "windowEnd": isoformat_utc(window.end)}
-    return {PARQUET_WINDOW_KEY: json.dumps(fields).encode()}
 
 
 def _text(start: datetime, end: datetime) -> str:

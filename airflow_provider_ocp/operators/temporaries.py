@@ -1,7 +1,7 @@
 """Temporary files next to an output path: named for the attempt that writes them, removed only once abandoned.
 
 On file systems with a rename, records go to a hidden temporary file next to the target first (see
-:mod:`~airflow_provider_ocp.log_backup.storage`). Two runs may write one path at once (a rerun while the first attempt
+:mod:`~airflow_provider_ocp.operators.storage`). Two runs may write one path at once (a rerun while the first attempt
 still runs, two DAGs sharing a layout), so a temporary file is never assumed to be stale because it exists. Its name,
 ``.<name>.<writer>-<pid>-<32 hex digits>.tmp``, says who writes it: ``writer`` is a digest of the host name and the
 process's PID namespace, ``pid`` the writing process. A later run removes it only when it is provably abandoned:

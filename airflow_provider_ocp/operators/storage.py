@@ -5,7 +5,7 @@ Readers must never see a half-written file, so:
 * on file systems with a rename (the local one and anything that is not an object store) the records go to a hidden
   temporary file in the target's directory, named for this attempt, renamed over the target only once complete;
   temporary files that earlier, killed runs left are removed first, and only those
-  (:mod:`~airflow_provider_ocp.log_backup.temporaries`);
+  (:mod:`~airflow_provider_ocp.operators.temporaries`);
 * on object stores (S3, GCS, Azure...) the records are uploaded straight to the final key, because an object only
   appears when its upload completes; on any failure the upload is aborted, so nothing (not even a partial object)
   is committed.
@@ -26,7 +26,7 @@ from contextlib import contextmanager
 from typing import TYPE_CHECKING, BinaryIO
 
 from airflow_provider_ocp.client.errors import OCPInputError
-from airflow_provider_ocp.log_backup.temporaries import remove_abandoned_temp_files, temporary_path
+from airflow_provider_ocp.operators.temporaries import remove_abandoned_temp_files, temporary_path
 
 if TYPE_CHECKING:
     from airflow.providers.common.compat.sdk import Asset, ObjectStoragePath
