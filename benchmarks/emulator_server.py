@@ -1,20 +1,13 @@
 """The benchmark emulator process: ``python -m benchmarks.emulator_server CONFIG_JSON LIFETIME_SECONDS``.
 
 It serves :class:`airflow_provider_ocp.testing.OCPEmulator` on 127.0.0.1 in its own process, so the client under
-test does not share a GIL or a core with the server, as with a real, remote OCP. It prints one JSON line once it
-listens (URL, cluster ids, an Airflow connection, the start time), answers ``stats`` lines on stdin with its CPU
-seconds and request count (``latency SECONDS`` changes the latency, ``delay START END OVER`` starts a linear
-delay profile on every current task), and stops when stdin closes or after LIFETIME_SECONDS.
+test shares no GIL or core with the server, as with a real, remote OCP. It prints one JSON line once it listens (URL,
+cluster ids, an Airflow connection), then answers stdin lines: ``stats`` (its CPU seconds since then) and ``delay
+START END OVER`` (every current task's delay, linear from now). It stops when stdin closes or after LIFETIME_SECONDS.
 
-One benchmark-only adjustment (nothing in the provider is changed; see benchmarks/README.md for why):
-
-* ``fast``: freeze the server clock and cache each distinct response after a warm-up, so that rendering 2,000
-  synthetic records in Python (~60 ms of CPU per page, serialised by the dataset lock) does not replace the
-  injected network latency as what the client waits for.
-
-TCP_NODELAY and a listen backlog above socketserver's 5 used to be patched in here too; the emulator now ships both
-(``EmulatorRequestHandler.disable_nagle_algorithm``, ``EmulatorHTTPServer.request_queue_size``), and the ready line
-reports the values it runs with.
+With ``fast`` (a benchmark-only adjustment; the provider is not touched) the clock is frozen and each distinct answer
+is cached after a warm-up: rendering 2,000 synthetic records in Python takes tens of ms of CPU per page, which would
+otherwise replace the injected network latency as what the client waits for.
 """
 
 from __future__ import annotations
@@ -26,15 +19,14 @@ import os
 import sys
 import threading
 import time
+from datetime import timedelta
 from typing import Any
 
 from airflow_provider_ocp.testing import ClusterSpec, DelayProfile, OCPEmulator
-from airflow_provider_ocp.testing.handler import EmulatorRequestHandler
-from airflow_provider_ocp.testing.httpd import EmulatorHTTPServer
 
 
 class CachingApi:
-    """Wraps the emulator's API object: successful answers are computed once per distinct request.
+    """Wraps the emulator's API object: a successful answer is computed once per distinct request.
 
     :param api: the emulator's API (anything with ``handle(request, tweaks)``).
     """
@@ -42,9 +34,6 @@ class CachingApi:
     def __init__(self, api: Any) -> None:
         self._api = api
         self._cache: dict[tuple[str, str, str, str | None], Any] = {}
-        self._lock = threading.Lock()
-        self.hits = 0
-        self.misses = 0
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._api, name)
@@ -53,72 +42,56 @@ class CachingApi:
         """Answer from the cache, or compute (authentication included) and cache a 200 answer.
 
         :param request: the incoming request.
-        :param tweaks: pagination faults (none are registered in benchmarks).
+        :param tweaks: pagination faults (none in benchmarks).
         """
         key = (request.method, request.raw_path, request.raw_query, request.headers.get("Authorization"))
-        with self._lock:
-            cached = self._cache.get(key)
-            if cached is not None:
-                self.hits += 1
-                return cached
-        response = self._api.handle(request, tweaks)
-        if response.status == 200:
-            with self._lock:
-                self._cache[key] = response
-                self.misses += 1
-        return response
+        cached = self._cache.get(key)
+        if cached is None:
+            cached = self._api.handle(request, tweaks)
+            if cached.status == 200:
+                self._cache[key] = cached
+        return cached
 
 
 def build_emulator(config: dict[str, Any]) -> OCPEmulator:
-    """The emulator described by the config (see :class:`benchmarks.common.EmulatorConfig`).
+    """The emulator described by a :class:`benchmarks.common.EmulatorConfig`.
 
     :param config: the decoded config.
     """
-    from datetime import timedelta
-
-    delay: float | DelayProfile = 30.0
-    if config.get("delay"):
-        start, end, over = config["delay"]
-        delay = DelayProfile.linear(start, end, over)
-    interval = timedelta(seconds=config.get("task_interval_s", 60.0))
-    clusters = config.get("clusters", 1)
-    tenants = int(config.get("tenants", 2))
-    if isinstance(clusters, list):
+    delay: float | DelayProfile = DelayProfile.linear(*config["delay"]) if config["delay"] else 30.0
+    if isinstance(config["clusters"], list):
         specs = [
-            ClusterSpec.synthetic(number, tenants=tenants, tasks=int(spec["tasks"]), interval=interval, delay=delay)
-            for number, spec in enumerate(clusters, start=1)
+            ClusterSpec.synthetic(
+                number, tenants=config["tenants"], tasks=spec["tasks"], interval=timedelta(minutes=1), delay=delay
+            )
+            for number, spec in enumerate(config["clusters"], start=1)
         ]
         return OCPEmulator(clusters=specs, latency=0.0)
     return OCPEmulator(
-        clusters=int(clusters),
-        tenants=tenants,
-        tasks_per_tenant=int(config.get("tasks_per_tenant", 3)),
-        task_interval=interval,
+        clusters=config["clusters"],
+        tenants=config["tenants"],
+        tasks_per_tenant=config["tasks_per_tenant"],
+        task_interval=timedelta(minutes=1),
         delay=delay,
         latency=0.0,
     )
 
 
-def warm_up(emu: OCPEmulator, warm: list[list[int]]) -> int:
-    """Request pages once (latency off) so that the cache holds them before anything is timed.
+def warm_up(emu: OCPEmulator, warm: list[list[int]]) -> None:
+    """Request pages once (latency off), so that the cache holds them before anything is timed.
 
     :param emu: the started emulator.
     :param warm: ``[cluster_index, page_size, pages]`` triples.
-    :returns: how many requests were made.
     """
-    conn_info = emu.airflow_connection()
-    token = base64.b64encode(f"{conn_info['login']}:{conn_info['password']}".encode()).decode()
+    conn = emu.airflow_connection()
+    token = base64.b64encode(f"{conn['login']}:{conn['password']}".encode()).decode()
     client = http.client.HTTPConnection(emu.host, emu.port, timeout=60)
-    made = 0
     for cluster_index, size, pages in warm:
-        cluster_id = emu.cluster_ids[cluster_index]
         for page in range(1, pages + 1):
-            path = f"/api/v2/ob/clusters/{cluster_id}/backup/task/logBackupTasks?page={page}&size={size}"
-            client.request("GET", path, headers={"Authorization": f"Basic {token}"})
+            path = f"/api/v2/ob/clusters/{emu.cluster_ids[cluster_index]}/backup/task/logBackupTasks"
+            client.request("GET", f"{path}?page={page}&size={size}", headers={"Authorization": f"Basic {token}"})
             client.getresponse().read()
-            made += 1
     client.close()
-    return made
 
 
 def main(argv: list[str]) -> int:
@@ -127,64 +100,34 @@ def main(argv: list[str]) -> int:
     :param argv: ``[CONFIG_JSON, LIFETIME_SECONDS]``.
     """
     config = json.loads(argv[0])
-    lifetime = float(argv[1]) if len(argv) > 1 else 900.0
     emu = build_emulator(config)
-    caching: CachingApi | None = None
-    if config.get("fast"):
-        context = getattr(emu, "_context", None)
-        if context is not None and hasattr(context, "api"):
-            caching = CachingApi(context.api)
-            context.api = caching
+    context = getattr(emu, "_context", None)
+    if config["fast"] and context is not None:
+        context.api = CachingApi(context.api)
     emu.start()
-    started_wall = time.time()
-    if config.get("fast"):
+    if config["fast"]:
         emu.clock.freeze()
-    warm_started = time.perf_counter()
-    warmed = warm_up(emu, config.get("warm", []))
-    warm_seconds = time.perf_counter() - warm_started
-    emu.latency = float(config.get("latency", 0.0))
+    warm_up(emu, config["warm"])
+    emu.latency = float(config["latency"])
     cpu_at_ready = sum(os.times()[:2])
-    print(
-        json.dumps(
-            {
-                "url": emu.url,
-                "cluster_ids": emu.cluster_ids,
-                "connection": emu.airflow_connection(),
-                "started_wall": started_wall,
-                "cache": caching is not None,
-                "tcp_nodelay": bool(EmulatorRequestHandler.disable_nagle_algorithm),
-                "listen_backlog": int(EmulatorHTTPServer.request_queue_size),
-                "warm_requests": warmed,
-                "warm_seconds": round(warm_seconds, 3),
-            }
-        ),
-        flush=True,
-    )
+    ready = {"url": emu.url, "cluster_ids": emu.cluster_ids, "connection": emu.airflow_connection()}
+    print(json.dumps(ready), flush=True)
     done = threading.Event()
 
     def read_commands() -> None:
         for line in sys.stdin:
             command, _, argument = line.strip().partition(" ")
-            if command == "latency":
-                emu.latency = float(argument)
-                print(json.dumps({"latency": emu.latency}), flush=True)
-            elif command == "delay":  # START END OVER: every current task's delay, linear from now
-                start, end, over = (float(x) for x in argument.split())
+            if command == "delay":
+                profile = DelayProfile.linear(*(float(x) for x in argument.split()))
                 for cluster_id in emu.cluster_ids:
-                    emu.set_current_task(cluster_id, delay=DelayProfile.linear(start, end, over))
+                    emu.set_current_task(cluster_id, delay=profile)
                 print(json.dumps({"set_wall": time.time()}), flush=True)
             elif command == "stats":
-                stats = {
-                    "cpu_seconds": sum(os.times()[:2]) - cpu_at_ready,
-                    "requests": len(emu.requests),
-                    "cache_hits": caching.hits if caching else None,
-                    "cache_misses": caching.misses if caching else None,
-                }
-                print(json.dumps(stats), flush=True)
+                print(json.dumps({"cpu_seconds": sum(os.times()[:2]) - cpu_at_ready}), flush=True)
         done.set()
 
     threading.Thread(target=read_commands, daemon=True).start()
-    done.wait(lifetime)
+    done.wait(float(argv[1]))
     emu.stop()
     return 0
 

@@ -1,22 +1,21 @@
-"""Run the benchmarks and print their tables: ``.venv/bin/python -m benchmarks [--quick] [--only NAME,...]``.
+"""Run the benchmarks and print their tables: ``python -m benchmarks [--quick] [--only NAME,...]``.
 
-Each benchmark runs in a fresh interpreter with its own temporary AIRFLOW_HOME, and starts its emulator in a process
-of its own. Their output (including Airflow's logs) goes to a log file; the tables are printed from their JSON.
-A full run writes ``benchmarks/results/*.json`` and ``benchmarks/results/summary.md``; ``--quick`` (tiny sizes, a
-smoke check) writes to a temporary directory unless ``--results-dir`` is given. Targets are reported, never
-asserted: the exit status is non-zero only when a benchmark fails to run.
+Each benchmark runs in a fresh interpreter with its own AIRFLOW_HOME and emulator process; its output (Airflow's
+logs included) goes to ``<results>/logs/``. A full run writes ``benchmarks/results/<name>.json`` and ``summary.md``;
+``--quick`` (tiny sizes, a smoke check) writes to a temporary directory unless ``--results-dir`` is given. Targets
+are reported, never asserted: the exit status is non-zero only when a benchmark fails to run.
 """
 
 from __future__ import annotations
 
 import argparse
-import json
 import os
+import platform
 import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
@@ -24,158 +23,60 @@ if not __package__:  # run as a script: python benchmarks/run.py
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from benchmarks import memory, parse_cost, throughput, triggerer
-from benchmarks.common import (
-    PYTHON,
-    REPO_ROOT,
-    RESULTS_DIR,
-    child_env,
-    fmt,
-    format_table,
-    machine_info,
-    median,
-    write_json,
-)
+from benchmarks.common import REPO_ROOT, RESULTS_DIR, format_table, median, run_module, write_json
 
-BENCHMARKS: dict[str, tuple[Any, float]] = {
-    # name: (module, timeout in seconds)
-    "throughput": (throughput, 900.0),
-    "memory": (memory, 1200.0),
-    "triggerer": (triggerer, 900.0),
-    "parse_cost": (parse_cost, 900.0),
-}
-MB = 1_000_000
-MIB = 2**20
-# Figures of the full run before issue 14 (commit 01517b9, benchmarks/README.md): the targets fall back on them
-# when the benchmark could not run that commit itself (no git), and parse cost always uses its own.
-BEFORE_JSONL_1M_S = 34.75
-BEFORE_LAG_P99_MS = {"whole run": 5.4, "steady": 4.0}  # the worse of two as-shipped runs
-BEFORE_PARSE_MS = 7.9
+MODULES = {"throughput": throughput, "memory": memory, "triggerer": triggerer, "parse_cost": parse_cost}
 NOISE = 1.25  # "not worse" allows 25 % of run-to-run noise on a shared machine
 
 
-def _not_worse(measured: float, before: float) -> bool:
-    return measured <= before * NOISE
-
-
-def run_one(name: str, quick: bool, latency: float, results_dir: Path) -> tuple[dict[str, Any], float]:
-    """Run one benchmark module in a fresh interpreter; its output goes to ``<results_dir>/logs/<name>.log``.
-
-    :param name: the benchmark.
-    :param quick: tiny sizes.
-    :param latency: seconds per request.
-    :param results_dir: where JSON and logs go.
-    """
-    module, timeout = BENCHMARKS[name]
-    out = results_dir / f"{name}.json"
-    log_path = results_dir / "logs" / f"{name}.log"
-    log_path.parent.mkdir(parents=True, exist_ok=True)
-    command = [PYTHON, "-m", module.__name__, "--json-out", str(out)]
-    if quick:
-        command.append("--quick")
-    if name != "parse_cost":
-        command += ["--latency", str(latency)]
-    started = time.perf_counter()
-    with log_path.open("w") as log:
-        done = subprocess.run(
-            command, env=child_env(), cwd=REPO_ROOT, stdout=log, stderr=subprocess.STDOUT, timeout=timeout, check=False
-        )
-    elapsed = time.perf_counter() - started
-    if done.returncode != 0 or not out.exists():
-        tail = log_path.read_text(errors="replace")[-3000:]
-        raise RuntimeError(f"benchmark {name} failed (exit {done.returncode}); log {log_path}:\n{tail}")
-    return dict(json.loads(out.read_text())), elapsed
-
-
 def targets(results: dict[str, dict[str, Any]]) -> list[list[str]]:
-    """The issue's targets against the figures: one row per target.
+    """The issue's targets against this run's figures, one row each.
 
     :param results: benchmark name to result.
     """
-    rows: list[list[str]] = []
-
-    def row(target: str, measured: str, met: bool) -> None:
-        rows.append([target, measured, "met" if met else "MISSED"])
-
+    rows = []
     if "throughput" in results:
-        s = results["throughput"]["summary"]
-        latency_ms = results["throughput"]["latency_s"] * 1000
-        hook = s["hook c=4 (default)"]
-        row(
-            "1. hook c=4 (default): client CPU per 100,000 tasks <= 1.5x the json.loads reference's",
-            f"{hook['client_cpu_s_per_100k']:.2f} s, {hook['x_reference_cpu']:.2f}x",
-            hook["x_reference_cpu"] <= 1.5,
+        s, latency_ms = results["throughput"]["summary"], results["throughput"]["latency_s"] * 1000
+        hook, http, ref = s[throughput.HOOK], s[throughput.HTTP_OPERATOR], s[throughput.REFERENCE]
+        cpu, speed = hook["cpu_s"] / ref["cpu_s"], http["wall_s"] / hook["wall_s"]
+        rows.append(["1. hook client CPU <= 2.5x requests + json.loads", f"{cpu:.2f}x", cpu <= 2.5])
+        rows.append(
+            [f"2. hook, concurrency 4, >= 2x HttpOperator's speed at {latency_ms:g} ms", f"{speed:.2f}x", speed >= 2]
         )
-        wanted = 3.0 if latency_ms >= 100 else 2.5
-        row(
-            f"1. hook c=4 (default): >= {wanted:g}x HttpOperator at {latency_ms:g} ms",
-            f"{hook['x_http_operator']:.2f}x",
-            hook["x_http_operator"] >= wanted,
-        )
-        single = s["hook c=1"]["x_http_operator"]
-        row(f"1. hook c=1: no slower than HttpOperator at {latency_ms:g} ms", f"{single:.2f}x", single >= 1)
     if "memory" in results:
         m = results["memory"]
-        largest = max(m["summary"], key=int)
-        seconds = m["summary"][largest]["wall_s"]
-        if m.get("speedups"):  # the code before issue 14, run alternately in this same run
-            speedup = median(m["speedups"])
-            row(
-                f"2. {int(largest):,} tasks to a JSON-lines file >= 3x faster than before #14 "
-                f"(`{m['baseline']['commit'][:7]}`, run alternately here): median over {len(m['speedups'])} pairs",
-                f"{seconds:.2f} s, {speedup:.2f}x (pairs: {', '.join(f'{value:.2f}x' for value in m['speedups'])})",
-                speedup >= 3,
-            )
-        else:
-            speedup = BEFORE_JSONL_1M_S * int(largest) / 1_000_000 / seconds
-            row(
-                f"2. {int(largest):,} tasks to a JSON-lines file >= 3x faster than before #14's full run "
-                f"({BEFORE_JSONL_1M_S} s per 1M)",
-                f"{seconds:.2f} s, {speedup:.2f}x",
-                speedup >= 3,
-            )
-        growth_mb = m["growth_mib"] * MIB / MB
-        label = f"2. peak RSS growth {m['growth_from']:,} -> {m['growth_to']:,} tasks < 50 MB"
-        row(label, f"{growth_mb:.1f} MB", growth_mb < 50)
-    if "triggerer" in results:
-        result = results["triggerer"]
-        runs = [run for run in result["runs"] if run.get("variant", triggerer.SHIPPED) == triggerer.SHIPPED]
-        worst = f" (worst of {len(runs)} runs)" if len(runs) > 1 else ""
-        for phase in ("whole run", "steady"):
-            ratios = triggerer.pair_ratios(result, phase)
-            if ratios:  # judged against the code before issue 14, run alternately in this same run
-                ratio = median(ratios)
-                commit = result["baseline"]["commit"][:7]
-                row(
-                    f"3. event-loop lag p99 ({phase}) not worse than before #14 (`{commit}`, run alternately here): "
-                    f"median over {len(ratios)} pairs of shipped / baseline <= {NOISE} (25 % noise)",
-                    f"{ratio:.2f}x (pairs: {', '.join(f'{value:.2f}x' for value in ratios)})",
-                    _not_worse(ratio, 1.0),
-                )
-                continue
-            p99 = max(run["lag_ms"][phase]["p99"] for run in runs)
-            before = BEFORE_LAG_P99_MS[phase]
-            row(
-                f"3. event-loop lag p99 ({phase}) not worse than before #14's full run, {before} ms "
-                f"(+25 % noise){worst}",
-                f"{p99:.1f} ms",
-                _not_worse(p99, before) and p99 < 100,
-            )
-        fired = sum(triggerer.caught_up(run["statuses"]) for run in runs)
-        total = sum(run["triggers"] for run in runs)
-        last = max(run["crossing_to_last_fire_s"] or float("inf") for run in runs)
-        row(
-            f"3. every trigger fired within 2 x {runs[0]['poke_interval_s']:g} s{worst}",
-            f"{fired}/{total} fired, last {fmt(last)} s after crossing",
-            all(run["all_fired_within_two_intervals"] for run in runs),
+        small, large = m["sizes"]
+        rows.append(
+            [
+                f"3. peak RSS growth {small:,} -> {large:,} tasks < 50 MB",
+                f"{m['growth_mb']:.1f} MB",
+                m["growth_mb"] < 50,
+            ]
         )
     if "parse_cost" in results:
-        e = results["parse_cost"]["summary"]["provider operator + sensor (target)"]
-        row(
-            f"4. parse cost not worse than before, {BEFORE_PARSE_MS} ms (+25 % noise; < 30 ms)",
-            f"{e['median_ms']:.1f} ms",
-            _not_worse(e["median_ms"], BEFORE_PARSE_MS) and e["median_ms"] < 30,
+        ms = results["parse_cost"]["median_ms"]
+        if "baseline" in ms:
+            ratio = ms["this checkout"] / ms["baseline"]
+            text = f"{ms['this checkout']:.1f} ms vs {ms['baseline']:.1f} ms: {ratio:.2f}x"
+            rows.append([f"4. parse cost not worse than the baseline (<= {NOISE}x)", text, ratio <= NOISE])
+    if "triggerer" in results:
+        t = results["triggerer"]
+        for phase in triggerer.PHASES:
+            if triggerer.ratios(t, phase):
+                ratio = median(triggerer.ratios(t, phase))
+                text = f"{ratio:.2f}x (pairs: {', '.join(f'{r:.2f}' for r in triggerer.ratios(t, phase))})"
+                rows.append(
+                    [f"5. triggerer lag p99 ({phase}) not worse than the baseline (<= {NOISE}x)", text, ratio <= NOISE]
+                )
+        runs = [pair[triggerer.SHIPPED] for pair in t["pairs"]]
+        rows.append(
+            [
+                "5. every trigger fired within 2 poke intervals",
+                f"{sum(r['all_fired_in_time'] for r in runs)}/{len(runs)} runs",
+                all(r["all_fired_in_time"] for r in runs),
+            ]
         )
-    return rows
+    return [[target, measured, "met" if met else "MISSED"] for target, measured, met in rows]
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -184,52 +85,42 @@ def main(argv: list[str] | None = None) -> int:
     :param argv: the arguments.
     """
     parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="tiny sizes: a smoke check of a few seconds per bench")
-    parser.add_argument("--only", default=",".join(BENCHMARKS), help=f"comma-separated subset of {list(BENCHMARKS)}")
+    parser.add_argument("--quick", action="store_true", help="tiny sizes: a smoke check")
+    parser.add_argument("--only", default=",".join(MODULES), help=f"comma-separated subset of {list(MODULES)}")
     parser.add_argument("--latency", type=float, default=0.02, help="seconds added to every request (default 0.02)")
     parser.add_argument("--results-dir", type=Path, default=None, help="default: benchmarks/results (full runs)")
     args = parser.parse_args(argv)
     names = [name.strip() for name in args.only.split(",") if name.strip()]
-    unknown = [name for name in names if name not in BENCHMARKS]
-    if unknown:
-        parser.error(f"unknown benchmark(s) {unknown}; choose from {list(BENCHMARKS)}")
-    results_dir = args.results_dir or (Path(tempfile.mkdtemp(prefix="ocp-bench-quick-")) if args.quick else RESULTS_DIR)
-
-    machine = machine_info()
-    print(f"# airflow-provider-ocp benchmarks{' (--quick)' if args.quick else ''}\n")
-    print(
-        f"Machine: {machine['nproc']} CPUs ({machine['cpu_model']}), {machine['ram_gib']} GiB RAM, "
-        f"Python {machine['python']}, Airflow {machine['apache_airflow']} (task SDK "
-        f"{machine['apache_airflow_task_sdk']}), "
-        f"apache-airflow-providers-http {machine['apache_airflow_providers_http']}, "
-        f"load average {machine['loadavg']} at start.\n",
-        flush=True,
+    if unknown := [name for name in names if name not in MODULES]:
+        parser.error(f"unknown benchmark(s) {unknown}; choose from {list(MODULES)}")
+    results_dir = args.results_dir or (Path(tempfile.mkdtemp(prefix="ocp-bench-")) if args.quick else RESULTS_DIR)
+    (results_dir / "logs").mkdir(parents=True, exist_ok=True)
+    commit = subprocess.run(
+        ["git", "rev-parse", "--short", "HEAD"], cwd=REPO_ROOT, capture_output=True, text=True
+    ).stdout.strip()
+    header = (
+        f"# airflow-provider-ocp benchmarks{' (--quick)' if args.quick else ''}\n\n"
+        f"{datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC, commit {commit or 'unknown'}, {os.cpu_count()} CPUs, "
+        f"Python {platform.python_version()}, load average {os.getloadavg()[0]:.1f} at start.\n"
     )
-    results: dict[str, dict[str, Any]] = {}
-    renders: dict[str, Callable[[dict[str, Any]], str]] = {name: BENCHMARKS[name][0].render for name in BENCHMARKS}
-    sections = []
-    failed = False
-    durations: dict[str, float] = {}
+    print(header, flush=True)
+    sections, results, failed = [header], {}, False
     for name in names:
+        started = time.perf_counter()
         try:
-            result, elapsed = run_one(name, args.quick, args.latency, results_dir)
+            with (results_dir / "logs" / f"{name}.log").open("w") as log:
+                command = ["--quick"] * args.quick + ([f"--latency={args.latency}"] if name != "parse_cost" else [])
+                results[name] = run_module(name, command, timeout=1800, log=log)
         except (RuntimeError, subprocess.TimeoutExpired) as error:
-            print(f"!! {error}\n", flush=True)
+            print(f"!! {name}: {error}; log in {results_dir / 'logs'}\n", flush=True)
             failed = True
             continue
-        results[name] = result
-        durations[name] = elapsed
-        text = renders[name](result)
-        sections.append(text)
-        print(text, flush=True)
-        print(f"({name}: {elapsed:.0f} s)\n", flush=True)
-    target_table = format_table("Targets", ["target", "measured", "result"], targets(results))
-    print(target_table, flush=True)
-    machine["loadavg_end"] = [round(x, 2) for x in os.getloadavg()]
-    machine["durations_s"] = {k: round(v, 1) for k, v in durations.items()}
-    write_json(results_dir / "machine.json", machine)
-    summary = "\n".join([*sections, target_table])
-    (results_dir / "summary.md").write_text(summary + "\n")
+        write_json(results_dir / f"{name}.json", results[name])
+        sections.append(MODULES[name].render(results[name]))
+        print(f"{sections[-1]}\n({name}: {time.perf_counter() - started:.0f} s)\n", flush=True)
+    sections.append(format_table("Targets", ["target", "measured", "result"], targets(results)))
+    print(sections[-1], flush=True)
+    (results_dir / "summary.md").write_text("\n".join(sections))
     print(f"Results: {results_dir}", flush=True)
     return 1 if failed else 0
 

@@ -78,11 +78,11 @@ def parse_time_field(name: str, value: Any) -> Any:
     :param name: the field name, for the warning.
     :param value: what OCP sent.
     """
-    if value is None or isinstance(value, datetime):
-        return value
     try:
         if isinstance(value, str):  # nearly always: first
             return parse_ocp_timestamp(value)
+        if value is None or isinstance(value, datetime):
+            return value
         if isinstance(value, int | float) and not isinstance(value, bool):
             return datetime.fromtimestamp(value / 1000, tz=timezone.utc)
         return parse_ocp_timestamp(str(value))

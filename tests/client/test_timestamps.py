@@ -47,6 +47,7 @@ def test_parses_both_ocp_forms(text: str, expected: datetime) -> None:
         "2021-09-23T14:34:35:12+08:00",  # a fourth time component
         "2021-09-23t14:34:35Z",  # a lowercase t
         "2021-02-30T14:34:35Z",  # no such day
+        "\uff12\uff10\uff12\uff11-09-23T14:34:35Z",  # digits other than ASCII (fullwidth); Java writes ASCII
     ],
 )
 def test_rejects_naive_and_garbage(text: str) -> None:
