@@ -2,7 +2,7 @@
 
 Three clients read the same pages, interleaved round by round so that load drift hits each alike:
 
-* ``OCPHook.iter_log_backup_task_pages`` with the connection extra ``concurrency`` 4 (pages read ahead), records
+* ``OCPHook.iter_log_backup_tasks`` with the connection extra ``concurrency`` 4 (pages read ahead), records
   normalised (aware datetimes, ints, floats);
 * Airflow's ``HttpOperator`` with a ``pagination_function`` and a ``response_filter``, run through ``execute()`` as a
   task would (records as raw JSON dicts);
@@ -41,7 +41,7 @@ def run_hook(cluster_id: int, expected: int) -> None:
     """
     from airflow_provider_ocp.hooks.ocp import OCPHook
 
-    count = sum(len(page.records) for page in OCPHook("ocp_bench").iter_log_backup_task_pages(cluster_id))
+    count = sum(1 for _ in OCPHook("ocp_bench").iter_log_backup_tasks(cluster_id))
     if count != expected:
         raise AssertionError(f"hook returned {count} records, expected {expected}")
 

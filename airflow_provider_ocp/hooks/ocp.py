@@ -348,7 +348,7 @@ class OCPAsyncHook(OCPBaseHook):
 
         :param cluster_id: OCP cluster id (or give ``cluster_name``).
         :param cluster_name: the cluster's name as OCP shows it.
-        :param every_status: as in :meth:`OCPHook.iter_log_backup_task_pages`.
+        :param every_status: as in :meth:`OCPHook.iter_query_pages`.
         """
         query = validated_query(await self.resolve_cluster_id(cluster_id, cluster_name))
         async for page in self.iter_query_pages(query, every_status=every_status):
@@ -358,7 +358,7 @@ class OCPAsyncHook(OCPBaseHook):
         """The pages of a validated query, as :meth:`OCPHook.iter_query_pages` (the trigger's polls).
 
         :param query: the validated query.
-        :param every_status: as in :meth:`OCPHook.iter_log_backup_task_pages`.
+        :param every_status: as in :meth:`OCPHook.iter_query_pages`.
         """
         async for page in self.iter_pages(query.path, query.params, identity=walk_identity(every_status)):
             yield task_page(page)
