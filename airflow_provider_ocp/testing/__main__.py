@@ -19,14 +19,13 @@ from pathlib import Path
 from types import FrameType
 
 from airflow_provider_ocp.testing.clock import DelayProfile
-from airflow_provider_ocp.testing.clusters import DEFAULT_DELAY_SECONDS
 from airflow_provider_ocp.testing.credentials import (
     DEFAULT_ACCESS_KEY_ID,
     DEFAULT_ACCESS_KEY_SECRET,
     DEFAULT_PASSWORD,
     DEFAULT_USERNAME,
 )
-from airflow_provider_ocp.testing.httpd import make_self_signed_cert
+from airflow_provider_ocp.testing.data import DEFAULT_DELAY_SECONDS
 from airflow_provider_ocp.testing.server import AuthType, OCPEmulator
 
 DEFAULT_PORT = 8777
@@ -53,7 +52,6 @@ def build_parser() -> argparse.ArgumentParser:
         "days ago (at least), its history behind it. Default: the newest task, 10 minutes ago",
     )
     add("--cluster-level", action="store_true", help="OCP 3.x cluster-level tasks without tenant fields")
-    add("--seed", type=int, default=0, help="seed of the synthetic values (default: 0)")
     add("--latency", type=float, default=0.0, help="seconds added to every request (default: 0)")
     add(
         "--max-time-range-hours",
@@ -76,7 +74,6 @@ def build_parser() -> argparse.ArgumentParser:
     add("--conn-id", default="ocp_default", help="connection id of the printed AIRFLOW_CONN_ line")
     add("--certfile", default=None, help="PEM certificate: serve HTTPS")
     add("--keyfile", default=None, help="PEM private key of --certfile")
-    add("--self-signed-dir", default=None, help="generate a self-signed certificate there and serve HTTPS")
     add("--ready-file", default=None, help="write the URL to this file once listening (removed at exit)")
     add("--verbose", action="store_true", help="log every request to stderr")
     return parser
@@ -111,8 +108,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.current_task_age_days is not None and args.current_task_age_days < 0:
         parser.error("--current-task-age-days must not be negative")
     certfile, keyfile = args.certfile, args.keyfile
-    if args.self_signed_dir:
-        certfile, keyfile = make_self_signed_cert(args.self_signed_dir)
     emulator = OCPEmulator(
         host=args.host,
         port=args.port,
@@ -125,7 +120,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         cluster_level=args.cluster_level,
         current_task_age=None if args.current_task_age_days is None else timedelta(days=args.current_task_age_days),
         delay=_delay(args, parser),
-        seed=args.seed,
         users={args.user: args.password},
         access_keys={args.access_key_id: args.access_key_secret},
         basic_auth=not args.no_basic,
@@ -133,6 +127,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         latency=args.latency,
         max_time_range=None if args.max_time_range_hours is None else timedelta(hours=args.max_time_range_hours),
         verbose=args.verbose,
+        frozen_clock=False,  # a server run by hand follows real time, as the Airflow pointed at it does
     )
     stop = threading.Event()
 

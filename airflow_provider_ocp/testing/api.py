@@ -13,9 +13,8 @@ from typing import Any
 from urllib.parse import unquote
 
 from airflow_provider_ocp.testing.clock import ServerClock, parse_query_time
-from airflow_provider_ocp.testing.clusters import UnknownClusterError, UnknownTenantError
 from airflow_provider_ocp.testing.credentials import Authenticator
-from airflow_provider_ocp.testing.dataset import Dataset
+from airflow_provider_ocp.testing.data import Dataset, UnknownClusterError, UnknownTenantError
 from airflow_provider_ocp.testing.envelope import (
     CODE_FORBIDDEN,
     CODE_FRAMEWORK,
@@ -30,7 +29,6 @@ from airflow_provider_ocp.testing.envelope import (
     login_redirect,
     success,
 )
-from airflow_provider_ocp.testing.history import HistoryRecords
 from airflow_provider_ocp.testing.wire import IncomingRequest, Response, query_params
 
 MAX_PAGE_SIZE = 2000
@@ -39,7 +37,6 @@ _LONG = re.compile(r"^[+-]?\d{1,19}$")
 _SEGMENT = r"[^/]+"
 _ROUTES: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"^/api/v2/ob/clusters$"), "clusters"),
-    (re.compile(rf"^/api/v2/ob/clusters/(?P<cluster>{_SEGMENT})$"), "cluster"),
     (re.compile(rf"^/api/v2/ob/clusters/(?P<cluster>{_SEGMENT})/backup/task/logBackupTasks$"), "log_tasks"),
     (
         re.compile(
@@ -48,9 +45,7 @@ _ROUTES: tuple[tuple[re.Pattern[str], str], ...] = (
         ),
         "log_tasks",
     ),
-    (re.compile(rf"^/api/v2/ob/clusters/(?P<cluster>{_SEGMENT})/backup/overview$"), "overview"),
 )
-_BACKUP_ROUTES = frozenset({"log_tasks", "overview"})
 
 
 @dataclass
@@ -148,7 +143,6 @@ class EmulatorApi:
         self.path_prefix = path_prefix
         self.max_page_size = max_page_size
         self.max_time_range = max_time_range
-        self.history = HistoryRecords()  # history records, rendered once across requests
 
     def local_path(self, raw_path: str) -> str | None:
         """The received path without the path prefix, None when it lies outside the prefix.
@@ -188,7 +182,7 @@ class EmulatorApi:
             name, variables = route
             if request.method != "GET":
                 raise ApiError(405, CODE_FRAMEWORK, f"Request method {request.method!r} not supported")
-            if name in _BACKUP_ROUTES and not principal.backup_permission:
+            if name == "log_tasks" and not principal.backup_permission:
                 raise ApiError(403, CODE_FORBIDDEN, f"User {principal.name!r} has no permission for this operation")
             params = query_params(request.raw_query)
             cluster_id = _long(variables["cluster"], "id") if "cluster" in variables else None
@@ -212,15 +206,11 @@ class EmulatorApi:
             items, total = self.dataset.list_clusters(params.get("name") or None, served, size)
             return self._page(items, total, page, size, tweaks)
         assert cluster_id is not None
-        if name == "cluster":
-            return self.dataset.describe_cluster(cluster_id)
-        if name == "overview":
-            return self.dataset.overview(cluster_id)
         tenant_id = _long(variables["tenant"], "tenantId") if "tenant" in variables else None
         page, served, size = self._paging(params, tweaks, required=True)
         start, end = _time_window(params, self.max_time_range)
         self.dataset.cluster(cluster_id)  # 404 for an unknown cluster before validating more
-        contents, total = self.dataset.query_tasks(cluster_id, tenant_id, start, end, served, size, self.history.render)
+        contents, total = self.dataset.query_tasks(cluster_id, tenant_id, start, end, served, size)
         return self._page(contents, total, page, size, tweaks)
 
     def _paging(self, params: dict[str, str], tweaks: PageTweaks, *, required: bool) -> tuple[int, int, int]:

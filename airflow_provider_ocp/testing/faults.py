@@ -1,4 +1,4 @@
-"""Fault injection: a thread-safe registry of misbehaviours matched against incoming requests.
+"""Fault injection: a small scripted queue of misbehaviours, each matched against incoming requests.
 
 A fault matches a request when ``path_contains`` is a substring of the raw path and, if ``page`` is set, the
 request's ``page`` parameter equals it. It applies to the next ``times`` matching requests (``times=None``: always).
@@ -19,15 +19,14 @@ Kinds and their parameters (defaults in brackets):
   ``sub_errors``, derived as for ``http_error``.
 - ``truncated_json``: the body cut to ``fraction`` [0.5] of its bytes, with a matching Content-Length.
 - ``drop_connection``: Content-Length announces the full body, ``fraction`` [0.5] is sent, then the socket closes.
-- ``slow``: sleep ``seconds`` [5.0] before answering (client read timeouts).
-- ``insert_tasks``: after rendering the page, append ``count`` [1] newest tasks (``tenant_id`` [None: rotate]).
+- ``slow``: sleep ``seconds`` [5.0] (real seconds: it exercises client read timeouts) before answering.
+- ``insert_tasks``: after rendering the page, add ``count`` [1] newest tasks (``tenant_id`` [None: rotate]).
 - ``remove_tasks``: after rendering the page, delete ``count`` [1] tasks, the ``newest`` [True] or oldest.
 - ``ignore_page``: serve page 1 whatever ``page`` says; ``echo_page`` [False]: still report the requested number.
 - ``wrong_total_pages``: report ``totalPages`` off by ``delta`` [1] (negative: fewer), or exactly ``value``.
 - ``clamp_size``: clamp ``size`` to ``max_size`` [100] instead of 2000 (``page.size`` reports it).
 
-Steady per-request latency (for benchmarks) is :attr:`FaultSet.latency`, not a counted fault. This module decides
-which faults apply to a request; :mod:`airflow_provider_ocp.testing.handler` carries them out.
+Steady per-request latency (for benchmarks) is :attr:`FaultSet.latency`, not a counted fault.
 """
 
 from __future__ import annotations
@@ -68,15 +67,15 @@ _DEFAULTS: dict[str, dict[str, Any]] = {
     "wrong_total_pages": {"delta": 1, "value": None},
     "clamp_size": {"max_size": 100},
 }
-RESPOND_KINDS = frozenset({"rate_limited", "http_error", "html_200", "unsuccessful"})
-TRANSPORT_KINDS = frozenset({"truncated_json", "drop_connection"})
-AFTER_KINDS = frozenset({"insert_tasks", "remove_tasks"})
-SHAPE_KINDS = frozenset({"ignore_page", "wrong_total_pages", "clamp_size"})
+RESPOND_KINDS = ("rate_limited", "http_error", "html_200", "unsuccessful")
+TRANSPORT_KINDS = ("truncated_json", "drop_connection")
+AFTER_KINDS = ("insert_tasks", "remove_tasks")
+SHAPE_KINDS = ("ignore_page", "wrong_total_pages", "clamp_size")
 
 
 @dataclass
 class Fault:
-    """One registered fault.
+    """One scripted fault.
 
     :param kind: one of :data:`FAULT_KINDS`.
     :param times: how many more requests it applies to; None for always.
@@ -93,25 +92,17 @@ class Fault:
     params: dict[str, Any]
     hits: int = 0
 
-    def matches(self, path: str, page: int | None) -> bool:
-        """Whether the fault applies to a request.
-
-        :param path: the raw request path.
-        :param page: the request's ``page`` parameter, None when absent or not an integer.
-        """
-        return self.path_contains in path and (self.page is None or self.page == page)
-
 
 @dataclass
 class FaultPlan:
-    """The faults chosen (and consumed) for one request.
+    """The faults taken for one request, by what they do.
 
     :param delay: seconds to sleep before answering.
     :param respond: the fault replacing the response, if any.
     :param transport: the fault mangling the body bytes, if any.
-    :param after: faults mutating data once the page is rendered.
-    :param tweaks: pagination faults for the API.
-    :param applied: every fault taken, in registration order.
+    :param after: faults changing the data once the page is rendered.
+    :param tweaks: pagination faults, for the API.
+    :param summary: the kinds applied, comma-separated, for the request log; None when none applied.
     """
 
     delay: float = 0.0
@@ -119,12 +110,7 @@ class FaultPlan:
     transport: Fault | None = None
     after: list[Fault] = field(default_factory=list)
     tweaks: PageTweaks = field(default_factory=PageTweaks)
-    applied: list[Fault] = field(default_factory=list)
-
-    @property
-    def summary(self) -> str | None:
-        """The applied kinds joined by commas, None when none applied (for the request log)."""
-        return ",".join(f.kind for f in self.applied) or None
+    summary: str | None = None
 
 
 def _tweak(tweaks: PageTweaks, fault: Fault) -> None:
@@ -134,12 +120,12 @@ def _tweak(tweaks: PageTweaks, fault: Fault) -> None:
     elif fault.kind == "wrong_total_pages":
         tweaks.total_pages_delta = int(params["delta"])
         tweaks.total_pages_value = None if params["value"] is None else int(params["value"])
-    elif fault.kind == "clamp_size":
+    else:
         tweaks.max_size = max(1, int(params["max_size"]))
 
 
 class FaultSet:
-    """The registered faults and the steady latency; safe to use from tests while the server runs.
+    """The scripted faults, in the order added, and the steady latency; safe to use from tests while serving.
 
     :param latency: seconds added to every request.
     """
@@ -147,11 +133,11 @@ class FaultSet:
     def __init__(self, latency: float = 0.0) -> None:
         self._lock = threading.Lock()
         self._faults: list[Fault] = []
-        self._latency = float(latency)
+        self.latency = latency
 
     @property
     def latency(self) -> float:
-        """Seconds every request waits before being answered (0 by default); one attribute, so no lock needed."""
+        """Seconds every request waits before being answered (0 by default)."""
         return self._latency
 
     @latency.setter
@@ -168,7 +154,7 @@ class FaultSet:
         page: int | None = None,
         **params: Any,
     ) -> Fault:
-        """Register a fault.
+        """Script a fault after those already queued.
 
         :param kind: what goes wrong (see the module documentation for the kinds and their parameters).
         :param times: how many matching requests it applies to; None for every one.
@@ -190,7 +176,7 @@ class FaultSet:
         return fault
 
     def remove(self, fault: Fault) -> None:
-        """Unregister one fault (no error if it is already gone).
+        """Drop one fault (no error if it is already gone).
 
         :param fault: the value :meth:`add` returned.
         """
@@ -198,13 +184,13 @@ class FaultSet:
             self._faults = [f for f in self._faults if f is not fault]
 
     def clear(self) -> None:
-        """Unregister every fault (the latency stays)."""
+        """Drop every fault (the latency stays)."""
         with self._lock:
             self._faults.clear()
 
     @property
     def active(self) -> list[Fault]:
-        """The faults still registered, in registration order."""
+        """The faults still queued, in the order added."""
         with self._lock:
             return list(self._faults)
 
@@ -216,27 +202,25 @@ class FaultSet:
         """
         plan = FaultPlan()
         with self._lock:
-            matching = [f for f in self._faults if f.matches(path, page)]
-            plan.respond = next((f for f in matching if f.kind in RESPOND_KINDS), None)
-            plan.transport = next((f for f in matching if f.kind in TRANSPORT_KINDS), None)
-            slow = next((f for f in matching if f.kind == "slow"), None)
-            taken = {id(f) for f in (plan.respond, plan.transport, slow) if f is not None}
-            if plan.respond is None:
-                seen: set[str] = set()
-                for fault in matching:
-                    if fault.kind in SHAPE_KINDS and fault.kind not in seen:
-                        seen.add(fault.kind)
-                        taken.add(id(fault))
-                        _tweak(plan.tweaks, fault)
-                    elif fault.kind in AFTER_KINDS:
-                        taken.add(id(fault))
-                        plan.after.append(fault)
-            plan.applied = [f for f in matching if id(f) in taken]
-            for fault in plan.applied:
+            matching = [f for f in self._faults if f.path_contains in path and f.page in (None, page)]
+            first: dict[str, Fault] = {}
+            for fault in matching:
+                first.setdefault(fault.kind, fault)
+            plan.respond = next((f for f in first.values() if f.kind in RESPOND_KINDS), None)
+            plan.transport = next((f for f in first.values() if f.kind in TRANSPORT_KINDS), None)
+            taken = [f for f in (plan.respond, plan.transport, first.get("slow")) if f is not None]
+            if plan.respond is None:  # a replaced response never reaches pagination or the data
+                plan.after = [f for f in matching if f.kind in AFTER_KINDS]
+                shaping = [f for f in first.values() if f.kind in SHAPE_KINDS]
+                for fault in shaping:
+                    _tweak(plan.tweaks, fault)
+                taken += plan.after + shaping
+            applied = [f for f in matching if id(f) in {id(t) for t in taken}]
+            for fault in applied:
                 fault.hits += 1
-                if fault.times is not None:
-                    fault.times -= 1
+                fault.times = None if fault.times is None else fault.times - 1
             self._faults = [f for f in self._faults if f.times is None or f.times > 0]
-        if slow is not None:
-            plan.delay = float(slow.params["seconds"])
+        if "slow" in first:
+            plan.delay = float(first["slow"].params["seconds"])
+        plan.summary = ",".join(f.kind for f in applied) or None
         return plan

@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import math
 import socket
+import time
 from dataclasses import dataclass
 from datetime import timedelta
 from http.server import BaseHTTPRequestHandler
@@ -17,8 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from airflow_provider_ocp.client.auth import http_date
 from airflow_provider_ocp.testing.clock import ServerClock
-from airflow_provider_ocp.testing.clusters import UnknownClusterError, UnknownTenantError
-from airflow_provider_ocp.testing.dataset import Dataset
+from airflow_provider_ocp.testing.data import Dataset, UnknownClusterError, UnknownTenantError
 from airflow_provider_ocp.testing.envelope import (
     CODE_FRAMEWORK,
     CODE_UNEXPECTED,
@@ -30,7 +30,7 @@ from airflow_provider_ocp.testing.envelope import (
     proxy_page,
 )
 from airflow_provider_ocp.testing.faults import Fault
-from airflow_provider_ocp.testing.wire import Headers, IncomingRequest, RecordedRequest, Response, query_params
+from airflow_provider_ocp.testing.wire import IncomingRequest, RecordedRequest, Response, query_params
 
 if TYPE_CHECKING:
     from airflow_provider_ocp.testing.httpd import EmulatorHTTPServer
@@ -190,10 +190,10 @@ class EmulatorRequestHandler(BaseHTTPRequestHandler):
 
     def _serve(self) -> None:
         ctx = self.server.context
-        started, received_at = ctx.clock.monotonic(), ctx.clock.now()
+        started, received_at = time.monotonic(), ctx.clock.now()
         body = self._read_body()
         raw_path, _, raw_query = self.path.partition("?")
-        headers = Headers(self.headers.items())
+        headers = self.headers
         plan = ctx.faults.take(raw_path, _page_of(raw_query))
         wait = ctx.faults.latency + plan.delay
         if wait > 0 and ctx.stopping.wait(wait):

@@ -1,50 +1,34 @@
-"""``OCPEmulator``: a real OCP-like HTTP server on loopback, with a Python API to shape its data and faults."""
+"""``OCPEmulator``: a real OCP-like HTTP server on loopback, with a Python API to shape its data, faults and clock."""
 
 from __future__ import annotations
 
-import functools
 import json
 import os
 import threading
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta, tzinfo
 from types import TracebackType
-from typing import Any, Concatenate, Literal, ParamSpec, TypeVar
+from typing import Any, Literal
 
 from airflow_provider_ocp.testing.api import MAX_PAGE_SIZE, EmulatorApi
 from airflow_provider_ocp.testing.clock import DEFAULT_SERVER_TIMEZONE, DelayProfile, ServerClock
-from airflow_provider_ocp.testing.clusters import DEFAULT_DELAY_SECONDS, DEFAULT_TASK_INTERVAL, ClusterSpec
 from airflow_provider_ocp.testing.credentials import Authenticator, airflow_connection
-from airflow_provider_ocp.testing.dataset import Dataset
+from airflow_provider_ocp.testing.data import DEFAULT_DELAY_SECONDS, DEFAULT_TASK_INTERVAL, ClusterSpec, Dataset
 from airflow_provider_ocp.testing.faults import FaultSet
 from airflow_provider_ocp.testing.httpd import EmulatorHTTPServer, ServerContext, server_ssl_context
 from airflow_provider_ocp.testing.rendering import CheckpointFormat, DelayFormat, RenderOptions
 from airflow_provider_ocp.testing.wire import RecordedRequest
 
 AuthType = Literal["basic", "access_key"]
-_P = ParamSpec("_P")
-_R = TypeVar("_R")
 
 
-def _on_dataset(method: Callable[Concatenate[Dataset, _P], _R]) -> Callable[Concatenate[OCPEmulator, _P], _R]:
-    """Offer a :class:`Dataset` method as an emulator method, with its signature and documentation.
-
-    :param method: the method; the emulator passes its own dataset, so the data has one API, written once.
-    """
-
-    @functools.wraps(method)
-    def forward(self: OCPEmulator, /, *args: _P.args, **kwargs: _P.kwargs) -> _R:
-        return method(self.dataset, *args, **kwargs)
-
-    return forward
-
-
-class OCPEmulator:
+class OCPEmulator(Dataset):
     """An emulated OCP REST API (``/api/v2``) served over real HTTP on loopback.
 
     Use it as a context manager (``with OCPEmulator() as emu:``) or call :meth:`start` and :meth:`stop`.
-    Data, faults, clock and credentials can all be changed while it runs; every change is thread-safe and takes
-    effect for the next request.
+    Data (its :class:`~airflow_provider_ocp.testing.data.Dataset` methods), faults, clock and credentials can all be
+    changed while it runs; every change is thread-safe and takes effect for the next request. Its clock is frozen
+    at creation: tests move it with ``emu.clock.advance()`` or ``emu.clock.freeze(at)``.
 
     :param host: the address to listen on (loopback by default).
     :param port: the port; 0 picks a free one.
@@ -65,13 +49,13 @@ class OCPEmulator:
         tenant's current task was created at least this long before ``history_end``, with its STOPPED history behind
         it, so a ``createTime`` window of the recent past holds none of them while their checkpoint and delay still
         move with the clock. None (default): the current task is the newest of the series, created at ``history_end``.
-    :param seed: varies synthetic per-task values deterministically.
     :param users: Basic users with backup permission; None for ``{"admin": DEFAULT_PASSWORD}``.
     :param restricted_users: Basic users without backup permission (403 on backup endpoints).
     :param access_keys: AccessKeys ``{id: secret}``; None for the default pair.
     :param basic_auth: accept Basic authentication.
     :param access_key_auth: accept AccessKey signatures.
     :param clock_offset: server clock skew against the real clock.
+    :param frozen_clock: start the clock frozen (default) or running with the real clock (a demo run by hand).
     :param server_timezone: the zone of every printed offset (``+08:00`` by default).
     :param checkpoint_format: ``"java"`` (``+0800``) or ``"iso"`` (``+08:00``).
     :param delay_format: ``"number"``, ``"string"`` or ``"omit"``.
@@ -98,13 +82,13 @@ class OCPEmulator:
         task_interval: timedelta = DEFAULT_TASK_INTERVAL,
         history_end: datetime | None = None,
         current_task_age: timedelta | None = None,
-        seed: int = 0,
         users: Mapping[str, str] | None = None,
         restricted_users: Mapping[str, str] | None = None,
         access_keys: Mapping[str, str] | None = None,
         basic_auth: bool = True,
         access_key_auth: bool = True,
         clock_offset: timedelta = timedelta(0),
+        frozen_clock: bool = True,
         server_timezone: tzinfo = DEFAULT_SERVER_TIMEZONE,
         checkpoint_format: CheckpointFormat = "java",
         delay_format: DelayFormat = "number",
@@ -134,9 +118,8 @@ class OCPEmulator:
         prefix = path_prefix.strip().rstrip("/")
         self.path_prefix = prefix if not prefix or prefix.startswith("/") else f"/{prefix}"
         self._tls = (certfile, keyfile) if certfile is not None else None
-        self.clock = ServerClock(offset=clock_offset, tz=server_timezone)
-        self.options = RenderOptions(checkpoint_format, delay_format, ids_as_strings)
-        self.dataset = Dataset(specs, self.clock, self.options, seed)
+        clock = ServerClock(offset=clock_offset, tz=server_timezone, frozen=frozen_clock)
+        super().__init__(specs, clock, RenderOptions(checkpoint_format, delay_format, ids_as_strings))
         self.auth = Authenticator(basic_enabled=basic_auth, access_key_enabled=access_key_auth)
         if users is not None:
             self.auth.users = dict(users)
@@ -147,10 +130,8 @@ class OCPEmulator:
         self.faults = FaultSet(latency)
         self._log: list[RecordedRequest] = []
         self._stopping = threading.Event()
-        api = EmulatorApi(
-            self.dataset, self.auth, self.clock, path_prefix=self.path_prefix, max_page_size=max_page_size
-        )
-        self._context = ServerContext(api, self.dataset, self.faults, self._log, self.clock, self._stopping, verbose)
+        api = EmulatorApi(self, self.auth, self.clock, path_prefix=self.path_prefix, max_page_size=max_page_size)
+        self._context = ServerContext(api, self, self.faults, self._log, self.clock, self._stopping, verbose)
         self.max_time_range = max_time_range
         self._server: EmulatorHTTPServer | None = None
 
@@ -230,25 +211,6 @@ class OCPEmulator:
     def connections_accepted(self) -> int:
         """TCP connections accepted since the emulator started: how many a client opened (keep-alive reuses one)."""
         return self._bound().connections_accepted
-
-    # -- data ---------------------------------------------------------------------------------------------------
-
-    @property
-    def clusters(self) -> list[ClusterSpec]:
-        """The emulated clusters' descriptions."""
-        return self.dataset.cluster_specs
-
-    @property
-    def cluster_ids(self) -> list[int]:
-        """The emulated clusters' ids."""
-        return [spec.cluster_id for spec in self.clusters]
-
-    tenant_ids = _on_dataset(Dataset.tenant_ids)
-    set_current_task = _on_dataset(Dataset.set_current_task)
-    add_tasks = _on_dataset(Dataset.add_tasks)
-    remove_tasks = _on_dataset(Dataset.remove_tasks)
-    expected_tasks = _on_dataset(Dataset.expected_tasks)
-    task_count = _on_dataset(Dataset.task_count)
 
     # -- clock, latency, time range, request log -------------------------------------------------------------------
 

@@ -5,48 +5,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
+from email.message import Message
 from urllib.parse import parse_qsl
 
 JSON_TYPE = "application/json;charset=UTF-8"
 HTML_TYPE = "text/html;charset=UTF-8"
-
-
-class Headers:
-    """Request headers as received: order and original names kept, lookups case-insensitive.
-
-    :param items: ``(name, value)`` pairs, kept as sent so signature checks and tests see the real bytes.
-    """
-
-    def __init__(self, items: Iterable[tuple[str, str]]) -> None:
-        self._items = tuple(items)
-
-    def get(self, name: str, default: str | None = None) -> str | None:
-        """The first value of a header.
-
-        :param name: the header name, any case (HTTP header names are case-insensitive).
-        :param default: returned when the header is absent.
-        """
-        wanted = name.lower()
-        for key, value in self._items:
-            if key.lower() == wanted:
-                return value
-        return default
-
-    def items(self) -> tuple[tuple[str, str], ...]:
-        """Every ``(name, value)`` pair, in arrival order."""
-        return self._items
-
-    def __contains__(self, name: object) -> bool:
-        return isinstance(name, str) and self.get(name) is not None
-
-    def __iter__(self) -> Iterator[str]:
-        return (key for key, _ in self._items)
-
-    def __repr__(self) -> str:
-        return f"Headers({list(self._items)!r})"
 
 
 def query_params(raw_query: str) -> dict[str, str]:
@@ -67,7 +32,7 @@ class IncomingRequest:
     :param method: the HTTP method.
     :param raw_path: the path exactly as received (with any prefix), without the query: signatures cover it as sent.
     :param raw_query: the query string exactly as received, without ``?``, for the same reason.
-    :param headers: the request headers.
+    :param headers: the request headers as received, order and names kept (lookups are case-insensitive).
     :param body: the request body (empty when none).
     :param trace_id: the ``x-trace-id`` to echo, or a generated one.
     :param started: monotonic time when the request arrived, for the envelope's ``duration``.
@@ -76,7 +41,7 @@ class IncomingRequest:
     method: str
     raw_path: str
     raw_query: str
-    headers: Headers
+    headers: Message
     body: bytes
     trace_id: str
     started: float
@@ -99,7 +64,7 @@ class RecordedRequest:
     method: str
     path: str
     query: str
-    headers: Headers
+    headers: Message
     body: bytes
     status: int
     fault: str | None
