@@ -20,6 +20,8 @@ DEFAULT_TASK_INTERVAL = timedelta(hours=1)
 DEFAULT_HISTORY_LAG = timedelta(minutes=10)
 """By default the newest history task was created this long before the emulator."""
 _MILLISECOND = timedelta(milliseconds=1)
+Bound = datetime | None
+"""A ``createTime`` window bound; None on both sides for every task."""
 
 
 class UnknownClusterError(LookupError):
@@ -275,12 +277,7 @@ class Dataset:
             return records, len(tasks)
 
     def expected_tasks(
-        self,
-        cluster_id: int,
-        start: datetime | None = None,
-        end: datetime | None = None,
-        *,
-        tenant_id: int | None = None,
+        self, cluster_id: int, start: Bound = None, end: Bound = None, *, tenant_id: int | None = None
     ) -> list[dict[str, Any]]:
         """Every record the API returns right now for a ``createTime`` window (inclusive), newest first.
 
