@@ -33,7 +33,7 @@ class OCPEmulator(Dataset):
     :param host: the address to listen on (loopback by default).
     :param port: the port; 0 picks a free one.
     :param path_prefix: a path in front of ``/api/v2``, as behind a reverse proxy (e.g. ``/ocp``).
-    :param certfile: a PEM certificate to serve HTTPS (see :func:`make_self_signed_cert`).
+    :param certfile: a PEM certificate to serve HTTPS (the tests make a self-signed one: tests/tls_support.py).
     :param keyfile: its PEM private key.
     :param clusters: how many default clusters (see :meth:`ClusterSpec.synthetic`), or explicit specs; with
         specs, ``tenants``, ``tasks_per_tenant``, ``cluster_level``, ``delay``, ``task_interval``,
