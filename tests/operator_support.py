@@ -130,6 +130,23 @@ def run_dag(dag: DAG, **test_kwargs: Any) -> RunResult:
     return RunResult(state, value, run)
 
 
+def rendered_output_path(run: Any, task_id: str = TASK_ID, map_index: int = -1) -> Any:
+    """The ``output_path`` Airflow stored for the UI's "Rendered Template" view of one task instance.
+
+    :param run: the DagRun.
+    :param task_id: the task.
+    :param map_index: the mapped instance, or -1.
+    """
+    from airflow.models.renderedtifields import RenderedTaskInstanceFields
+    from airflow.utils.session import create_session
+
+    with create_session() as session:
+        ti = run.get_task_instance(task_id, session=session, map_index=map_index)
+        fields = RenderedTaskInstanceFields.get_templated_fields(ti, session=session)
+    assert fields is not None
+    return fields["output_path"]
+
+
 def read_jsonl(path: str) -> list[dict[str, Any]]:
     """The records of a JSON lines file.
 

@@ -8,8 +8,6 @@ a walk ends well only when the records it returned account for the ``totalElemen
 
 from __future__ import annotations
 
-from array import array
-from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -20,8 +18,6 @@ from airflow_provider_ocp.client.timestamps import parse_server_time
 from airflow_provider_ocp.exceptions import OCPAPIError
 
 MAX_PASSES = 3
-RECENT_PAGES = 2
-RECENT_RECORDS = 10_000
 
 
 @dataclass
@@ -38,29 +34,16 @@ class PageWalk:
     were announced and how many came.
 
     Bound on records: a page may hold at most ``page_size`` records (OCP may lower the size asked, never raise it; a
-    larger page is an error) and a walk makes at most ``max_pages`` requests over all its passes, so one walk returns
-    at most ``max_pages * page_size`` records (1,000 * 2,000 with the connection's defaults) and its own state
-    stays within 8 bytes per record returned, plus one set of their fingerprints once a pass is read again.
+    larger page is an error) and a walk makes at most ``max_pages`` requests over all its passes (1,000 by default),
+    so one walk returns at most ``max_pages * page_size`` records (1,000 * 2,000 with the connection's defaults). Its
+    state is one set holding the identity of every record returned, within that bound: OCP reports a few log backup
+    tasks per tenant a day, so a walk is usually one page.
 
-    Design note: bounded memory while catching drift. OCP pages by offset over a live, newest-first list, so a task
-    created while we page pushes every later record one slot down (the last record of page N shows up again as the
-    first of page N+1), and a removed task pulls them up (a record is skipped; only another pass finds it). Three
-    structures keep that exact without holding records:
-
-    * ``_returned``, an ``array('q')`` of 64-bit fingerprints of every record returned: 8 bytes per record (a
-      million tasks cost 8 MB), the walk's only state that grows with the extraction.
-    * ``_recent``, sets of the fingerprints of the last pages (at least ``RECENT_PAGES`` and ``RECENT_RECORDS``):
-      while the totals hold still a record can only reappear a little later, so this is all ``_seen_before``
-      consults, in O(1) per record. "A little" is the number of tasks created during the walk while as many were
-      removed (else the totals would move): the window covers up to 10,000 of those, far beyond what OCP's log
-      backup tasks (a few per tenant a day) ever see during one walk.
-    * ``_seen_all``, a set of every fingerprint, built from ``_returned`` only when the totals move or a pass comes
-      up short: then records may shift any distance and another pass re-reads from page 1. Both are rare, so the
-      common walk never pays for it.
-
-    A page of new records only (the common case) is decided whole, with set operations; the record-by-record
-    comparison runs only for a page that repeats a record. The fingerprint (``identity``) tells records apart: a
-    field that changes while a task runs makes one task seen twice count as two records.
+    OCP pages by offset over a live, newest-first list, so a task created while we page pushes every later record one
+    slot down (the last record of page N shows up again as the first of page N+1), and a removed task pulls them up
+    (a record is skipped; only another pass finds it). The set makes both exact: a record seen before, on any page of
+    any pass, is not returned again. The identity (``identity``) tells records apart: a field that changes while a
+    task runs makes one task seen twice count as two records.
 
     :param page_size: the size requested, hence the most records a page may hold.
     :param max_pages: the most requests one walk may make before failing, all passes together.
@@ -77,10 +60,7 @@ class PageWalk:
     total_elements: int | None = None
     total_pages: int | None = None
     passes: int = 1
-    _returned: array[int] = field(default_factory=lambda: array("q"))
-    _recent: deque[set[int]] = field(default_factory=deque)
-    _recent_count: int = 0
-    _seen_all: set[int] | None = None
+    _seen: set[int] = field(default_factory=set)
     _pass_records: int = 0
     _pass_baseline: int | None = None
     _drift: bool = False
@@ -136,17 +116,11 @@ class PageWalk:
             )
         self._previous_keys = keys
         self._note_totals(page)
-        if self._drift and self._seen_all is None:  # records may now reappear any number of pages later
-            self._seen_all = set(self._returned)
-        this_page = set(keys)
-        if len(this_page) == len(keys) and not self._any_seen_before(this_page):
-            fresh = list(page.records)  # the common page: every record new, decided by set operations in C
-            self._returned.extend(keys)
-            if self._seen_all is not None:
-                self._seen_all |= this_page
-        else:
-            fresh, this_page = self._fresh_one_by_one(keys, page.records)
-        self._remember_recent(this_page)
+        fresh: list[dict[str, Any]] = []
+        for key, record in zip(keys, page.records, strict=True):
+            if key not in self._seen:
+                self._seen.add(key)
+                fresh.append(record)
         self._pass_records += len(page.records)
         self.next_page = self._decide_next(requested, page)
         if self.next_page is not None and self.requests_made >= self.max_pages:
@@ -160,41 +134,7 @@ class PageWalk:
     @property
     def records_returned(self) -> int:
         """How many distinct records the walk has returned so far."""
-        return len(self._returned)
-
-    def _remember_recent(self, keys: set[int]) -> None:
-        self._recent.append(keys)
-        self._recent_count += len(keys)
-        while len(self._recent) > RECENT_PAGES and self._recent_count - len(self._recent[0]) >= RECENT_RECORDS:
-            self._recent_count -= len(self._recent.popleft())
-
-    def _seen_before(self, key: int) -> bool:
-        # See the design note in the class docstring.
-        if self._seen_all is not None:
-            return key in self._seen_all
-        return any(key in page for page in self._recent)
-
-    def _any_seen_before(self, keys: set[int]) -> bool:
-        if self._seen_all is not None:
-            return not self._seen_all.isdisjoint(keys)
-        return not all(page.isdisjoint(keys) for page in self._recent)
-
-    def _fresh_one_by_one(
-        self, keys: list[int], records: list[dict[str, Any]]
-    ) -> tuple[list[dict[str, Any]], set[int]]:
-        """The new records of a page holding repeats (within itself or of earlier pages), first occurrences only,
-        and their fingerprints."""
-        fresh = []
-        this_page: set[int] = set()
-        for key, record in zip(keys, records, strict=True):
-            if key in this_page or self._seen_before(key):
-                continue
-            this_page.add(key)
-            self._returned.append(key)
-            if self._seen_all is not None:
-                self._seen_all.add(key)
-            fresh.append(record)
-        return fresh, this_page
+        return len(self._seen)
 
     def _note_totals(self, page: Page) -> None:
         if page.total_elements is not None:
@@ -221,9 +161,6 @@ class PageWalk:
         self._pass_baseline = None
         self._pass_records = 0
         self._previous_keys = []
-        self._recent.clear()
-        self._recent_count = 0
-        self._seen_all = set(self._returned)
         return 1
 
     def _pass_complete(self, requested: int) -> bool:

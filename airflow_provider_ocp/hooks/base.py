@@ -1,4 +1,5 @@
-"""OCPBaseHook: what OCPHook and OCPAsyncHook share, the ``ocp`` connection type and one retry driver.
+"""OCPBaseHook: what OCPHook and OCPAsyncHook share, the ``ocp`` connection type and one retry driver; and the
+functions both hooks call to start a page walk and read a response.
 
 Both hooks build their retry driver here, from the same policy and predicate (:mod:`airflow_provider_ocp.client.retry`),
 as tenacity ``Retrying`` and ``AsyncRetrying``: the Databricks hook's ``_get_retry_object`` and ``_a_get_retry_object``
@@ -10,29 +11,22 @@ from __future__ import annotations
 import asyncio
 import threading
 from collections.abc import Callable
-from typing import Any, ParamSpec, TypeVar
+from typing import Any
 
 from airflow.providers.common.compat.sdk import BaseHook
 from tenacity import AsyncRetrying, Retrying
 
+from airflow_provider_ocp.client.pagination import PageWalk
 from airflow_provider_ocp.client.prefetch import ReadAheadCancelled
+from airflow_provider_ocp.client.request import OCPRequest
+from airflow_provider_ocp.client.response import Envelope, parse_response
 from airflow_provider_ocp.client.retry import RetryPolicy
+from airflow_provider_ocp.client.settings import OCPSettings
 from airflow_provider_ocp.exceptions import OCPAPIError
+from airflow_provider_ocp.validation import validate_page_size
 
-P = ParamSpec("P")
-R = TypeVar("R")
-
-
-def takes_arguments_of(source: Callable[P, Any]) -> Callable[[Callable[..., R]], Callable[P, R]]:
-    """Give a method that forwards ``*args, **kwargs`` the signature of ``source``, for type checkers and IDEs.
-
-    :param source: the method whose parameters the decorated one forwards to.
-    """
-
-    def decorate(method: Callable[..., R]) -> Callable[P, R]:
-        return method
-
-    return decorate
+Identity = Callable[[dict[str, Any]], int]
+"""Tells a walk's records apart, so a record shifted across pages is returned once."""
 
 
 class OCPBaseHook(BaseHook):
@@ -103,3 +97,36 @@ def _stoppable_sleep(stop: threading.Event) -> Callable[[float], None]:
 
 async def _async_sleep(seconds: float) -> None:
     await asyncio.sleep(seconds)
+
+
+def envelope_of(status: int, headers: Any, body: bytes, request: OCPRequest) -> Envelope:
+    """OCP's envelope of a response to ``request``, or the error, scrubbed of the request's secrets.
+
+    :param status: the HTTP status.
+    :param headers: the response headers.
+    :param body: the whole (capped) body.
+    :param request: the request it answers.
+    """
+    return parse_response(
+        status, headers, body, target=request.target, sent_trace_id=request.trace_id, secrets=request.secrets
+    )
+
+
+def cluster_filter(name: str | None) -> list[tuple[str, str]]:
+    """OCP's cluster list parameters: its own ``name`` filter (any part of the name, any case) when given.
+
+    :param name: the filter, or None for every cluster.
+    """
+    return [("name", name)] if name else []
+
+
+def start_walk(settings: OCPSettings, path: str, page_size: int | None, identity: Identity) -> PageWalk:
+    """A page walk of ``path``, its page size checked before any request.
+
+    :param settings: the connection's settings (default page size, page limit).
+    :param path: the path below ``/api/v2``.
+    :param page_size: records per page, or None for the connection's.
+    :param identity: tells records apart.
+    """
+    size = validate_page_size(page_size if page_size is not None else settings.page_size)  # before any request
+    return PageWalk(page_size=size, max_pages=settings.max_pages, target=path, identity=identity)

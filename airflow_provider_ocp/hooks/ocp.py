@@ -10,8 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import threading
-from collections.abc import AsyncIterator, Callable, Generator, Iterator, Sequence
-from dataclasses import replace
+from collections.abc import AsyncIterator, Generator, Iterator, Sequence
 from datetime import datetime
 from functools import cached_property
 from types import TracebackType
@@ -23,23 +22,21 @@ from airflow.providers.common.compat.connection import get_async_connection, get
 
 from airflow_provider_ocp.client.limits import CHUNK_BYTES, CappedBody, deadline_error
 from airflow_provider_ocp.client.log_secrets import secrets_hidden
-from airflow_provider_ocp.client.pagination import PageResult, PageWalk, whole_record_identity
+from airflow_provider_ocp.client.pagination import PageResult, whole_record_identity
 from airflow_provider_ocp.client.prefetch import PagePrefetcher, ReadAheadCancelled
 from airflow_provider_ocp.client.request import OCPRequest, build_get
-from airflow_provider_ocp.client.response import Envelope, parse_response
+from airflow_provider_ocp.client.response import Envelope
 from airflow_provider_ocp.client.retry import RetryPolicy
 from airflow_provider_ocp.client.settings import OCPSettings, settings_from_airflow_connection
-from airflow_provider_ocp.hooks.base import OCPBaseHook, takes_arguments_of
+from airflow_provider_ocp.hooks.base import Identity, OCPBaseHook, cluster_filter, envelope_of, start_walk
 from airflow_provider_ocp.hooks.deadline import DeadlineWatchdog
 from airflow_provider_ocp.hooks.shared_client import acquire_client, release_client
 from airflow_provider_ocp.hooks.transport import TRANSPORT_ERRORS, open_requests_session, transport_error
-from airflow_provider_ocp.log_backup.clusters import chosen_id, cluster_choice, exact_matches, unknown_cluster
-from airflow_provider_ocp.log_backup.query import LogBackupSnapshot, log_backup_tasks_query
-from airflow_provider_ocp.log_backup.records import normalize_tasks, record_identity, record_status_identity
+from airflow_provider_ocp.log_backup.clusters import cluster_choice, cluster_named
+from airflow_provider_ocp.log_backup.query import LogBackupQuery, validated_query
+from airflow_provider_ocp.log_backup.snapshot import LogBackupSnapshot
+from airflow_provider_ocp.log_backup.task_pages import TaskInput, task_page, walk_identity
 from airflow_provider_ocp.provider_info import UI_FIELD_BEHAVIOUR, connection_form_widgets
-from airflow_provider_ocp.validation import validate_page_size, validate_window
-
-Identity = Callable[[dict[str, Any]], int]
 
 
 class OCPHook(OCPBaseHook):
@@ -51,6 +48,9 @@ class OCPHook(OCPBaseHook):
     @classmethod
     def get_connection_form_widgets(cls) -> dict[str, Any]:
         """The extra fields of the connection form on Airflow 3.0 and 3.1 (3.2+ reads ``conn-fields`` instead).
+
+        Defined on this class, not inherited: 3.0 and 3.1 look for both form methods in the ``__dict__`` of the
+        hook class the provider info names.
 
         Built from :data:`~airflow_provider_ocp.provider_info.CONNECTION_FIELDS`, so every line shows the same
         fields, labels, hints and defaults. Only wtforms is used (no Flask-AppBuilder widget): Airflow 3.1's API
@@ -132,7 +132,7 @@ class OCPHook(OCPBaseHook):
                     raise transport_error(exc, request, self.settings) from None
             if watchdog.expired:  # the cut may also end the headers or the body early without an error
                 raise deadline_error(self.settings, request) from None
-            return _envelope(response.status_code, response.headers, body.bytes(), request)
+            return envelope_of(response.status_code, response.headers, body.bytes(), request)
 
     def iter_pages(
         self,
@@ -151,7 +151,7 @@ class OCPHook(OCPBaseHook):
         :param page_size: records per page; defaults to the connection's (2000, OCP's maximum).
         :param identity: tells records apart, so a record shifted across pages is returned once.
         """
-        walk = _start_walk(self.settings, path, page_size, identity)
+        walk = start_walk(self.settings, path, page_size, identity)
         stop = threading.Event()
 
         def fetch(number: int) -> Envelope:
@@ -175,6 +175,10 @@ class OCPHook(OCPBaseHook):
     ) -> Generator[PageResult, None, None]:
         """The log backup tasks of a cluster page by page, normalised, with progress for logging.
 
+        Input is validated once, before any request: a positive integer cluster id (or a name, looked up in OCP's
+        cluster list), aware times, both bounds or neither, start not after end, a page size from 1 (above 2000 it
+        is lowered with a warning).
+
         :param cluster_id: OCP cluster id (or give ``cluster_name``).
         :param start_time: window start (aware datetime or ISO text with offset); both bounds or neither.
         :param end_time: window end.
@@ -184,29 +188,73 @@ class OCPHook(OCPBaseHook):
         :param every_status: return a task again when a later page shows it with another status (the gate must see
             both and wait); by default each task comes once, as first seen.
         """
-        if cluster_name is not None:
-            validate_window(start_time, end_time)  # bad input fails before the lookup's request too
-        cluster = self.resolve_cluster_id(cluster_id, cluster_name)
-        query = log_backup_tasks_query(cluster, start_time, end_time, tenant_id)
-        identity = record_status_identity if every_status else record_identity
-        for page in self.iter_pages(query.path, query.params, page_size, identity):
-            yield replace(page, records=normalize_tasks(page.records))
+        task_input = TaskInput.check(cluster_id, cluster_name, start_time, end_time, tenant_id)
+        query = task_input.query(self._cluster_id(task_input.cluster))
+        yield from self.iter_query_pages(query, page_size, every_status=every_status)
 
-    @takes_arguments_of(iter_log_backup_task_pages)
-    def iter_log_backup_tasks(self, *args: Any, **kwargs: Any) -> Iterator[dict[str, Any]]:
+    def iter_query_pages(
+        self, query: LogBackupQuery, page_size: int | None = None, *, every_status: bool = False
+    ) -> Generator[PageResult, None, None]:
+        """The pages of a query an adapter has validated (operator, sensor): nothing is checked again.
+
+        :param query: the validated query (:func:`~airflow_provider_ocp.log_backup.query.validated_query`).
+        :param page_size: records per page; default the connection's.
+        :param every_status: as in :meth:`iter_log_backup_task_pages`.
+        """
+        for page in self.iter_pages(query.path, query.params, page_size, walk_identity(every_status)):
+            yield task_page(page)
+
+    def iter_log_backup_tasks(
+        self,
+        cluster_id: int | str | None = None,
+        start_time: datetime | str | None = None,
+        end_time: datetime | str | None = None,
+        page_size: int | None = None,
+        tenant_id: int | str | None = None,
+        *,
+        cluster_name: str | None = None,
+    ) -> Iterator[dict[str, Any]]:
         """Yield the log backup tasks of a cluster, optionally within a time window, across all pages.
 
-        Takes the arguments of :meth:`iter_log_backup_task_pages`. Input is validated before any request: a positive
-        integer cluster id, aware times, both bounds or neither, start not after end, a page size from 1 (above 2000
-        it is lowered with a warning).
+        The parameters are :meth:`iter_log_backup_task_pages`' (validated there, before any request).
+
+        :param cluster_id: OCP cluster id (or give ``cluster_name``).
+        :param start_time: window start (aware datetime or ISO text with offset); both bounds or neither.
+        :param end_time: window end.
+        :param page_size: records per page; default the connection's page size (2000, OCP's maximum).
+        :param tenant_id: restrict to one tenant (OCP 4.x tenant endpoint).
+        :param cluster_name: the cluster's name as OCP shows it, instead of ``cluster_id``.
         """
-        for page in self.iter_log_backup_task_pages(*args, **kwargs):
+        pages = self.iter_log_backup_task_pages(
+            cluster_id, start_time, end_time, page_size, tenant_id, cluster_name=cluster_name
+        )
+        for page in pages:
             yield from page.records
 
-    @takes_arguments_of(iter_log_backup_task_pages)
-    def get_log_backup_tasks(self, *args: Any, **kwargs: Any) -> list[dict[str, Any]]:
-        """Return :meth:`iter_log_backup_tasks` as a list (same arguments)."""
-        return list(self.iter_log_backup_tasks(*args, **kwargs))
+    def get_log_backup_tasks(
+        self,
+        cluster_id: int | str | None = None,
+        start_time: datetime | str | None = None,
+        end_time: datetime | str | None = None,
+        page_size: int | None = None,
+        tenant_id: int | str | None = None,
+        *,
+        cluster_name: str | None = None,
+    ) -> list[dict[str, Any]]:
+        """Return :meth:`iter_log_backup_tasks` as a list, for windows small enough to hold in memory.
+
+        :param cluster_id: OCP cluster id (or give ``cluster_name``).
+        :param start_time: window start (aware datetime or ISO text with offset); both bounds or neither.
+        :param end_time: window end.
+        :param page_size: records per page; default the connection's page size (2000, OCP's maximum).
+        :param tenant_id: restrict to one tenant (OCP 4.x tenant endpoint).
+        :param cluster_name: the cluster's name as OCP shows it, instead of ``cluster_id``.
+        """
+        return list(
+            self.iter_log_backup_tasks(
+                cluster_id, start_time, end_time, page_size, tenant_id, cluster_name=cluster_name
+            )
+        )
 
     def get_log_backup_snapshot(
         self, cluster_id: int | str | None = None, *, cluster_name: str | None = None
@@ -223,8 +271,7 @@ class OCPHook(OCPBaseHook):
 
         :param name: optional name filter, passed to OCP (which matches any part of the name, ignoring case).
         """
-        params = [("name", name)] if name else []
-        return [record for page in self.iter_pages("/ob/clusters", params) for record in page.records]
+        return [record for page in self.iter_pages("/ob/clusters", cluster_filter(name)) for record in page.records]
 
     def resolve_cluster_id(self, cluster_id: object = None, cluster_name: object = None) -> int:
         """The cluster id, given either the id or the cluster's exact name; an unknown or ambiguous name is an
@@ -233,13 +280,11 @@ class OCPHook(OCPBaseHook):
         :param cluster_id: OCP's cluster id.
         :param cluster_name: the name OCP shows for the cluster.
         """
-        choice = cluster_choice(cluster_id, cluster_name)
-        if isinstance(choice, int):
-            return choice
-        matches = exact_matches(choice, self.list_clusters(choice))
-        if not matches:
-            raise unknown_cluster(choice, self.list_clusters())
-        return chosen_id(choice, matches)
+        return self._cluster_id(cluster_choice(cluster_id, cluster_name))
+
+    def _cluster_id(self, choice: int | str) -> int:
+        """A validated choice's id: the id itself, or the named cluster's, from OCP's cluster list."""
+        return choice if isinstance(choice, int) else cluster_named(choice, self.list_clusters())
 
     def test_connection(self) -> tuple[bool, str]:
         """Check URL, TLS and credentials with a cheap authenticated read (one cluster)."""
@@ -325,7 +370,7 @@ class OCPAsyncHook(OCPBaseHook):
                 raise deadline_error(self.settings, request) from None
             except httpx.HTTPError as exc:  # in a thread: a TLS failure may read OCP's certificate again
                 raise await asyncio.to_thread(transport_error, exc, request, self.settings) from None
-            return _envelope(response.status_code, response.headers, body.bytes(), request)
+            return envelope_of(response.status_code, response.headers, body.bytes(), request)
 
     async def iter_pages(
         self,
@@ -341,7 +386,7 @@ class OCPAsyncHook(OCPBaseHook):
         :param page_size: records per page; defaults to the connection's.
         :param identity: tells records apart, so a record shifted across pages is returned once.
         """
-        walk = _start_walk(self.settings, path, page_size, identity)
+        walk = start_walk(self.settings, path, page_size, identity)
         while walk.next_page is not None:
             page_params = [*params, ("page", str(walk.next_page)), ("size", str(walk.page_size))]
             yield walk.take(await self.get_envelope(path, page_params))
@@ -355,10 +400,18 @@ class OCPAsyncHook(OCPBaseHook):
         :param cluster_name: the cluster's name as OCP shows it.
         :param every_status: as in :meth:`OCPHook.iter_log_backup_task_pages`.
         """
-        query = log_backup_tasks_query(await self.resolve_cluster_id(cluster_id, cluster_name))
-        identity = record_status_identity if every_status else record_identity
-        async for page in self.iter_pages(query.path, query.params, identity=identity):
-            yield replace(page, records=normalize_tasks(page.records))
+        query = validated_query(await self.resolve_cluster_id(cluster_id, cluster_name))
+        async for page in self.iter_query_pages(query, every_status=every_status):
+            yield page
+
+    async def iter_query_pages(self, query: LogBackupQuery, *, every_status: bool = False) -> AsyncIterator[PageResult]:
+        """The pages of a validated query, as :meth:`OCPHook.iter_query_pages` (the trigger's polls).
+
+        :param query: the validated query.
+        :param every_status: as in :meth:`OCPHook.iter_log_backup_task_pages`.
+        """
+        async for page in self.iter_pages(query.path, query.params, identity=walk_identity(every_status)):
+            yield task_page(page)
 
     async def get_log_backup_snapshot(
         self, cluster_id: int | str | None = None, *, cluster_name: str | None = None
@@ -376,8 +429,8 @@ class OCPAsyncHook(OCPBaseHook):
 
         :param name: optional name filter, passed to OCP.
         """
-        params = [("name", name)] if name else []
-        return [record async for page in self.iter_pages("/ob/clusters", params) for record in page.records]
+        pages = self.iter_pages("/ob/clusters", cluster_filter(name))
+        return [record async for page in pages for record in page.records]
 
     async def resolve_cluster_id(self, cluster_id: object = None, cluster_name: object = None) -> int:
         """The cluster id from the id or the exact name, as :meth:`OCPHook.resolve_cluster_id`.
@@ -386,21 +439,4 @@ class OCPAsyncHook(OCPBaseHook):
         :param cluster_name: the name OCP shows for the cluster.
         """
         choice = cluster_choice(cluster_id, cluster_name)
-        if isinstance(choice, int):
-            return choice
-        matches = exact_matches(choice, await self.list_clusters(choice))
-        if not matches:
-            raise unknown_cluster(choice, await self.list_clusters())
-        return chosen_id(choice, matches)
-
-
-def _envelope(status: int, headers: Any, body: bytes, request: OCPRequest) -> Envelope:
-    """OCP's envelope of a response to ``request``, or the error, scrubbed of the request's secrets."""
-    return parse_response(
-        status, headers, body, target=request.target, sent_trace_id=request.trace_id, secrets=request.secrets
-    )
-
-
-def _start_walk(settings: OCPSettings, path: str, page_size: int | None, identity: Identity) -> PageWalk:
-    size = validate_page_size(page_size if page_size is not None else settings.page_size)  # before any request
-    return PageWalk(page_size=size, max_pages=settings.max_pages, target=path, identity=identity)
+        return choice if isinstance(choice, int) else cluster_named(choice, await self.list_clusters())

@@ -1,8 +1,8 @@
 """Naming a cluster instead of numbering it: which of OCP's clusters a ``cluster_name`` means, or why none does.
 
-DBAs know their clusters by name; OCP's API wants the id. OCP's ``name`` filter matches substrings, so the hook asks
-OCP for candidates and this module keeps the exact match: one is the answer, none or several is an error that lists
-what OCP does know, so a typo is fixed from the message alone.
+DBAs know their clusters by name; OCP's API wants the id. Both hooks fetch OCP's cluster list (a few clusters: one
+request) and hand it to :func:`cluster_named`, which keeps the exact match: one is the answer, none or several is an
+error that lists what OCP does know, so a typo is fixed from the message alone.
 """
 
 from __future__ import annotations
@@ -34,11 +34,23 @@ def cluster_choice(cluster_id: object, cluster_name: object) -> int | str:
     return validate_positive_id(cluster_id, "cluster_id")
 
 
+def cluster_named(name: str, clusters: Sequence[Mapping[str, Any]]) -> int:
+    """The id of the cluster called ``name``; an unknown or ambiguous name is an error listing OCP's clusters.
+
+    :param name: the cleaned ``cluster_name`` (:func:`cluster_choice`).
+    :param clusters: every cluster OCP lists.
+    """
+    matches = exact_matches(name, clusters)
+    if not matches:
+        raise unknown_cluster(name, clusters)
+    return chosen_id(name, matches)
+
+
 def exact_matches(name: str, candidates: Sequence[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
-    """The clusters among OCP's substring matches whose name is exactly ``name`` (else equal ignoring case).
+    """The clusters whose name is exactly ``name`` (else equal ignoring case, as OCP compares names).
 
     :param name: the cluster name asked for.
-    :param candidates: what OCP returned for its ``name`` filter.
+    :param candidates: OCP's clusters.
     """
     exact = [cluster for cluster in candidates if cluster.get("name") == name]
     return exact or [cluster for cluster in candidates if str(cluster.get("name", "")).lower() == name.lower()]

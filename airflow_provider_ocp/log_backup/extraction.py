@@ -22,10 +22,11 @@ from airflow_provider_ocp.log_backup.window import ExtractionWindow
 RANGE_TOO_LONG = 10007
 
 WalkWindow = Callable[[ExtractionWindow], Generator[PageResult, None, None]]
-Pages = Generator[list[dict[str, Any]], None, None]
+RecordsByPage = Generator[list[dict[str, Any]], None, None]
+"""The records of a window, one list per page OCP returned (after the window's filter): not pages themselves."""
 
 
-def window_pages(walk: WalkWindow, window: ExtractionWindow, logger: logging.Logger | Any) -> Pages:
+def window_pages(walk: WalkWindow, window: ExtractionWindow, logger: logging.Logger | Any) -> RecordsByPage:
     """Yield each page's records created inside the half-open window, splitting it while OCP finds it too long.
 
     :param walk: reads one window from OCP, page by page (the hook's ``iter_log_backup_task_pages`` for it).
@@ -53,7 +54,7 @@ def window_pages(walk: WalkWindow, window: ExtractionWindow, logger: logging.Log
             pending[:0] = halves
 
 
-def _part_pages(walk: WalkWindow, window: ExtractionWindow, logger: logging.Logger | Any) -> Pages:
+def _part_pages(walk: WalkWindow, window: ExtractionWindow, logger: logging.Logger | Any) -> RecordsByPage:
     dropped = undated = 0
     with closing(walk(window)) as pages:  # stopping early closes the walk, which stops the hook's read-ahead at once
         for page in pages:

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 from datetime import datetime, timezone
-from operator import methodcaller
 from typing import TYPE_CHECKING, Any, BinaryIO
 
 import msgspec
@@ -23,8 +22,6 @@ from airflow_provider_ocp.log_backup.records import (
     ID_FIELDS,
     SNAPSHOT_FIELDS,
     TIME_FIELDS,
-    field_column,
-    plain_datetimes,
     to_json_safe,
 )
 from airflow_provider_ocp.log_backup.replacement import window_metadata
@@ -68,9 +65,6 @@ class RecordWriter:
             self.abort()
 
 
-_in_utc = methodcaller("astimezone", timezone.utc)
-
-
 def _isoformat_other(value: Any) -> str:
     """msgspec's hook for what it cannot encode: datetime subclasses (pendulum's) as ISO-8601 UTC; anything else is
     refused, as ``json.dumps`` refused it."""
@@ -106,21 +100,22 @@ class JsonLinesWriter(RecordWriter):
         """
         if not records:
             return
-        lines = [{**record, **self.window_fields} for record in records]
-        for name in TIME_FIELDS:  # a column at a time: a page's times are nearly always all plain datetimes
-            column = field_column(lines, name)
-            if plain_datetimes(column):
-                for line, value in zip(lines, map(_in_utc, column), strict=True):
-                    line[name] = value
-                continue
-            for line, value in zip(lines, column, strict=True):
-                if value.__class__ is datetime:  # subclasses (pendulum) go to _isoformat_other
-                    line[name] = value.astimezone(timezone.utc)
+        lines = [self._line(record) for record in records]
         try:
             data = self._encoder.encode_lines(lines)
         except UnicodeEncodeError:  # a lone surrogate, cut out of a pair by the server: replaced, with a warning
             data = self._encoder.encode_lines(replace_lone_surrogates(lines))
         self.file.write(data)
+
+    def _line(self, record: dict[str, Any]) -> dict[str, Any]:
+        """One record as msgspec will write it: the window added, its times in UTC (a ``datetime`` subclass such as
+        pendulum's is left to :func:`_isoformat_other`)."""
+        line = {**record, **self.window_fields}
+        for name in TIME_FIELDS:
+            value = line.get(name)
+            if value.__class__ is datetime:
+                line[name] = value.astimezone(timezone.utc)
+        return line
 
 
 class ParquetWriter(RecordWriter):

@@ -20,14 +20,14 @@ normalised tasks of one cluster and OCP's clock and returns a :class:`GateVerdic
 
 Tasks tied at the latest ``createTime`` with one status are each judged; the worst decides. A selected unit whose
 latest task's status is in ``fail_on_status`` fails the gate at once. A selected tenant OCP has no task for fails it at
-once too (a typo never resolves), unless ``wait_for_missing_tenants`` asks to wait for it. Anything else not ready
+once too (a typo never resolves), unless ``wait_for_missing_tenants`` asks to wait for it. Anything else not caught up
 keeps the gate waiting, with the reason naming the tenant and the field.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -38,7 +38,7 @@ from airflow_provider_ocp.log_backup.records import ID_FIELDS
 from airflow_provider_ocp.log_backup.units import LatestTasks, Unit
 from airflow_provider_ocp.log_backup.verdict import GateVerdict, UnitReport, UnitState, log_verdict
 
-_WORST_FIRST = {"failed": 0, "waiting": 1, "ready": 2}
+_WORST_FIRST = {"failed": 0, "waiting": 1, "caught_up": 2}
 
 
 def status_text(task: Mapping[str, Any]) -> str | None:
@@ -87,7 +87,7 @@ def judge_task(task: Mapping[str, Any], server_time: datetime | None, criteria: 
         return "waiting", (
             f"checkpoint {isoformat_utc(checkpoint)} is before target_time {isoformat_utc(criteria.target_time)}"
         )
-    return "ready", f"delay {delay.seconds:g}s <= max_delay {criteria.max_delay:g}s" + (
+    return "caught_up", f"delay {delay.seconds:g}s <= max_delay {criteria.max_delay:g}s" + (
         f", checkpoint at or after target_time {isoformat_utc(criteria.target_time)}" if criteria.target_time else ""
     )
 
@@ -114,20 +114,15 @@ def judge_unit(unit: Unit, server_time: datetime | None, criteria: GateCriteria)
     return min(reports, key=_worst_first)
 
 
-def evaluate(
-    tasks: LatestTasks | Iterable[Mapping[str, Any]],
-    server_time: datetime | None,
-    criteria: GateCriteria,
-    cluster_id: int | None = None,
-) -> GateVerdict:
+def evaluate(table: LatestTasks, criteria: GateCriteria, cluster_id: int | None = None) -> GateVerdict:
     """Judge a cluster's log backup tasks (the rule is in the module docstring).
 
-    :param tasks: the cluster's normalised tasks, or a :class:`LatestTasks` already fed a walk's pages.
-    :param server_time: OCP's clock at the response (the envelope ``timestamp``).
+    :param table: the latest task(s) of each unit and OCP's clock, fed a walk's pages
+        (:meth:`LatestTasks.take`) or built from a list (:meth:`LatestTasks.of`).
     :param criteria: what "caught up" means.
     :param cluster_id: the cluster, for messages and the XCom value.
     """
-    table = tasks if isinstance(tasks, LatestTasks) else LatestTasks.of(tasks)
+    server_time = table.server_time
     units = table.units()
     reports = tuple(sorted((judge_unit(u, server_time, criteria) for u in units if _selected(u, criteria)), key=_order))
     where = f"cluster {cluster_id}" if cluster_id is not None else "the cluster"
@@ -148,7 +143,7 @@ def evaluate(
     if failed:
         message = f"Log backup of {where} failed the gate: " + "; ".join(failed)
         return GateVerdict("failed", reports, message, tuple(warnings), cluster_id, server_time)
-    waiting = [f"{r.label}: {r.reason}" for r in reports if r.state != "ready"]
+    waiting = [f"{r.label}: {r.reason}" for r in reports if r.state != "caught_up"]
     waiting += [f"selected {what}: no log backup task yet (tenants OCP knows: {known})" for what in missing]
     waiting += [f"{unsure.reason} names no readable tenant"] if unsure else []
     waiting += [] if units or unsure else [f"{where} has no log backup task yet"]
@@ -157,11 +152,11 @@ def evaluate(
         message = f"Log backup of {where} has not caught up: " + "; ".join(waiting)
         return GateVerdict("waiting", reports, message, tuple(warnings), cluster_id, server_time)
     message = f"Log backup of {where} has caught up (max_delay {criteria.max_delay:g}s) for {len(reports)} unit(s)"
-    return GateVerdict("done", reports, message, tuple(warnings), cluster_id, server_time)
+    return GateVerdict("caught_up", reports, message, tuple(warnings), cluster_id, server_time)
 
 
 def _worst_first(report: UnitReport) -> tuple[int, float, float]:
-    """Failed before waiting before ready; among ready ties, the earliest checkpoint (the safe restore point)."""
+    """Failed, then waiting, then caught up; among caught-up ties, the earliest checkpoint (the safe restore point)."""
     checkpoint = report.checkpoint.timestamp() if report.checkpoint is not None else math.inf
     return _WORST_FIRST[report.state], checkpoint, -(report.delay or 0.0)
 

@@ -1,16 +1,13 @@
-"""The log backup task endpoint: validated request parameters and normalised results.
+"""The log backup task endpoint: validated request parameters.
 
-Both the hook and the trigger's async client call these, so validation and parsing exist once.
+Both the hook and the trigger's async client call these, so validation exists once.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
 
-from airflow_provider_ocp.client.pagination import PageResult
 from airflow_provider_ocp.client.timestamps import isoformat_utc
 from airflow_provider_ocp.validation import validate_positive_id, validate_window
 
@@ -62,9 +59,23 @@ def log_backup_tasks_query(
     """
     cluster = validate_positive_id(cluster_id, "cluster_id")
     start, end = validate_window(start_time, end_time)
-    path = f"/ob/clusters/{cluster}"
+    tenant = None if tenant_id is None else validate_positive_id(tenant_id, "tenant_id")
+    return validated_query(cluster, start, end, tenant)
+
+
+def validated_query(
+    cluster_id: int, start: datetime | None = None, end: datetime | None = None, tenant_id: int | None = None
+) -> LogBackupQuery:
+    """The query of values an adapter has validated already (:func:`log_backup_tasks_query` checks them first).
+
+    :param cluster_id: a positive cluster id.
+    :param start: the aware window start, or None (with ``end``) for every task.
+    :param end: the aware window end, not before ``start``.
+    :param tenant_id: a positive tenant id, or None.
+    """
+    path = f"/ob/clusters/{cluster_id}"
     if tenant_id is not None:
-        path += f"/tenants/{validate_positive_id(tenant_id, 'tenant_id')}"
+        path += f"/tenants/{tenant_id}"
     path += "/backup/task/logBackupTasks"
     params: tuple[tuple[str, str], ...] = ()
     if start is not None and end is not None:
@@ -72,29 +83,4 @@ def log_backup_tasks_query(
             ("startTime", isoformat_utc(whole_second(start))),
             ("endTime", isoformat_utc(whole_second(end, up=True))),
         )
-    return LogBackupQuery(path, params, cluster, start, end)
-
-
-@dataclass(frozen=True)
-class LogBackupSnapshot:
-    """All log backup tasks of a cluster at one moment, with OCP's clock at that moment.
-
-    :param tasks: normalised task records.
-    :param server_time: the last response's ``timestamp``; used to compute a delay OCP left out.
-    """
-
-    tasks: list[dict[str, Any]]
-    server_time: datetime | None
-
-    @classmethod
-    def from_pages(cls, pages: Iterable[PageResult]) -> LogBackupSnapshot:
-        """Collect a walk's pages: every record, and the newest server clock any page carried.
-
-        :param pages: the normalised pages of one walk.
-        """
-        tasks: list[dict[str, Any]] = []
-        server_time = None
-        for page in pages:
-            tasks.extend(page.records)
-            server_time = page.server_time or server_time
-        return cls(tasks, server_time)
+    return LogBackupQuery(path, params, cluster_id, start, end)

@@ -8,12 +8,10 @@ from __future__ import annotations
 
 import logging
 import math
-from collections.abc import Iterable
 from datetime import datetime, timezone
-from itertools import repeat
 from typing import Any
 
-from airflow_provider_ocp.client.timestamps import isoformat_utc, parse_ocp_timestamp, parse_ocp_timestamp_column
+from airflow_provider_ocp.client.timestamps import isoformat_utc, parse_ocp_timestamp
 
 log = logging.getLogger(__name__)
 
@@ -94,36 +92,6 @@ def parse_time_field(name: str, value: Any) -> Any:
 
 
 _BLANK_RECORD = dict.fromkeys(DOCUMENTED_FIELDS)
-_FLOAT = frozenset((float,))
-_SHORTEST_COLUMN = 16  # below this, a column's fixed cost (sets, msgspec's set-up) outweighs going record by record
-
-
-def normalize_tasks(raws: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Normalise one page of log backup task records (see the module docstring), a field at a time.
-
-    Each record gets one new dict: documented fields first (None when OCP left them out), then OCP's extra fields in
-    its order. Each field is a column: the time columns go to msgspec in C when every value is a shape it parses as
-    :func:`~airflow_provider_ocp.client.timestamps.parse_ocp_timestamp` does, and value by value otherwise; an id
-    column is parsed only if some id came as text, ``delay`` only if some value is not a finite float. ``raws`` are
-    left as they were.
-
-    :param raws: the elements of one page's ``data.contents``.
-    """
-    if len(raws) < _SHORTEST_COLUMN:
-        return [normalize_task(raw) for raw in raws]
-    records = [{**_BLANK_RECORD, **raw} for raw in raws]
-    for name in TIME_FIELDS:
-        column = field_column(raws, name)
-        parsed = parse_ocp_timestamp_column(column)
-        _set_column(records, name, parsed if parsed is not None else [parse_time_field(name, v) for v in column])
-    for name in ID_FIELDS:
-        column = field_column(raws, name)
-        if str in set(map(type, column)):
-            _set_column(records, name, map(parse_id, column))
-    column = field_column(raws, "delay")
-    if not (set(map(type, column)) <= _FLOAT and all(map(math.isfinite, column))):
-        _set_column(records, "delay", map(parse_delay, column))
-    return records
 
 
 def normalize_task(raw: dict[str, Any]) -> dict[str, Any]:
@@ -131,7 +99,7 @@ def normalize_task(raw: dict[str, Any]) -> dict[str, Any]:
 
     One new dict: documented fields first (None when OCP left them out), then OCP's extra fields in its order; only
     values that need it go through a parser (ids only when sent as text, ``delay`` only when not already a finite
-    float). :func:`normalize_tasks` gives the same result for a whole page, faster. ``raw`` is left as it was.
+    float). ``raw`` is left as it was.
 
     :param raw: one element of ``data.contents``.
     """
@@ -150,30 +118,12 @@ def normalize_task(raw: dict[str, Any]) -> dict[str, Any]:
     return record
 
 
-def field_column(records: list[dict[str, Any]], name: str) -> list[Any]:
-    """One field of every record (None where absent), gathered in C: the column the page-at-a-time paths work on.
+def normalize_tasks(raws: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """:func:`normalize_task` over one page's records, in order: the hooks' entry for a page.
 
-    :param records: a page of records.
-    :param name: the field.
+    :param raws: the elements of one page's ``data.contents``.
     """
-    return list(map(dict.get, records, repeat(name)))
-
-
-_DATETIME = {datetime}
-
-
-def plain_datetimes(column: list[Any]) -> bool:
-    """Whether a column holds only plain ``datetime`` values (no None, no text, no subclass such as pendulum's), and
-    at least one: then a whole page can be compared or converted at once instead of value by value.
-
-    :param column: from :func:`field_column`.
-    """
-    return set(map(type, column)) == _DATETIME
-
-
-def _set_column(records: list[dict[str, Any]], name: str, values: Iterable[Any]) -> None:
-    for record, value in zip(records, values, strict=True):
-        record[name] = value
+    return [normalize_task(raw) for raw in raws]
 
 
 def record_identity(record: dict[str, Any]) -> int:

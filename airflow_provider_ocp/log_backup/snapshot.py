@@ -9,14 +9,41 @@ from OCP's clock where OCP leaves it out (``delaySource``), exactly as the delay
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
 
+from airflow_provider_ocp.client.page import PageResult
 from airflow_provider_ocp.log_backup.delay import effective_delay
-from airflow_provider_ocp.log_backup.query import LogBackupSnapshot
 from airflow_provider_ocp.log_backup.units import LatestTasks
 
 log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class LogBackupSnapshot:
+    """All log backup tasks of a cluster at one moment, with OCP's clock at that moment.
+
+    :param tasks: normalised task records.
+    :param server_time: the last response's ``timestamp``; used to compute a delay OCP left out.
+    """
+
+    tasks: list[dict[str, Any]]
+    server_time: datetime | None
+
+    @classmethod
+    def from_pages(cls, pages: Iterable[PageResult]) -> LogBackupSnapshot:
+        """Collect a walk's pages: every record, and the newest server clock any page carried.
+
+        :param pages: the normalised pages of one walk.
+        """
+        tasks: list[dict[str, Any]] = []
+        server_time = None
+        for page in pages:
+            tasks.extend(page.records)
+            server_time = page.server_time or server_time
+        return cls(tasks, server_time)
 
 
 def snapshot_records(snapshot: LogBackupSnapshot, now: datetime | None = None) -> list[dict[str, Any]]:

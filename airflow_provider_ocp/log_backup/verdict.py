@@ -14,8 +14,8 @@ from typing import Any, Literal
 from airflow_provider_ocp.client.timestamps import isoformat_utc
 from airflow_provider_ocp.log_backup.criteria import StatusClass
 
-UnitState = Literal["ready", "waiting", "failed"]
-GateState = Literal["done", "waiting", "failed"]
+UnitState = Literal["caught_up", "waiting", "failed"]
+GateState = Literal["caught_up", "waiting", "failed"]
 
 
 @dataclass(frozen=True)
@@ -23,7 +23,7 @@ class UnitReport:
     """The latest task of one unit, judged against the criteria.
 
     :param label: a human-readable name of the unit (tenant name and id, or cluster-level).
-    :param state: ``ready``, ``waiting`` or ``failed``.
+    :param state: ``caught_up``, ``waiting`` or ``failed``.
     :param reason: why, in words (for logs and messages).
     :param status: OCP's status as sent (None if absent).
     :param status_class: see :func:`classify_status`.
@@ -69,7 +69,7 @@ class UnitReport:
 class GateVerdict:
     """The outcome of one check.
 
-    :param state: ``done`` (go ahead), ``waiting`` (check again) or ``failed`` (fail at once).
+    :param state: ``caught_up`` (go ahead), ``waiting`` (check again) or ``failed`` (fail at once).
     :param units: one report per selected unit that has a task.
     :param message: a one-line summary; for ``failed``, names tenant, status and ``errorMsg``.
     :param warnings: things worth a warning in the log (a selected tenant without a task, unknown statuses...).
@@ -85,9 +85,9 @@ class GateVerdict:
     server_time: datetime | None = None
 
     @property
-    def done(self) -> bool:
-        """Whether every selected unit is ready."""
-        return self.state == "done"
+    def caught_up(self) -> bool:
+        """Whether every selected unit has caught up: the gate passes."""
+        return self.state == "caught_up"
 
     @property
     def failed(self) -> bool:
@@ -132,9 +132,9 @@ def log_verdict(logger: logging.Logger | Any, verdict: GateVerdict) -> None:
     for warning in verdict.warnings:
         logger.warning("%s", warning)
     if verdict.state == "waiting":
-        ready = sum(unit.state == "ready" for unit in verdict.units)
+        caught_up = sum(unit.state == "caught_up" for unit in verdict.units)
         logger.info(
-            "Not caught up yet: %s of %s selected unit(s) ready. %s", ready, len(verdict.units), verdict.message
+            "Not caught up yet: %s of %s selected unit(s) caught up. %s", caught_up, len(verdict.units), verdict.message
         )
     else:
         logger.info("%s", verdict.message)

@@ -20,7 +20,6 @@ from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from airflow_provider_ocp.client.timestamps import isoformat_utc
-from airflow_provider_ocp.log_backup.records import field_column, plain_datetimes
 from airflow_provider_ocp.validation import coerce_instant, is_unset, validate_window
 
 
@@ -56,15 +55,9 @@ class ExtractionWindow:
     def keep(self, records: list[dict[str, Any]]) -> list[dict[str, Any]]:
         """The records of a page whose ``createTime`` the window :meth:`contains`, in order.
 
-        A page is usually wholly inside: then two comparisons (its earliest and latest ``createTime``, found in C)
-        decide for every record; otherwise each record is asked in turn.
-
         :param records: normalised records.
         """
-        created = field_column(records, "createTime")
-        if plain_datetimes(created) and self.start <= min(created) and max(created) < self.end:
-            return list(records)
-        return [record for record, moment in zip(records, created, strict=True) if self.contains(moment)]
+        return [record for record in records if self.contains(record.get("createTime"))]
 
     def undated(self, records: list[dict[str, Any]]) -> int:
         """How many records have no readable ``createTime`` (absent, or text in an unknown form): :meth:`keep` keeps
@@ -72,8 +65,7 @@ class ExtractionWindow:
 
         :param records: normalised records.
         """
-        created = field_column(records, "createTime")
-        return 0 if plain_datetimes(created) else sum(not isinstance(moment, datetime) for moment in created)
+        return sum(not isinstance(record.get("createTime"), datetime) for record in records)
 
     def halves(self) -> tuple[ExtractionWindow, ExtractionWindow] | None:
         """The window cut in two at a whole second near its middle, or None when it spans a second or less.

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Generator, Sequence
+from collections.abc import Generator, Iterable, Sequence
 from contextlib import closing
 from datetime import timedelta
-from functools import partial
+from functools import cached_property, partial
 from typing import TYPE_CHECKING, Any, cast
 
 from airflow.providers.common.compat.sdk import Asset, BaseOperator
@@ -28,11 +28,12 @@ from airflow_provider_ocp.validation import validate_page_size
 # the methods that use it: this module is imported by every DAG file that uses the operator, each time the file is
 # parsed.
 if TYPE_CHECKING:
+    import jinja2
     from airflow.providers.common.compat.sdk import Context, ObjectStoragePath
 
     from airflow_provider_ocp.client.page import PageResult
     from airflow_provider_ocp.hooks.ocp import OCPHook
-    from airflow_provider_ocp.log_backup.extraction import Pages
+    from airflow_provider_ocp.log_backup.extraction import RecordsByPage
     from airflow_provider_ocp.log_backup.window import ExtractionWindow
 
 
@@ -55,7 +56,8 @@ class OCPLogBackupTasksOperator(BaseOperator):
 
     :param cluster_id: the OCP cluster id (templated, e.g. ``"{{ params.cluster_id }}"``).
     :param cluster_name: the cluster's name as OCP shows it (templated), instead of ``cluster_id``: resolved through
-        OCP's cluster list when the task runs; an unknown or ambiguous name fails, listing the clusters OCP knows.
+        OCP's cluster list when the task runs (with ``output_path``, as its template is rendered: ``airflow tasks
+        render`` asks OCP too); an unknown or ambiguous name fails, listing the clusters OCP knows.
     :param ocp_conn_id: the Airflow connection of type ``ocp``.
     :param start_time: window start, an aware datetime or ISO-8601 text with an offset (templated); default the run's
         ``data_interval_start``, or ``end - lookback`` when there is none.
@@ -72,8 +74,9 @@ class OCPLogBackupTasksOperator(BaseOperator):
         layout), and ``{{ ocp_cluster_id }}`` (and ``{{ ocp_cluster_name }}`` when given), also in a mapped task.
         ``{{ ocp_partition }}`` gives each interval its own file, which a rerun rewrites, and keeps runs without a
         data interval (their window is ``[end - lookback, end)``) out of the scheduled runs' files. A rendered path
-        that climbs out of the path's fixed part (``..``) fails. It is rendered when the task runs, so the UI's
-        rendered-fields view shows it unrendered. None returns the records through XCom.
+        that climbs out of the path's fixed part (``..``) fails. It is rendered with the other fields (see
+        :meth:`render_template_fields`), so the UI's "Rendered Template" and ``airflow tasks render`` show the real
+        path. None returns the records through XCom.
     :param output_conn_id: the Airflow connection for the store (e.g. an ``aws`` connection for ``s3://``).
     :param output_format: ``jsonl`` (one JSON object per line) or ``parquet`` (needs the provider's ``parquet``
         extra).
@@ -91,8 +94,8 @@ class OCPLogBackupTasksOperator(BaseOperator):
         (untemplated) directory of ``output_path``, so downstream DAGs can be scheduled on new extractions.
     """
 
-    # output_path is rendered by execute, which adds the window and the cluster to its context (see its docstring).
-    template_fields: Sequence[str] = ("cluster_id", "cluster_name", "start_time", "end_time")
+    # output_path last: its template uses the window and the cluster, computed from the fields rendered before it.
+    template_fields: Sequence[str] = ("cluster_id", "cluster_name", "start_time", "end_time", "output_path")
     ui_color = "#e8f4fd"
 
     def __init__(
@@ -144,42 +147,97 @@ class OCPLogBackupTasksOperator(BaseOperator):
         self.mode = mode
         self.overwrite = overwrite
         self._written_path: ObjectStoragePath | None = None
+        self._target: tuple[ExtractionWindow, int] | None = None  # the window and cluster id output_path names
+
+    @cached_property
+    def hook(self) -> OCPHook:
+        """The OCP hook, built on first use (never at DAG parse time)."""
+        from airflow_provider_ocp.hooks.ocp import OCPHook
+
+        return OCPHook(ocp_conn_id=self.ocp_conn_id)
+
+    def _do_render_template_fields(
+        self,
+        parent: Any,
+        template_fields: Iterable[str],
+        context: Context,
+        jinja_env: jinja2.Environment,
+        seen_oids: set[int],
+    ) -> None:
+        """Render the other fields first, then resolve the window and the cluster from them and render
+        ``output_path`` with the ``ocp_*`` variables of the class docstring.
+
+        Rendering is where Airflow records what the UI's "Rendered Template" and ``airflow tasks render`` show, so
+        the real path is computed here rather than in :meth:`execute`. This step, not ``render_template_fields``, is
+        overridden because both ``BaseOperator.render_template_fields`` and a mapped task's rendering (which calls
+        it on the unmapped operator directly) go through it. A ``cluster_name`` is looked up in OCP here, only when
+        there is an ``output_path`` to name it in; otherwise :meth:`execute` looks it up. Nested objects render as
+        usual.
+
+        :param parent: the object whose fields are rendered (this operator, or a nested template holder).
+        :param template_fields: the fields' names.
+        :param context: the task context.
+        :param jinja_env: the DAG's Jinja environment.
+        :param seen_oids: objects already rendered (Airflow's guard against cycles).
+        """
+        fields = list(template_fields)
+        if parent is not self or "output_path" not in fields:
+            super()._do_render_template_fields(parent, fields, context, jinja_env, seen_oids)
+            return
+        from airflow_provider_ocp.operators.template_variables import check_below_base, extraction_variables
+
+        others = [name for name in fields if name != "output_path"]
+        super()._do_render_template_fields(self, others, context, jinja_env, seen_oids)
+        if self.output_path is None:
+            return
+        template = self.output_path
+        window, cluster_id = self._target = self._resolve_target(context)  # execute takes it over
+        variables = extraction_variables(window, cluster_id, self.cluster_name, context)
+        with_variables = cast("Context", {**context, **variables})
+        super()._do_render_template_fields(self, ["output_path"], with_variables, jinja_env, seen_oids)
+        check_below_base(template, str(self.output_path), variables)
+
+    def _resolve_target(self, context: Context) -> tuple[ExtractionWindow, int]:
+        """The window and the cluster id this run extracts, from the rendered fields.
+
+        :param context: the task context.
+        """
+        from airflow_provider_ocp.log_backup.clusters import cluster_choice
+        from airflow_provider_ocp.log_backup.window import resolve_window
+
+        window = resolve_window(context, self.start_time, self.end_time, self.lookback)
+        choice = cluster_choice(self.cluster_id, self.cluster_name)  # the window is valid; nothing sent yet
+        if self.output_format == "parquet" and self.output_path is not None:
+            import_pyarrow()
+        cluster_id = choice if isinstance(choice, int) else self.hook.resolve_cluster_id(cluster_name=choice)
+        return window, cluster_id
 
     def execute(self, context: Context) -> Any:
         """Validate everything, then page through OCP into XCom or storage (see the class docstring).
 
         :param context: the task context.
         """
-        from airflow_provider_ocp.hooks.ocp import OCPHook
-        from airflow_provider_ocp.log_backup.clusters import cluster_choice
-        from airflow_provider_ocp.log_backup.window import resolve_window
-        from airflow_provider_ocp.operators.template_variables import check_below_base, extraction_variables
-
-        window = resolve_window(context, self.start_time, self.end_time, self.lookback)
+        # Rendering output_path resolved them (a window ending "now" must name the same instant in the path and in
+        # the request); without one, or when called directly, they are resolved here.
+        target, self._target = self._target, None
+        window, cluster_id = target or self._resolve_target(context)
         what = "every log backup task as OCP reports it now, for" if self.mode == "snapshot" else "tasks created in"
         self.log.info(
             "Extracting %s [%s, %s) (%s).", what, window.start.isoformat(), window.end.isoformat(), window.reason
         )
-        choice = cluster_choice(self.cluster_id, self.cluster_name)  # the window is valid already; nothing sent yet
-        if self.output_format == "parquet" and self.output_path is not None:
-            import_pyarrow()
-        hook = OCPHook(ocp_conn_id=self.ocp_conn_id)
-        cluster_id = choice if isinstance(choice, int) else hook.resolve_cluster_id(cluster_name=choice)
         path = None
-        if self.output_path is not None:  # rendered here, for mapped tasks too, with what this run extracts
-            variables = extraction_variables(window, cluster_id, self.cluster_name, context)
-            rendered = self.render_template(self.output_path, cast("Context", {**context, **variables}))
-            check_below_base(self.output_path, str(rendered), variables)
-            path = resolve_output_path(rendered, self.output_conn_id)
+        if self.output_path is not None:  # rendered with the window and the cluster (render_template_fields)
+            path = resolve_output_path(self.output_path, self.output_conn_id)
             check_replaceable(path, window, self.output_format, self.overwrite)  # before any request for records
-        pages = self._pages(hook, cluster_id, window)
+        pages = self._pages(self.hook, cluster_id, window)
         if path is None:
             return self._extract_to_xcom(pages, cluster_id, window)
         return self._extract_to_storage(pages, cluster_id, window, path, context)
 
-    def _pages(self, hook: OCPHook, cluster_id: int, window: ExtractionWindow) -> Pages:
+    def _pages(self, hook: OCPHook, cluster_id: int, window: ExtractionWindow) -> RecordsByPage:
         """The records page by page: created inside the half-open window, or the whole snapshot as one page."""
         from airflow_provider_ocp.log_backup.extraction import window_pages
+        from airflow_provider_ocp.log_backup.query import validated_query
         from airflow_provider_ocp.log_backup.snapshot import snapshot_records
 
         if self.mode == "snapshot":
@@ -187,12 +245,12 @@ class OCPLogBackupTasksOperator(BaseOperator):
             self.log.info("OCP reports %s log backup task(s) for cluster %s.", len(records), cluster_id)
             return (page for page in [records])
 
-        def walk(part: ExtractionWindow) -> Generator[PageResult, None, None]:
-            return hook.iter_log_backup_task_pages(cluster_id, part.start, part.end, self.page_size)
+        def walk(part: ExtractionWindow) -> Generator[PageResult, None, None]:  # checked already: the hook trusts it
+            return hook.iter_query_pages(validated_query(cluster_id, part.start, part.end), self.page_size)
 
         return window_pages(walk, window, self.log)
 
-    def _extract_to_xcom(self, pages: Pages, cluster_id: int, window: ExtractionWindow) -> list[dict[str, Any]]:
+    def _extract_to_xcom(self, pages: RecordsByPage, cluster_id: int, window: ExtractionWindow) -> list[dict[str, Any]]:
         records: list[dict[str, Any]] = []
         with closing(pages):
             for page in pages:
@@ -209,7 +267,7 @@ class OCPLogBackupTasksOperator(BaseOperator):
         return replace_lone_surrogates(records)  # XCom cannot store text UTF-8 cannot encode
 
     def _extract_to_storage(
-        self, pages: Pages, cluster_id: int, window: ExtractionWindow, path: ObjectStoragePath, context: Context
+        self, pages: RecordsByPage, cluster_id: int, window: ExtractionWindow, path: ObjectStoragePath, context: Context
     ) -> dict[str, Any]:
         count = 0
         snapshot = self.mode == "snapshot"  # Parquet gives the snapshot fields typed columns

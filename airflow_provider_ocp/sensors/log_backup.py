@@ -26,6 +26,7 @@ from airflow_provider_ocp.log_backup.criteria import DEFAULT_FAIL_ON_STATUS, Gat
 # every DAG file that uses the sensor, each time the file is parsed.
 if TYPE_CHECKING:
     from airflow_provider_ocp.hooks.ocp import OCPHook
+    from airflow_provider_ocp.log_backup.query import LogBackupQuery
     from airflow_provider_ocp.log_backup.verdict import GateVerdict
     from airflow_provider_ocp.triggers.log_backup import OCPLogBackupDelayTrigger
 
@@ -41,13 +42,13 @@ class OCPLogBackupDelaySensor(BaseSensorOperator):
     """Wait until OCP's log backup of a cluster is running and its checkpoint delay is at most ``max_delay``.
 
     The gate before a point-in-time restore, a failover drill or an export. Only the latest log backup task of each
-    tenant (or the cluster-level task) counts. The sensor is done only when, for every selected unit, the latest task
-    is known without doubt (no task with a missing or unreadable ``createTime`` or tenant, no tie with different
-    statuses), is in a running status (RUNNING, INPROGRESS, DOING), has a checkpoint not after OCP's clock (5 minutes
-    of clock skew allowed), a delay that is a number at most ``max_delay`` and, with ``target_time``, a checkpoint at
-    or after ``target_time``. A unit in a ``fail_on_status`` status fails the task at once (skipped with
-    ``soft_fail``) with a message naming the tenant, the status and OCP's ``errorMsg``. The rule, stated in full,
-    lives in :mod:`airflow_provider_ocp.log_backup.gate`, shared with the deferrable trigger.
+    tenant (or the cluster-level task) counts. Log backup has caught up (the sensor is done) only when, for every
+    selected unit, the latest task is known without doubt (no task with a missing or unreadable ``createTime`` or
+    tenant, no tie with different statuses), is in a running status (RUNNING, INPROGRESS, DOING), has a checkpoint
+    not after OCP's clock (5 minutes of clock skew allowed), a delay that is a number at most ``max_delay`` and, with
+    ``target_time``, a checkpoint at or after ``target_time``. A unit in a ``fail_on_status`` status fails the task at
+    once (skipped with ``soft_fail``) with a message naming the tenant, the status and OCP's ``errorMsg``. The rule,
+    stated in full, lives in :mod:`airflow_provider_ocp.log_backup.gate`, shared with the deferrable trigger.
 
     The return value (XCom ``return_value``) is a dict::
 
@@ -55,7 +56,7 @@ class OCPLogBackupDelaySensor(BaseSensorOperator):
             "cluster_id": 1000001,
             "checkpoint": "2024-08-06T00:00:00.123Z",  # earliest checkpoint of all selected units: restore point
             "delay": 3.5,                               # largest delay of all selected units, seconds
-            "server_time": "2024-08-06T00:00:03.623Z",  # OCP's clock at the successful check
+            "server_time": "2024-08-06T00:00:03.623Z",  # OCP's clock at the check that found it caught up
             "units": [                                  # one entry per selected unit, sorted by tenant name
                 {"tenant_id": 2001001, "tenant_name": "tenant_1", "status": "RUNNING", "delay": 3.5,
                  "delay_source": "ocp",  # or "computed": OCP's clock minus checkpoint, when OCP left delay out
@@ -129,6 +130,12 @@ class OCPLogBackupDelaySensor(BaseSensorOperator):
             )
         self.max_consecutive_failures = max_consecutive_failures
         self.wait_for_missing_tenants = wait_for_missing_tenants
+        # What one run learns, in the order it learns it: set by validate(), the first check, and the checks.
+        self._criteria: GateCriteria | None = None
+        self._cluster: int | str | None = None  # the validated id, or the cleaned name still to look up
+        self._query: LogBackupQuery | None = None
+        self._started: float | None = None
+        self._last_verdict: GateVerdict | None = None
 
     @cached_property
     def hook(self) -> OCPHook:
@@ -137,13 +144,16 @@ class OCPLogBackupDelaySensor(BaseSensorOperator):
 
         return OCPHook(ocp_conn_id=self.ocp_conn_id)
 
-    @cached_property
-    def _criteria(self) -> GateCriteria:
-        """The rendered parameters, validated once; raises OCPInputError naming the parameter, before any request."""
+    def validate(self) -> GateCriteria:
+        """Check the rendered parameters once, before any request; an error names the parameter.
+
+        :meth:`execute` calls it first, outside the sensor's ``soft_fail`` handling: a bad value is a DAG bug, not
+        the gate failing.
+        """
         from airflow_provider_ocp.log_backup.clusters import cluster_choice
 
-        cluster_choice(self.cluster_id, self.cluster_name)
-        return GateCriteria.build(
+        self._cluster = cluster_choice(self.cluster_id, self.cluster_name)
+        self._criteria = GateCriteria.build(
             max_delay=self.max_delay,
             tenant_ids=self.tenant_ids,
             tenant_names=self.tenant_names,
@@ -151,21 +161,31 @@ class OCPLogBackupDelaySensor(BaseSensorOperator):
             fail_on_status=self.fail_on_status,
             wait_for_missing_tenants=self.wait_for_missing_tenants,
         )
+        return self._criteria
 
-    @cached_property
-    def _cluster(self) -> int:
-        """The cluster id; a ``cluster_name`` is looked up once, at the first check."""
-        return self.hook.resolve_cluster_id(self.cluster_id, self.cluster_name)
+    def _gate(self) -> tuple[GateCriteria, LogBackupQuery]:
+        """The criteria and the query every check sends: a ``cluster_name`` is looked up once, at the first check
+        (inside the sensor's loop, like any request). A :meth:`poke` called directly validates first."""
+        from airflow_provider_ocp.log_backup.clusters import cluster_named
+        from airflow_provider_ocp.log_backup.query import validated_query
+
+        criteria = self._criteria if self._criteria is not None else self.validate()
+        if self._query is None:
+            cluster = self._cluster
+            assert cluster is not None  # set by validate()
+            cluster_id = cluster if isinstance(cluster, int) else cluster_named(cluster, self.hook.list_clusters())
+            self._query = validated_query(cluster_id)
+        return criteria, self._query
 
     def check(self) -> GateVerdict:
         """Read the cluster's log backup tasks once and judge them (logging one line per unit)."""
         from airflow_provider_ocp.log_backup.gate import LatestTasks, evaluate, log_verdict
 
-        criteria, cluster = self._criteria, self._cluster
+        criteria, query = self._gate()
         table = LatestTasks()  # the latest task of each unit only, not the cluster's whole history
-        for page in self.hook.iter_log_backup_task_pages(cluster, every_status=True):
+        for page in self.hook.iter_query_pages(query, every_status=True):
             table.take(page)
-        verdict = evaluate(table, table.server_time, criteria, cluster_id=cluster)
+        verdict = evaluate(table, criteria, cluster_id=query.cluster_id)
         log_verdict(self.log, verdict)
         self._last_verdict = verdict  # the timeout error says what the gate was still waiting for
         return verdict
@@ -175,20 +195,20 @@ class OCPLogBackupDelaySensor(BaseSensorOperator):
 
         A bad value fails the task whatever ``soft_fail`` says (it is a DAG bug, not the gate failing). In deferrable
         mode the first check runs on the worker, inside that loop, so ``soft_fail``, ``silent_fail`` and
-        ``never_fail`` treat it exactly as in poke mode; if the gate is not done yet, :meth:`poke` defers.
+        ``never_fail`` treat it exactly as in poke mode; if log backup has not caught up yet, :meth:`poke` defers.
         """
-        self._criteria  # noqa: B018 - validates before any request, outside the sensor's soft_fail handling
+        self.validate()
         self._started = time.monotonic()
         try:
             return super().execute(context)
         except AirflowSensorTimeout as timeout:
-            last: GateVerdict | None = getattr(self, "_last_verdict", None)
+            last = self._last_verdict
             if last is None:
                 raise
             raise AirflowSensorTimeout(f"{timeout} Last check: {last.message}") from timeout
 
     def poke(self, context: Context) -> bool | PokeReturnValue:
-        """One check: done with the XCom value, a fail status (AirflowFailException), or not yet.
+        """One check: caught up (done, with the XCom value), a fail status (AirflowFailException), or not yet.
 
         Not yet, in deferrable mode, hands the wait to :class:`OCPLogBackupDelayTrigger` (the task resumes in
         :meth:`execute_complete`).
@@ -196,9 +216,9 @@ class OCPLogBackupDelaySensor(BaseSensorOperator):
         verdict = self.check()
         if verdict.failed:
             raise AirflowFailException(verdict.message)
-        if verdict.done:
+        if verdict.caught_up:
             if self.deferrable:  # deferrable mode pokes once on the worker: this was the first check
-                self.log.info("Success criteria met on the first check; not deferring.")
+                self.log.info("Caught up on the first check; not deferring.")
             return PokeReturnValue(is_done=True, xcom_value=verdict.to_xcom())
         if self.deferrable:
             self._defer()
@@ -206,12 +226,12 @@ class OCPLogBackupDelaySensor(BaseSensorOperator):
 
     def _defer(self) -> None:
         # The sensor's timeout counts from the first check, as in poke mode.
-        elapsed = time.monotonic() - getattr(self, "_started", time.monotonic())
+        elapsed = 0.0 if self._started is None else time.monotonic() - self._started
         remaining = max(0.0, self.timeout - elapsed)
-        cluster, criteria = self._cluster, self._criteria
+        criteria, query = self._gate()  # known: the first check has run
         self.defer(
             trigger=_trigger_class()(
-                cluster_id=cluster,
+                cluster_id=query.cluster_id,
                 criteria=criteria.to_dict(),
                 ocp_conn_id=self.ocp_conn_id,
                 poke_interval=self.poke_interval,
@@ -227,13 +247,14 @@ class OCPLogBackupDelaySensor(BaseSensorOperator):
     def execute_complete(self, context: Context, event: dict[str, Any] | None = None) -> Any:
         """Turn the trigger's event into the outcome poke mode would have had.
 
-        ``success`` returns the XCom value; ``failed`` raises AirflowFailException and ``timeout``
-        AirflowSensorTimeout (both skipped with ``soft_fail``); ``error`` fails the task with the last API error.
+        ``caught_up`` returns the XCom value (so does ``success``, the name an earlier release's trigger gave it);
+        ``failed`` raises AirflowFailException and ``timeout`` AirflowSensorTimeout (both skipped with ``soft_fail``);
+        ``error`` fails the task with the last API error.
         """
         if not event:
             raise OCPLogBackupPollError("The log backup trigger ended without an event.")
         status, message = event.get("status"), str(event.get("message", ""))
-        if status == "success":
+        if status in ("caught_up", "success"):
             self.log.info("%s", message)
             return event.get("result")
         if status == "failed":

@@ -14,16 +14,17 @@ from airflow.triggers.base import BaseTrigger, TriggerEvent
 from airflow_provider_ocp.exceptions import OCPAPIError
 from airflow_provider_ocp.hooks.ocp import OCPAsyncHook
 from airflow_provider_ocp.log_backup.gate import GateCriteria, GateVerdict, LatestTasks, evaluate, log_verdict
+from airflow_provider_ocp.log_backup.query import LogBackupQuery, log_backup_tasks_query
 from airflow_provider_ocp.validation import coerce_instant
 
 
 class OCPLogBackupDelayTrigger(BaseTrigger):
-    """Poll a cluster's log backup tasks until the gate is done, failed, timed out or OCP keeps failing.
+    """Poll a cluster's log backup tasks until log backup has caught up, failed, timed out or OCP keeps failing.
 
     Every argument is JSON-serialisable, so :meth:`serialize` round-trips through the metadata database. It yields
     exactly one event, a dict with ``status`` and ``message``:
 
-    * ``success``: the gate is done; ``result`` holds the sensor's XCom value.
+    * ``caught_up``: log backup has caught up (the gate passes); ``result`` holds the sensor's XCom value.
     * ``failed``: a selected unit is in a fail status; the message names tenant, status and ``errorMsg``.
     * ``timeout``: ``deadline`` passed first (the triggerer also enforces the sensor's timeout; whichever comes
       first wins, with the same outcome).
@@ -95,7 +96,8 @@ class OCPLogBackupDelayTrigger(BaseTrigger):
         return wait
 
     async def run(self) -> AsyncIterator[TriggerEvent]:
-        """Poll until done (``success``), fail status (``failed``), deadline (``timeout``) or API failure (``error``).
+        """Poll until caught up (``caught_up``), a fail status (``failed``), the deadline (``timeout``) or an API
+        failure (``error``).
 
         Exactly one event, whatever happens: an unexpected exception becomes an ``error`` event too (a trigger that
         dies without one leaves the task deferred until its timeout). ``asyncio.CancelledError`` (the triggerer
@@ -104,6 +106,7 @@ class OCPLogBackupDelayTrigger(BaseTrigger):
         async with AsyncExitStack() as resources:
             try:
                 criteria = GateCriteria.from_dict(self.criteria)
+                query = log_backup_tasks_query(self.cluster_id)  # checked once: every poll sends this query
                 deadline = coerce_instant(self.deadline, "deadline") if self.deadline else None
                 # The first, spread-out wait comes before reading the connection and opening the client: triggers
                 # deferred together then also do that set-up at different moments instead of all at once.
@@ -113,7 +116,7 @@ class OCPLogBackupDelayTrigger(BaseTrigger):
                 yield TriggerEvent({"status": "error", "message": f"Cannot start the log backup check: {error}"})
                 return
             try:
-                event = await self._watch(hook, criteria, deadline)
+                event = await self._watch(hook, query, criteria, deadline)
             except Exception as error:  # a bug or a response nothing anticipated: still end with an event
                 self.log.exception("Log backup check of cluster %s failed unexpectedly", self.cluster_id)
                 event = {
@@ -123,7 +126,9 @@ class OCPLogBackupDelayTrigger(BaseTrigger):
                 }
         yield TriggerEvent(event)
 
-    async def _watch(self, hook: OCPAsyncHook, criteria: GateCriteria, deadline: datetime | None) -> dict[str, Any]:
+    async def _watch(
+        self, hook: OCPAsyncHook, query: LogBackupQuery, criteria: GateCriteria, deadline: datetime | None
+    ) -> dict[str, Any]:
         """Poll OCP until the gate is decided; return the event."""
         failures, polls = 0, 0
         last: GateVerdict | None = None
@@ -135,7 +140,7 @@ class OCPLogBackupDelayTrigger(BaseTrigger):
             polls += 1
             table = LatestTasks()  # the latest task of each unit only, not the cluster's whole history
             try:
-                async for page in hook.iter_log_backup_task_pages(self.cluster_id, every_status=True):
+                async for page in hook.iter_query_pages(query, every_status=True):
                     table.take(page)
             except OCPAPIError as error:
                 failures += 1
@@ -152,10 +157,10 @@ class OCPLogBackupDelayTrigger(BaseTrigger):
                 )
             else:
                 failures = 0
-                last = evaluate(table, table.server_time, criteria, cluster_id=self.cluster_id)
+                last = evaluate(table, criteria, cluster_id=self.cluster_id)
                 log_verdict(self.log, last)
-                if last.done:
-                    return {"status": "success", "message": last.message, "result": last.to_xcom()}
+                if last.caught_up:
+                    return {"status": "caught_up", "message": last.message, "result": last.to_xcom()}
                 if last.failed:
                     return {"status": "failed", "message": last.message}
             await asyncio.sleep(self._bounded_wait(polls, deadline))

@@ -2,8 +2,7 @@
 hold, so nothing after parsing (XCom, files, comparisons with OCP's clock) can fail on it.
 
 ``0001-01-01T00:00:00+08:00`` is in year 0 in UTC and ``9999-12-31T23:59:59-08:00`` in year 10000: no ``datetime``
-holds them in UTC. The parser refuses them (``ValueError``), as it refuses any text it cannot read; the column parser
-(msgspec, in C) must never let one through either.
+holds them in UTC. The parser refuses them (``ValueError``), as it refuses any text it cannot read.
 """
 
 from __future__ import annotations
@@ -17,7 +16,6 @@ from hypothesis import strategies as st
 from airflow_provider_ocp.client.timestamps import (
     isoformat_utc,
     parse_ocp_timestamp,
-    parse_ocp_timestamp_column,
     parse_server_time,
 )
 
@@ -78,23 +76,6 @@ def test_every_accepted_text_is_an_instant_utc_can_hold(text: str) -> None:
     except ValueError:
         return  # refused: callers keep the text as OCP sent it
     assert_usable_in_utc(moment)
-
-
-@settings(max_examples=200, deadline=None)
-@given(st.lists(st.one_of(edge_texts(), st.none()), min_size=1, max_size=20))
-@example(["0001-01-01T00:00:00+08:00"] * 20)
-@example(["9999-12-31T23:59:59-08:00", "2024-08-06T00:00:00Z"])
-def test_the_column_parser_never_lets_one_through(texts: list[str | None]) -> None:
-    parsed = parse_ocp_timestamp_column(texts)
-    if parsed is None:
-        return  # the one-by-one path decides, as above
-    for text, moment in zip(texts, parsed, strict=True):
-        if text is None:
-            assert moment is None
-            continue
-        assert moment is not None
-        assert_usable_in_utc(moment)
-        assert moment == parse_ocp_timestamp(text)
 
 
 @pytest.mark.parametrize(

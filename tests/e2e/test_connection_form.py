@@ -125,7 +125,7 @@ def open_section(dialog: Locator, name: str) -> None:
     button = dialog.get_by_role("button", name=name, exact=True)
     if button.get_attribute("aria-expanded") != "true":
         button.click()
-    assert button.get_attribute("aria-expanded") == "true"
+    expect(button).to_have_attribute("aria-expanded", "true")
 
 
 def fill_standard(dialog: Locator, host: str, login_: str, password: str) -> None:
@@ -140,7 +140,9 @@ def extra_field(dialog: Locator, key: str) -> Locator:
     """The control of the extra field ``key``: named ``element_<key>``, except Airflow 3.1's select (an enum field),
     which has no name, only the id ``select:element_<key>`` on its root."""
     named = dialog.locator(f"[name='element_{key}']")
-    return named if named.count() else dialog.locator(f"[id='select:element_{key}']")
+    select = dialog.locator(f"[id='select:element_{key}']")
+    expect(named.or_(select).first, f"extra field {key!r} is not in the form").to_be_attached()
+    return named if named.count() else select
 
 
 def field_value(box: Locator) -> str:
@@ -200,7 +202,8 @@ def test_connection_form_in_the_browser(page: Page, airflow: AirflowStandalone, 
     behaviour = UI_FIELD_BEHAVIOUR
     for field_name, label in behaviour["relabeling"].items():
         box = dialog.get_by_label(label, exact=True)
-        assert box.is_visible(), f"standard field {field_name} is not shown with the label {label!r}"
+        # expect() waits for the form to render (is_visible() answers at once and raced it on a slow machine)
+        expect(box, f"standard field {field_name} is not shown with the label {label!r}").to_be_visible()
         assert box.get_attribute("placeholder") == behaviour["placeholders"][field_name], field_name
     assert dialog.get_by_label("Password or AccessKey secret", exact=True).get_attribute("type") == "password"
     for hidden in behaviour["hidden-fields"]:
@@ -213,11 +216,11 @@ def test_connection_form_in_the_browser(page: Page, airflow: AirflowStandalone, 
     shown: dict[str, str] = {}
     for key, spec in CONNECTION_FIELDS.items():
         field_box = extra_field(dialog, key)
-        assert field_box.count() == 1, f"extra field {key!r} is not in the form"
+        expect(field_box, f"extra field {key!r} is not in the form").to_have_count(1)
         label = dialog.get_by_text(spec["label"], exact=True)
-        assert label.count() >= 1 and label.first.is_visible(), f"label {spec['label']!r} of {key} not shown"
+        expect(label.first, f"label {spec['label']!r} of {key} not shown").to_be_visible()
         if spec.get("description"):
-            assert dialog.get_by_text(spec["description"], exact=True).is_visible(), f"description of {key}"
+            expect(dialog.get_by_text(spec["description"], exact=True), f"description of {key}").to_be_visible()
         shown[key] = field_value(field_box)
     assert set(shown) == HOOK_EXTRAS, f"form extras {sorted(shown)} != the hook's {sorted(HOOK_EXTRAS)}"
     assert shown["auth_type"] == "basic"

@@ -99,7 +99,7 @@ def test_restore_gate_sensor_defers_to_the_triggerer(
     assert any("Not caught up yet" in str(e.get("event")) for e in by_trigger), texts
     assert any("has caught up" in str(e.get("event")) for e in by_trigger), texts
     fired = [e for e in events if e.get("event") == "Trigger fired event"]
-    assert len(fired) == 1 and "'status': 'success'" in str(fired[0].get("result")), fired
+    assert len(fired) == 1 and "'status': 'caught_up'" in str(fired[0].get("result")), fired
     assert texts[-1] == "trigger completed", texts
     triggerer_id = int(gate.trigger_log_files[0].name.rsplit(".", 2)[-2])
     jobs = airflow.client().request("GET", "/jobs", params={"job_type": "TriggererJob"})["jobs"]

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import inspect
 import json
+import pydoc
+import typing
 from collections.abc import Callable
 from datetime import datetime, timedelta, timezone
 
@@ -326,3 +329,25 @@ def test_async_client_retries_and_fails_like_sync(ocp_emulator: OCPEmulator, con
     with pytest.raises(OCPAPIError) as info:
         asyncio.run(read(987654321))
     assert info.value.status == 404
+
+
+@pytest.mark.parametrize("name", ["get_log_backup_tasks", "iter_log_backup_tasks", "iter_log_backup_task_pages"])
+def test_the_public_methods_show_their_parameters_at_run_time(name: str) -> None:
+    """help(), IDEs and Sphinx read the signature at run time: no ``*args, **kwargs`` hiding the parameters."""
+    method = getattr(OCPHook, name)
+    assert list(inspect.signature(method).parameters)[:7] == [
+        "self",
+        "cluster_id",
+        "start_time",
+        "end_time",
+        "page_size",
+        "tenant_id",
+        "cluster_name",
+    ]
+    hints = typing.get_type_hints(method)
+    assert hints["cluster_id"] == int | str | None and hints["start_time"] == datetime | str | None
+    assert hints["page_size"] == int | None and hints["cluster_name"] == str | None
+    shown = pydoc.render_doc(method, renderer=pydoc.plaintext)  # what help() prints
+    assert "cluster_id: 'int | str | None' = None" in shown and "*, cluster_name: 'str | None' = None" in shown
+    for parameter in ("cluster_id", "start_time", "end_time", "page_size", "tenant_id", "cluster_name"):
+        assert f":param {parameter}:" in shown

@@ -68,3 +68,16 @@ def test_airflow_cli_lists_provider_and_hook(tmp_path: Path) -> None:
     hooks = json.loads(_airflow("providers", "hooks", "--output", "json", tmp_path=tmp_path))
     ocp = [h for h in hooks if h["connection_type"] == "ocp"]
     assert ocp and ocp[0]["class"] == "airflow_provider_ocp.hooks.ocp.OCPHook"
+
+
+def test_the_named_hook_class_defines_the_form_methods_itself() -> None:
+    """Airflow 3.0/3.1 build the connection form from the named hook class's own ``get_connection_form_widgets`` and
+    ``get_ui_field_behaviour``, looked up in its ``__dict__``: inherited ones are silently ignored and the form shows
+    "Host" instead of "OCP URL" (the browser test on 3.1 caught it once; this catches it in a second)."""
+    import importlib
+
+    (conn,) = get_provider_info()["connection-types"]
+    module, _, name = conn["hook-class-name"].rpartition(".")
+    hook = getattr(importlib.import_module(module), name)
+    assert {"get_connection_form_widgets", "get_ui_field_behaviour"} <= set(vars(hook))
+    assert hook.get_ui_field_behaviour()["relabeling"]["host"] == "OCP URL"

@@ -243,7 +243,7 @@ def test_trigger_passes_with_the_ca_bundle(
     async def first() -> dict[str, Any]:
         return (await asyncio.wait_for(anext(trigger.run()), 30)).payload
 
-    assert asyncio.run(first())["status"] == "success"
+    assert asyncio.run(first())["status"] == "caught_up"
 
 
 def test_certificate_fixture_is_for_loopback(cert: tuple[str, str]) -> None:

@@ -76,8 +76,8 @@ def test_classify_status(status: Any, expected: str) -> None:
 
 
 def test_done_when_every_unit_is_running_and_under_max_delay() -> None:
-    verdict = evaluate([task(1, delay=3.5), task(2, delay=19.0)], NOW, crit(), cluster_id=1000001)
-    assert verdict.done and verdict.state == "done"
+    verdict = evaluate(LatestTasks.of([task(1, delay=3.5), task(2, delay=19.0)], NOW), crit(), cluster_id=1000001)
+    assert verdict.caught_up and verdict.state == "caught_up"
     xcom = verdict.to_xcom()
     json.dumps(xcom)  # JSON-serialisable
     assert xcom["cluster_id"] == 1000001
@@ -92,23 +92,25 @@ def test_done_when_every_unit_is_running_and_under_max_delay() -> None:
 
 
 def test_waiting_while_one_unit_is_above_max_delay() -> None:
-    verdict = evaluate([task(1, delay=3), task(2, delay=20.5)], NOW, crit())
+    verdict = evaluate(LatestTasks.of([task(1, delay=3), task(2, delay=20.5)], NOW), crit())
     assert verdict.state == "waiting"
     assert "above max_delay" in verdict.message and "t2" in verdict.message
     assert {u.label: u.state for u in verdict.units} == {
-        "tenant t1 (tenantId 2001)": "ready",
+        "tenant t1 (tenantId 2001)": "caught_up",
         "tenant t2 (tenantId 2002)": "waiting",
     }
 
 
 def test_delay_equal_to_max_delay_is_done() -> None:
-    assert evaluate([task(1, delay=20)], NOW, crit()).done
+    assert evaluate(LatestTasks.of([task(1, delay=20)], NOW), crit()).caught_up
 
 
 @pytest.mark.parametrize("status", DEFAULT_FAIL_ON_STATUS)
 def test_fail_status_fails_with_tenant_status_and_error_msg(status: str) -> None:
     verdict = evaluate(
-        [task(1), task(2, status=status, error_msg="archive destination unreachable")], NOW, crit(), 1000001
+        LatestTasks.of([task(1), task(2, status=status, error_msg="archive destination unreachable")], NOW),
+        crit(),
+        1000001,
     )
     assert verdict.failed
     assert "t2" in verdict.message and "2002" in verdict.message
@@ -117,25 +119,27 @@ def test_fail_status_fails_with_tenant_status_and_error_msg(status: str) -> None
 
 
 def test_fail_status_without_error_msg_says_so() -> None:
-    verdict = evaluate([task(1, status="FAILED")], NOW, crit())
+    verdict = evaluate(LatestTasks.of([task(1, status="FAILED")], NOW), crit())
     assert verdict.failed and "no errorMsg" in verdict.message
 
 
 def test_fail_beats_a_missing_tenant() -> None:
-    verdict = evaluate([task(1, status="INTERRUPTED")], NOW, crit(tenant_ids=[2001, 2009]))
+    verdict = evaluate(LatestTasks.of([task(1, status="INTERRUPTED")], NOW), crit(tenant_ids=[2001, 2009]))
     assert verdict.failed
 
 
 def test_old_stopped_task_beside_the_current_running_one_is_ignored() -> None:
     history = [task(1, status="STOPPED", created=timedelta(days=d)) for d in (1, 2, 3)]
-    verdict = evaluate([*history, task(1, created=timedelta(minutes=5))], NOW, crit())
-    assert verdict.done
+    verdict = evaluate(LatestTasks.of([*history, task(1, created=timedelta(minutes=5))], NOW), crit())
+    assert verdict.caught_up
     assert len(verdict.units) == 1
 
 
 def test_a_newer_stopped_task_does_fail() -> None:
     older_running = task(1, created=timedelta(days=1))
-    verdict = evaluate([older_running, task(1, status="STOPPED", created=timedelta(minutes=1))], NOW, crit())
+    verdict = evaluate(
+        LatestTasks.of([older_running, task(1, status="STOPPED", created=timedelta(minutes=1))], NOW), crit()
+    )
     assert verdict.failed
 
 
@@ -148,19 +152,19 @@ def test_latest_is_by_create_time_across_offsets() -> None:
 
 def test_fail_status_set_is_configurable() -> None:
     records = [task(1, status="STOPPED")]
-    verdict = evaluate(records, NOW, crit(fail_on_status=["FAILED"]))
+    verdict = evaluate(LatestTasks.of(records, NOW), crit(fail_on_status=["FAILED"]))
     assert verdict.state == "waiting" and "STOPPED" in verdict.units[0].reason
-    assert evaluate([task(1, status="paused")], NOW, crit(fail_on_status="PAUSED")).failed
+    assert evaluate(LatestTasks.of([task(1, status="paused")], NOW), crit(fail_on_status="PAUSED")).failed
 
 
 @pytest.mark.parametrize("status", ["BEGINNING", "STARTING"])
 def test_starting_statuses_wait(status: str) -> None:
-    verdict = evaluate([task(1, status=status, delay=0)], NOW, crit())
+    verdict = evaluate(LatestTasks.of([task(1, status=status, delay=0)], NOW), crit())
     assert verdict.state == "waiting" and "not running yet" in verdict.units[0].reason
 
 
 def test_unknown_status_waits_with_a_warning() -> None:
-    verdict = evaluate([task(1, status="SUSPENDED", delay=0)], NOW, crit())
+    verdict = evaluate(LatestTasks.of([task(1, status="SUSPENDED", delay=0)], NOW), crit())
     assert verdict.state == "waiting"
     assert verdict.units[0].status_class == "unknown"
     assert any("SUSPENDED" in warning for warning in verdict.warnings)
@@ -168,8 +172,8 @@ def test_unknown_status_waits_with_a_warning() -> None:
 
 def test_cluster_level_task_is_one_unit() -> None:
     records = [task(None, status="STOPPED", created=timedelta(days=1)), task(None, delay=2.0)]
-    verdict = evaluate(records, NOW, crit(), cluster_id=1000001)
-    assert verdict.done and len(verdict.units) == 1
+    verdict = evaluate(LatestTasks.of(records, NOW), crit(), cluster_id=1000001)
+    assert verdict.caught_up and len(verdict.units) == 1
     unit = verdict.to_xcom()["units"][0]
     assert unit["tenant_id"] is None and unit["tenant_name"] is None and unit["clusterId"] == 1000001
     assert "cluster-level" in verdict.units[0].label
@@ -177,18 +181,18 @@ def test_cluster_level_task_is_one_unit() -> None:
 
 def test_tenant_filter_by_id_and_by_name() -> None:
     records = [task(1, delay=3), task(2, delay=500), task(3, delay=4, name="sales")]
-    assert evaluate(records, NOW, crit()).state == "waiting"
-    by_id = evaluate(records, NOW, crit(tenant_ids=["2001"]))
-    assert by_id.done and [u.task["tenantId"] for u in by_id.units] == [2001]
-    by_name = evaluate(records, NOW, crit(tenant_names=["sales"]))
-    assert by_name.done and [u.task["tenantName"] for u in by_name.units] == ["sales"]
-    both = evaluate(records, NOW, crit(tenant_ids=[2001], tenant_names=["sales"]))
-    assert both.done and len(both.units) == 2
-    assert evaluate(records, NOW, crit(tenant_ids=[2002])).state == "waiting"
+    assert evaluate(LatestTasks.of(records, NOW), crit()).state == "waiting"
+    by_id = evaluate(LatestTasks.of(records, NOW), crit(tenant_ids=["2001"]))
+    assert by_id.caught_up and [u.task["tenantId"] for u in by_id.units] == [2001]
+    by_name = evaluate(LatestTasks.of(records, NOW), crit(tenant_names=["sales"]))
+    assert by_name.caught_up and [u.task["tenantName"] for u in by_name.units] == ["sales"]
+    both = evaluate(LatestTasks.of(records, NOW), crit(tenant_ids=[2001], tenant_names=["sales"]))
+    assert both.caught_up and len(both.units) == 2
+    assert evaluate(LatestTasks.of(records, NOW), crit(tenant_ids=[2002])).state == "waiting"
 
 
 def test_selected_tenant_without_a_task_fails_at_once_naming_the_tenants_ocp_knows() -> None:
-    verdict = evaluate([task(1)], NOW, crit(tenant_ids=[2001, 2009], tenant_names=["ghost"]))
+    verdict = evaluate(LatestTasks.of([task(1)], NOW), crit(tenant_ids=[2001, 2009], tenant_names=["ghost"]))
     assert verdict.failed
     assert "tenantId 2009" in verdict.message and "'ghost'" in verdict.message
     assert "tenant t1 (tenantId 2001)" in verdict.message and "wait_for_missing_tenants=True" in verdict.message
@@ -196,59 +200,59 @@ def test_selected_tenant_without_a_task_fails_at_once_naming_the_tenants_ocp_kno
 
 def test_selected_tenant_without_a_task_keeps_waiting_when_asked_to() -> None:
     criteria = crit(tenant_ids=[2001, 2009], tenant_names=["ghost"], wait_for_missing_tenants=True)
-    verdict = evaluate([task(1)], NOW, criteria)
+    verdict = evaluate(LatestTasks.of([task(1)], NOW), criteria)
     assert verdict.state == "waiting"
     assert any("tenantId 2009: no log backup task yet" in warning for warning in verdict.warnings)
     assert any("'ghost'" in warning for warning in verdict.warnings)
 
 
 def test_no_task_at_all_keeps_waiting() -> None:
-    verdict = evaluate([], NOW, crit(), cluster_id=7)
+    verdict = evaluate(LatestTasks.of([], NOW), crit(), cluster_id=7)
     assert verdict.state == "waiting"
     assert any("no log backup task yet" in warning for warning in verdict.warnings)
 
 
 def test_tenant_filter_on_a_cluster_level_cluster_explains() -> None:
-    verdict = evaluate([task(None)], NOW, crit(tenant_names=["t1"]))
+    verdict = evaluate(LatestTasks.of([task(None)], NOW), crit(tenant_names=["t1"]))
     assert verdict.failed and any("cluster-level" in warning for warning in verdict.warnings)
 
 
 def test_missing_delay_is_server_time_minus_checkpoint() -> None:
-    verdict = evaluate([task(1, delay=None, checkpoint_age=12.5)], NOW, crit())
-    assert verdict.done
+    verdict = evaluate(LatestTasks.of([task(1, delay=None, checkpoint_age=12.5)], NOW), crit())
+    assert verdict.caught_up
     assert verdict.units[0].delay == 12.5 and verdict.units[0].delay_source == "computed"
-    too_old = evaluate([task(1, delay=None, checkpoint_age=25)], NOW, crit())
+    too_old = evaluate(LatestTasks.of([task(1, delay=None, checkpoint_age=25)], NOW), crit())
     assert too_old.state == "waiting" and too_old.units[0].delay == 25.0
 
 
 def test_missing_delay_uses_the_server_clock_not_the_worker_clock() -> None:
     server_time = NOW - timedelta(hours=1)  # a server whose clock is an hour behind
     record = task(1, delay=None, checkpoint_age=3600 + 4)
-    verdict = evaluate([record], server_time, crit())
-    assert verdict.done and verdict.units[0].delay == 4.0
+    verdict = evaluate(LatestTasks.of([record], server_time), crit())
+    assert verdict.caught_up and verdict.units[0].delay == 4.0
 
 
 def test_missing_delay_without_server_time_waits() -> None:
-    verdict = evaluate([task(1, delay=None)], None, crit())
+    verdict = evaluate(LatestTasks.of([task(1, delay=None)], None), crit())
     assert verdict.state == "waiting" and "OCP sent no clock" in verdict.units[0].reason
 
 
 def test_delay_as_decimal_text_is_accepted() -> None:
-    assert evaluate([task(1, delay="7.25")], NOW, crit()).units[0].delay == 7.25
+    assert evaluate(LatestTasks.of([task(1, delay="7.25")], NOW), crit()).units[0].delay == 7.25
 
 
 def test_target_time() -> None:
     records = [task(1, delay=5)]  # checkpoint NOW - 5 s
-    assert evaluate(records, NOW, crit(target_time=NOW - timedelta(seconds=6))).done
-    assert evaluate(records, NOW, crit(target_time=NOW - timedelta(seconds=5))).done
-    late = evaluate(records, NOW, crit(target_time="2024-08-06T19:59:58+08:00"))  # NOW - 2 s
+    assert evaluate(LatestTasks.of(records, NOW), crit(target_time=NOW - timedelta(seconds=6))).caught_up
+    assert evaluate(LatestTasks.of(records, NOW), crit(target_time=NOW - timedelta(seconds=5))).caught_up
+    late = evaluate(LatestTasks.of(records, NOW), crit(target_time="2024-08-06T19:59:58+08:00"))  # NOW - 2 s
     assert late.state == "waiting" and "before target_time" in late.units[0].reason
 
 
 def test_missing_checkpoint_waits() -> None:
     record = task(1)
     record["checkpoint"] = None
-    assert evaluate([record], NOW, crit()).state == "waiting"
+    assert evaluate(LatestTasks.of([record], NOW), crit()).state == "waiting"
 
 
 def test_criteria_round_trip_through_json() -> None:

@@ -19,7 +19,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from airflow_provider_ocp.log_backup.criteria import GateCriteria
-from airflow_provider_ocp.log_backup.gate import evaluate
+from airflow_provider_ocp.log_backup.gate import LatestTasks, evaluate
 from airflow_provider_ocp.log_backup.records import normalize_task
 
 NOW = datetime(2024, 8, 6, 12, 0, tzinfo=timezone.utc)
@@ -224,13 +224,17 @@ def test_the_gate_never_passes_where_the_rule_forbids_it(
     raws: list[dict[str, Any]], server_time: datetime | None, criteria: GateCriteria, rng: random.Random
 ) -> None:
     tasks = [normalize_task(raw) for raw in raws]
-    verdict = evaluate(tasks, server_time, criteria, cluster_id=1000001)  # never raises, whatever the fields
-    if verdict.done:
+    verdict = evaluate(
+        LatestTasks.of(tasks, server_time), criteria, cluster_id=1000001
+    )  # never raises, whatever the fields
+    if verdict.caught_up:
         assert oracle_may_pass(tasks, server_time, criteria), verdict.message
     shuffled = tasks[:]
     rng.shuffle(shuffled)
     duplicated = shuffled + shuffled[: len(shuffled) // 2]
-    assert evaluate(duplicated, server_time, criteria).state == verdict.state  # order and repeats change nothing
+    assert (
+        evaluate(LatestTasks.of(duplicated, server_time), criteria).state == verdict.state
+    )  # order and repeats change nothing
 
 
 @settings(max_examples=300, deadline=None)
@@ -239,4 +243,6 @@ def test_on_clean_data_the_gate_passes_exactly_where_the_rule_allows(
     raws: list[dict[str, Any]], server_time: datetime | None, criteria: GateCriteria
 ) -> None:
     tasks = [normalize_task(raw) for raw in raws]
-    assert evaluate(tasks, server_time, criteria).done == oracle_may_pass(tasks, server_time, criteria)
+    assert evaluate(LatestTasks.of(tasks, server_time), criteria).caught_up == oracle_may_pass(
+        tasks, server_time, criteria
+    )

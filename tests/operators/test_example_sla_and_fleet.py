@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 from dag_support import load_example, register_dag
-from operator_support import DAY_END, DAY_START, deterministic_emulator, use_emulator
+from operator_support import DAY_END, DAY_START, deterministic_emulator, rendered_output_path, use_emulator
 
 from airflow_provider_ocp.testing import OCPEmulator
 
@@ -118,3 +118,5 @@ def test_the_fleet_dag_maps_one_snapshot_per_matching_cluster(tmp_path: Path, mo
     assert files == [f"cluster_id={c}/date={DAY_START:%Y-%m-%d}/snapshot.jsonl" for c in (1000001, 1000003)]
     summaries = xcom(run, "snapshot_cluster")
     assert sorted(s["cluster_id"] for s in summaries) == [1000001, 1000003]
+    rendered = sorted(rendered_output_path(run, "snapshot_cluster", index) for index in (0, 1))  # mapped instances
+    assert rendered == [f"file://{tmp_path}/{name}" for name in files]

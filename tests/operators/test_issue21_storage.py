@@ -330,8 +330,8 @@ def test_a_cluster_name_from_ocp_cannot_climb_out_of_the_output_path(
         )
         result = run_dag(dag, logical_date=DAY_END)
         operator = dag.task_dict["extract"]
-        with pytest.raises(OCPInputError) as info:
-            operator.execute(DAY)
+        with pytest.raises(OCPInputError) as info:  # output_path is rendered, and checked, with the other fields
+            operator.render_template_fields(DAY)
     assert result.state == "failed"
     assert [str(p.relative_to(tmp_path)) for p in tmp_path.rglob("*") if p.is_file()] == []
     assert "ocp_cluster_name is '../../escaped'" in str(info.value) and "'..'" in str(info.value)

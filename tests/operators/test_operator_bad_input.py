@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from operator_support import DAY_END, deterministic_emulator, extraction_dag, run_dag, use_emulator
+from operator_support import DAY_END, DAY_START, deterministic_emulator, extraction_dag, run_dag, use_emulator
 
 from airflow_provider_ocp.exceptions import OCPInputError
 from airflow_provider_ocp.operators.log_backup import OCPLogBackupTasksOperator
@@ -57,3 +57,32 @@ def test_bad_rendered_input_fails_before_any_request(
     assert result.state == "failed"
     assert requests == []
     assert expected in capsys.readouterr().out
+
+
+def test_the_operator_checks_its_input_once_and_the_layers_below_trust_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The cluster id and the window are checked where the operator resolves them; the hook walks the query."""
+    import airflow_provider_ocp.log_backup.clusters as clusters
+    import airflow_provider_ocp.log_backup.query as query
+    import airflow_provider_ocp.log_backup.task_pages as task_pages
+    import airflow_provider_ocp.log_backup.window as window
+    from airflow_provider_ocp.validation import validate_positive_id, validate_window
+
+    checks: list[str] = []
+
+    def id_spy(value: object, name: str) -> int:
+        checks.append(name)
+        return validate_positive_id(value, name)
+
+    def window_spy(start: object, end: object) -> Any:
+        checks.append("window")
+        return validate_window(start, end)
+
+    for module in (clusters, query, task_pages):
+        monkeypatch.setattr(module, "validate_positive_id", id_spy)
+    for module in (window, query, task_pages):
+        monkeypatch.setattr(module, "validate_window", window_spy)
+    context = {"data_interval_start": DAY_START, "data_interval_end": DAY_END, "run_id": "r"}
+    with deterministic_emulator() as emu:
+        use_emulator(monkeypatch, emu)
+        records = OCPLogBackupTasksOperator(task_id="once", cluster_id=str(emu.cluster_ids[0])).execute(context)
+    assert len(records) == 48 and checks == ["window", "cluster_id"]

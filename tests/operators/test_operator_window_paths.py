@@ -13,7 +13,15 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from operator_support import DAY_END, DAY_START, TASK_ID, deterministic_emulator, run_dag, use_emulator
+from operator_support import (
+    DAY_END,
+    DAY_START,
+    TASK_ID,
+    deterministic_emulator,
+    rendered_output_path,
+    run_dag,
+    use_emulator,
+)
 
 from airflow_provider_ocp.operators.log_backup import OCPLogBackupTasksOperator
 
@@ -84,3 +92,29 @@ def test_a_manual_run_with_a_logical_date_on_a_plain_cron_uses_the_lookback(
     assert result.state == "success"
     assert written(tmp_path) == ["date=2024-08-06/until=20240807T00/t.jsonl"]
     assert result.value["window_start"] == DAY_START.isoformat().replace("+00:00", "Z")
+
+
+def test_the_rendered_template_and_tasks_render_show_the_real_path(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The path with the window, the partition and the cluster filled in, not the template."""
+    from argparse import Namespace
+
+    from airflow.cli.commands.task_command import task_render
+    from airflow.timetables.interval import CronDataIntervalTimetable
+
+    template = f"{tmp_path}/{{{{ ocp_cluster_id }}}}/{{{{ ocp_partition }}}}/{{{{ ocp_window_end | ds }}}}.jsonl"
+    real = f"{tmp_path}/1000001/date=2024-08-06/2024-08-07.jsonl"
+    with deterministic_emulator() as emu:
+        use_emulator(monkeypatch, emu)
+        dag = dag_for("ocp_paths_rendered", CronDataIntervalTimetable("@daily", timezone="UTC"), tmp_path)
+        dag.task_dict[TASK_ID].output_path = template
+        result = run_dag(dag, logical_date=DAY_END)
+        assert result.state == "success" and written(tmp_path) == ["1000001/date=2024-08-06/2024-08-07.jsonl"]
+        assert rendered_output_path(result.run) == result.value["path"].removeprefix("file://") == real
+        capsys.readouterr()
+        run_id = result.run.run_id
+        args = Namespace(dag_id=dag.dag_id, task_id=TASK_ID, map_index=-1, logical_date_or_run_id=run_id, verbose=False)
+        task_render(args, dag=dag)
+    printed = capsys.readouterr().out
+    assert f"# property: output_path\n# ----------------------------------------------------------\n{real}" in printed

@@ -146,7 +146,7 @@ def test_a_mistyped_tenant_waits_out_the_timeout_only_when_asked_to(
     for text in (logged, str(info.value)):
         assert "tenant name 'tenant_9': no log backup task yet" in text
         assert all(name in text for name in known), (known, text[-400:])
-    assert "0 of 0 selected unit(s) ready" in logged
+    assert "0 of 0 selected unit(s) caught up" in logged
 
 
 def test_a_mistyped_tenant_fails_the_trigger_at_once(emu: OCPEmulator) -> None:

@@ -15,9 +15,8 @@ import pytest
 from hostile_server import hostile_server, send, use_server
 
 from airflow_provider_ocp.log_backup.gate import GateCriteria
-from airflow_provider_ocp.log_backup.query import LogBackupSnapshot
 from airflow_provider_ocp.log_backup.records import normalize_task
-from airflow_provider_ocp.log_backup.snapshot import snapshot_records
+from airflow_provider_ocp.log_backup.snapshot import LogBackupSnapshot, snapshot_records
 from airflow_provider_ocp.sensors.log_backup import OCPLogBackupDelaySensor
 from airflow_provider_ocp.triggers.log_backup import OCPLogBackupDelayTrigger
 

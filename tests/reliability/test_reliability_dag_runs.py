@@ -77,12 +77,10 @@ def test_storage_run_survives_a_short_burst_of_mixed_faults(
         emu.faults.add("drop_connection", times=1, page=3)
         emu.faults.add("rate_limited", times=1, page=4, retry_after=30, http_date=True)  # capped at 0.05 s
         emu.faults.add("truncated_json", times=1, page=5)
-        started = time.monotonic()
         result = run_dag(storage_dag("rel_short_burst", tmp_path, emu.cluster_ids[0]), logical_date=DAY_END)
         expected = expected_records(emu)
     log = capsys.readouterr().out + caplog.text
     assert result.state == "success"
-    assert time.monotonic() - started < 30
     assert result.value["records"] == len(expected) == 48
     lines = read_jsonl(result.value["path"].removeprefix("file://"))
     assert [{k: v for k, v in r.items() if not k.startswith("window")} for r in lines] == expected

@@ -85,8 +85,7 @@ def test_fails_at_once_on_each_fail_status(
     emu.set_current_task(cluster, tenant, status=status, error_msg="OSS bucket unreachable")
     outcome = run_gate(request, capture, cluster_id=cluster, max_delay=MAX_DELAY, poke_interval=30, timeout=120)
     assert outcome.state == "failed"
-    assert outcome.seconds < 20  # one poke, not a poke interval or a timeout
-    assert len(task_queries(emu)) == 1
+    assert len(task_queries(emu)) == 1  # one poke, not a poke interval or a timeout
     assert f"tenant tenant_2 (tenantId {tenant}): log backup is {status} (errorMsg 'OSS bucket unreachable')" in (
         outcome.log
     )
@@ -98,7 +97,7 @@ def test_fail_status_while_deferred_fails(emu: OCPEmulator, request: pytest.Fixt
     on_first_query(emu, lambda: emu.set_current_task(cluster, tenant, status="INTERRUPTED", error_msg="disk full"))
     outcome = run_deferred(request, capture, cluster, timeout=60)
     assert outcome.state == "failed"
-    assert outcome.seconds < 20
+    assert len(task_queries(emu)) == 2  # the worker's check, then the trigger's first poll: no waiting it out
     assert "running trigger in line" in outcome.log
     assert "tenant tenant_1" in outcome.log and "INTERRUPTED" in outcome.log and "disk full" in outcome.log
 
@@ -116,7 +115,7 @@ def test_fail_status_with_soft_fail_skips(
         request, capture, cluster_id=cluster, max_delay=MAX_DELAY, deferrable=deferrable, soft_fail=True, timeout=60
     )
     assert outcome.state == "skipped"
-    assert outcome.seconds < 20
+    assert len(task_queries(emu)) == (2 if deferrable else 1)
 
 
 def test_old_stopped_tasks_beside_the_running_one_do_not_fail(
@@ -179,7 +178,7 @@ def test_selected_tenant_without_a_task_fails_at_the_first_check(
     assert outcome.state == "failed"
     assert len(task_queries(emu)) == 1  # a mistyped tenant never appears: no waiting out the timeout
     assert "selected tenantId 9999999 not among the tenants OCP has log backup tasks for" in outcome.log
-    assert "wait_for_missing_tenants=True" in outcome.log and "AirflowSensorTimeout" not in outcome.log
+    assert "wait_for_missing_tenants=True" in outcome.log and "Sensor has timed out" not in outcome.log
 
 
 def test_selected_tenant_without_a_task_waits_with_a_warning_when_asked_to(

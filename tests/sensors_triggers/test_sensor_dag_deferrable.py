@@ -35,7 +35,6 @@ def test_deferrable_timeout(
 ) -> None:
     outcome = run_deferred(request, capture, emu.cluster_ids[0], timeout=2, soft_fail=soft_fail)
     assert outcome.state == state
-    assert outcome.seconds < 20
     assert "running trigger in line" in outcome.log
     assert "did not catch up by" in outcome.log  # the trigger's timeout event
     if not soft_fail:  # skipped (asserted above) with the timeout's reason; the skip's own wording varies by line

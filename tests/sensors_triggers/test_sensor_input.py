@@ -12,6 +12,7 @@ from airflow.providers.common.compat.sdk import AirflowFailException
 from airflow_provider_ocp.exceptions import OCPInputError
 from airflow_provider_ocp.sensors.log_backup import OCPLogBackupDelaySensor
 from airflow_provider_ocp.testing import OCPEmulator
+from airflow_provider_ocp.validation import validate_positive_id
 
 
 @pytest.fixture
@@ -68,5 +69,30 @@ def test_templated_values_are_validated_after_rendering(emu: OCPEmulator) -> Non
         task_id="gate", cluster_id=str(emu.cluster_ids[0]), max_delay="20", target_time="2024-08-06 00:00:00+00:00"
     )
     verdict = sensor.check()
-    assert verdict.done
+    assert verdict.caught_up
     assert len(emu.requests) == 1
+
+
+def test_the_cluster_is_checked_and_looked_up_once_per_run(emu: OCPEmulator, monkeypatch: pytest.MonkeyPatch) -> None:
+    """execute validates; every later check sends the query built then, without checking or looking it up again."""
+    import airflow_provider_ocp.log_backup.clusters as clusters
+    import airflow_provider_ocp.log_backup.query as query
+    import airflow_provider_ocp.log_backup.task_pages as task_pages
+
+    checked: list[object] = []
+
+    def spy(value: object, name: str) -> int:
+        checked.append(value)
+        return validate_positive_id(value, name)
+
+    for module in (clusters, query, task_pages):
+        monkeypatch.setattr(module, "validate_positive_id", spy)
+    by_id = OCPLogBackupDelaySensor(task_id="gate", cluster_id=str(emu.cluster_ids[0]), max_delay=0.5)
+    by_id.validate()
+    assert not by_id.check().caught_up and not by_id.check().caught_up  # a delay of 1 s: two checks, both waiting
+    assert checked == [str(emu.cluster_ids[0])]
+    by_name = OCPLogBackupDelaySensor(task_id="gate", cluster_name="cluster_1", max_delay=0.5)
+    by_name.validate()
+    by_name.check(), by_name.check()
+    assert len([r for r in emu.requests if r.path.endswith("/ob/clusters")]) == 1
+    assert len([r for r in emu.requests if r.path.endswith("/logBackupTasks")]) == 4
