@@ -20,6 +20,7 @@ import re
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from urllib.parse import quote
 
@@ -204,6 +205,9 @@ def test_example_dags_leak_no_credential(
     gate_dag = load_example("example_ocp_restore_gate", monkeypatch).example_ocp_restore_gate()
     gate_dag.get_task("wait_for_log_backup").poke_interval = 0.3
     register_dag(gate_dag)
+    # It waits for a checkpoint at or after the run's trigger time: OCP's clock, frozen, is set 5 minutes ahead
+    # (within AccessKey's 15-minute Date skew), so the first poll's checkpoint (now - 1 s) is already past it.
+    emu.clock.freeze(datetime.now(timezone.utc) + timedelta(minutes=5))
     run = gate_dag.test(run_conf={"cluster_id": cluster, "max_delay_seconds": 20})
     states = collect_run(evidence, gate_dag.dag_id, run.run_id)
     assert states == {"wait_for_log_backup": "success", "restore": "success"}, capfd.readouterr().out[-3000:]
