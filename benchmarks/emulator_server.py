@@ -29,8 +29,7 @@ import time
 from typing import Any
 
 from airflow_provider_ocp.testing import ClusterSpec, DelayProfile, OCPEmulator
-from airflow_provider_ocp.testing.handler import EmulatorRequestHandler
-from airflow_provider_ocp.testing.httpd import EmulatorHTTPServer
+from airflow_provider_ocp.testing.server import EmulatorHTTPServer, EmulatorRequestHandler
 
 
 class CachingApi:
@@ -55,7 +54,7 @@ class CachingApi:
         :param request: the incoming request.
         :param tweaks: pagination faults (none are registered in benchmarks).
         """
-        key = (request.method, request.raw_path, request.raw_query, request.headers.get("Authorization"))
+        key = (request.method, request.path, request.query, request.headers.get("Authorization"))
         with self._lock:
             cached = self._cache.get(key)
             if cached is not None:
@@ -131,10 +130,8 @@ def main(argv: list[str]) -> int:
     emu = build_emulator(config)
     caching: CachingApi | None = None
     if config.get("fast"):
-        context = getattr(emu, "_context", None)
-        if context is not None and hasattr(context, "api"):
-            caching = CachingApi(context.api)
-            context.api = caching
+        caching = CachingApi(emu.api)
+        emu.api = caching  # type: ignore[assignment]
     emu.start()
     started_wall = time.time()
     if config.get("fast"):

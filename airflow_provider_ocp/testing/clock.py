@@ -1,7 +1,6 @@
 """The emulator's time: a server clock the tests drive (frozen by default), delay profiles and OCP's time texts.
 
-Everything the emulator reports (the envelope ``timestamp``, ``checkpoint``, the ``createTime`` of added tasks) and
-the AccessKey ``Date`` check read :meth:`ServerClock.now`, so a test that moves the clock moves all of them together.
+Everything the emulator reports and the AccessKey ``Date`` check read :meth:`ServerClock.now`.
 """
 
 from __future__ import annotations
@@ -21,14 +20,8 @@ _QUERY_TIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?
 
 
 class ServerClock:
-    """The emulated OCP server's wall clock: frozen where it was created until a test moves or releases it.
-
-    A frozen clock makes every answer depend only on what the test did, never on how fast the machine runs.
-
-    :param offset: how far the server clock is ahead of the real one (negative: behind); simulates skew.
-    :param tz: the server's time zone, used for every offset the emulator prints.
-    :param frozen: start frozen at the current real time (the default) or running with the real clock.
-    """
+    """The emulated OCP server's wall clock, frozen where it was created (``frozen``, the default) until a test
+    moves it, or running with the real clock; ``offset`` is its skew against the real clock, ``tz`` the zone printed."""
 
     def __init__(
         self, *, offset: timedelta = timedelta(0), tz: tzinfo = DEFAULT_SERVER_TIMEZONE, frozen: bool = True
@@ -37,7 +30,7 @@ class ServerClock:
         self.offset = offset
         self._frozen = datetime.now(timezone.utc) if frozen else None
         self.tz = tz
-        self._started = self.now()
+        self.started = self.now()
 
     def now(self) -> datetime:
         """The server's current time, aware, in the server's zone (frozen instant or real time, plus the offset)."""
@@ -46,28 +39,15 @@ class ServerClock:
         return moment.astimezone(self.tz)
 
     def freeze(self, at: datetime | None = None) -> None:
-        """Stop the clock, so that :meth:`now` answers ``at`` (or the current server time) until moved.
-
-        :param at: an aware instant; None freezes at :meth:`now`.
-        """
+        """Stop the clock at ``at`` (an aware instant; None: the current server time) until moved."""
         moment = at if at is not None else self.now()
         if moment.tzinfo is None:
             raise ValueError("freeze() needs an aware datetime")
         with self._lock:
             self._frozen = moment.astimezone(timezone.utc) - self.offset
 
-    def unfreeze(self) -> None:
-        """Let the clock follow real time again, plus the offset (for demos run by hand)."""
-        with self._lock:
-            self._frozen = None
-
     def advance(self, amount: float | timedelta) -> None:
-        """Move server time forward; delay profiles advance with it.
-
-        A large jump also skews the server against clients' ``Date`` headers, as on a real server.
-
-        :param amount: seconds or a timedelta.
-        """
+        """Move server time forward by ``amount`` (seconds or a timedelta); delay profiles move with it."""
         delta = amount if isinstance(amount, timedelta) else timedelta(seconds=amount)
         with self._lock:
             if self._frozen is not None:
@@ -75,31 +55,19 @@ class ServerClock:
             else:
                 self.offset += delta
 
-    def mark_started(self) -> None:
-        """Restart the origin of :meth:`elapsed` (called when the emulator starts)."""
-        self._started = self.now()
-
     def elapsed(self) -> float:
         """Seconds of server time since the emulator started, never negative (what delay profiles follow)."""
-        return max(0.0, (self.now() - self._started).total_seconds())
+        return max(0.0, (self.now() - self.started).total_seconds())
 
 
 def java_timestamp(moment: datetime, tz: tzinfo) -> str:
-    """Java's ``yyyy-MM-dd'T'HH:mm:ss.SSSZ``, as OCP prints ``createTime``: milliseconds always, ``+0800``.
-
-    :param moment: an aware instant.
-    :param tz: the server zone to print it in.
-    """
+    """Java's ``yyyy-MM-dd'T'HH:mm:ss.SSSZ`` in zone ``tz``, as OCP prints ``createTime``: always ms, ``+0800``."""
     local = moment.astimezone(tz)
     return local.strftime("%Y-%m-%dT%H:%M:%S.") + f"{local.microsecond // 1000:03d}" + local.strftime("%z")
 
 
 def iso_timestamp(moment: datetime, tz: tzinfo) -> str:
-    """ISO-8601 as an OffsetDateTime serializer writes it: milliseconds unless zero, colon offset or ``Z``.
-
-    :param moment: an aware instant.
-    :param tz: the server zone to print it in.
-    """
+    """ISO-8601 as an OffsetDateTime serializer writes it: milliseconds unless zero, colon offset or ``Z``."""
     local = moment.astimezone(tz)
     millis = local.microsecond // 1000
     text = local.replace(microsecond=millis * 1000).isoformat(timespec="milliseconds" if millis else "seconds")
@@ -107,11 +75,7 @@ def iso_timestamp(moment: datetime, tz: tzinfo) -> str:
 
 
 def parse_query_time(text: str) -> datetime:
-    """Parse ``startTime``/``endTime`` as OCP does: ISO-8601 with a colon offset or ``Z`` only.
-
-    :param text: the decoded query value (a raw ``+`` has already become a space, which fails here).
-    :raises ValueError: for ``+0800``, ``+08``, a missing offset or anything else.
-    """
+    """Parse ``startTime``/``endTime`` as OCP does: ISO-8601 with a colon offset or ``Z`` only, else ValueError."""
     if not _QUERY_TIME.match(text):
         raise ValueError(f"not an ISO-8601 date-time with a colon offset or Z: {text!r}")
     return parse_ocp_timestamp(text)
@@ -119,14 +83,11 @@ def parse_query_time(text: str) -> datetime:
 
 @dataclass(frozen=True)
 class DelayProfile:
-    """A log archive delay (seconds) moving linearly from ``start`` to ``end``, then staying at ``end``.
+    """A log archive delay (seconds) moving linearly from ``start`` to ``end`` over ``over`` seconds, then at ``end``.
 
     Time counts, on the server clock, from when the profile took effect: emulator start for configured profiles, the
-    call for profiles set with :meth:`~airflow_provider_ocp.testing.OCPEmulator.set_current_task`.
-
-    :param start: the delay at time 0, in seconds.
-    :param end: the delay from ``over`` seconds on.
-    :param over: how long the change takes, in seconds; 0 makes the profile constant at ``end``.
+    call for profiles set with :meth:`~airflow_provider_ocp.testing.OCPEmulator.set_current_task`. ``over`` 0 makes
+    the profile constant at ``end``.
     """
 
     start: float
@@ -139,35 +100,21 @@ class DelayProfile:
 
     @classmethod
     def constant(cls, seconds: float) -> DelayProfile:
-        """A delay that never changes.
-
-        :param seconds: the delay, in seconds.
-        """
+        """A delay that never changes."""
         return cls(seconds, seconds)
 
     @classmethod
     def linear(cls, start: float, end: float, over: float) -> DelayProfile:
-        """A delay moving linearly from ``start`` to ``end`` over ``over`` seconds.
-
-        :param start: the delay at time 0, in seconds.
-        :param end: the final delay, in seconds.
-        :param over: the duration of the change, in seconds.
-        """
+        """A delay moving linearly from ``start`` to ``end`` over ``over`` seconds."""
         return cls(start, end, over)
 
     def value_at(self, elapsed: float) -> float:
-        """The delay ``elapsed`` seconds after the profile took effect.
-
-        :param elapsed: seconds since the profile took effect (negative counts as 0).
-        """
+        """The delay ``elapsed`` seconds after the profile took effect (negative counts as 0)."""
         if self.over <= 0 or elapsed >= self.over:
             return self.end
         return self.start + (self.end - self.start) * max(0.0, elapsed) / self.over
 
 
 def as_profile(value: float | DelayProfile) -> DelayProfile:
-    """Accept a plain number of seconds (a constant delay) wherever a profile is expected.
-
-    :param value: seconds or a profile.
-    """
+    """A profile as is, or a plain number of seconds as a constant delay."""
     return value if isinstance(value, DelayProfile) else DelayProfile.constant(float(value))

@@ -34,7 +34,6 @@ from airflow_provider_ocp.exceptions import OCPAPIError
 from airflow_provider_ocp.hooks.ocp import OCPAsyncHook, OCPHook
 from airflow_provider_ocp.log_backup.gate import GateCriteria
 from airflow_provider_ocp.testing import Authenticator, OCPEmulator
-from airflow_provider_ocp.testing.wire import IncomingRequest
 from airflow_provider_ocp.triggers.log_backup import OCPLogBackupDelayTrigger
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "example_dags"
@@ -87,18 +86,9 @@ def sent_secrets(emu: OCPEmulator, auth_type: str) -> set[str]:
         if auth_type == "access_key":
             assert scheme == ACCESS_KEY_SCHEME
             signature = credentials.split(":", 1)[1]
-            incoming = IncomingRequest(
-                method=recorded.method,
-                raw_path=recorded.path,
-                raw_query=recorded.query,
-                headers=recorded.headers,
-                body=recorded.body,
-                trace_id="",
-                started=0.0,
-            )
             secret = emu.auth.access_keys.get(ACCESS_KEY_ID, "")
             if recorded.status != 401:  # accepted: the provider computed exactly this signature
-                assert compute_signature(secret, Authenticator.string_to_sign(incoming)) == signature
+                assert compute_signature(secret, Authenticator.string_to_sign(recorded)) == signature
             found.add(signature)
     return found
 
