@@ -87,7 +87,7 @@ def build_emulator(config: dict[str, Any]) -> OCPEmulator:
             ClusterSpec.synthetic(number, tenants=tenants, tasks=int(spec["tasks"]), interval=interval, delay=delay)
             for number, spec in enumerate(clusters, start=1)
         ]
-        return OCPEmulator(clusters=specs, latency=0.0)
+        return OCPEmulator(clusters=specs, latency=0.0, frozen_clock=False)
     return OCPEmulator(
         clusters=int(clusters),
         tenants=tenants,
@@ -95,6 +95,7 @@ def build_emulator(config: dict[str, Any]) -> OCPEmulator:
         task_interval=interval,
         delay=delay,
         latency=0.0,
+        frozen_clock=False,  # time passes as for a real OCP; ``fast`` freezes it once warmed up
     )
 
 
