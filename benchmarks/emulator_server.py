@@ -44,7 +44,7 @@ class CachingApi:
         :param request: the incoming request.
         :param tweaks: pagination faults (none in benchmarks).
         """
-        key = (request.method, request.raw_path, request.raw_query, request.headers.get("Authorization"))
+        key = (request.method, request.path, request.query, request.headers.get("Authorization"))
         cached = self._cache.get(key)
         if cached is None:
             cached = self._api.handle(request, tweaks)
@@ -66,7 +66,7 @@ def build_emulator(config: dict[str, Any]) -> OCPEmulator:
             )
             for number, spec in enumerate(config["clusters"], start=1)
         ]
-        return OCPEmulator(clusters=specs, latency=0.0)
+        return OCPEmulator(clusters=specs, latency=0.0, frozen_clock=False)
     return OCPEmulator(
         clusters=config["clusters"],
         tenants=config["tenants"],
@@ -74,6 +74,7 @@ def build_emulator(config: dict[str, Any]) -> OCPEmulator:
         task_interval=timedelta(minutes=1),
         delay=delay,
         latency=0.0,
+        frozen_clock=False,  # time passes as for a real OCP; ``fast`` freezes it once warmed up
     )
 
 
@@ -101,9 +102,8 @@ def main(argv: list[str]) -> int:
     """
     config = json.loads(argv[0])
     emu = build_emulator(config)
-    context = getattr(emu, "_context", None)
-    if config["fast"] and context is not None:
-        context.api = CachingApi(context.api)
+    if config["fast"]:
+        emu.api = CachingApi(emu.api)  # type: ignore[assignment]
     emu.start()
     if config["fast"]:
         emu.clock.freeze()

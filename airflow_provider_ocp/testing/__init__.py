@@ -1,55 +1,38 @@
 """An OCP REST API emulator for tests, demos and users' own DAG tests (no public OCP exists).
 
-Start one from Python::
+Start one from Python (``with OCPEmulator(clusters=2, tenants=3) as emu:``, then
+``emu.airflow_connection_json()`` as ``AIRFLOW_CONN_OCP_DEFAULT``), from a shell (``python -m
+airflow_provider_ocp.testing --port 8777``) or with the ``ocp_emulator`` pytest fixture. It needs only the standard
+library and never imports Airflow; :func:`register_dag` imports it when called.
 
-    from airflow_provider_ocp.testing import OCPEmulator
-
-    with OCPEmulator(clusters=2, tenants=3) as emu:
-        os.environ["AIRFLOW_CONN_OCP_DEFAULT"] = emu.airflow_connection_json()
-        ...
-
-or from a shell with ``python -m airflow_provider_ocp.testing --port 8777``, or use the ``ocp_emulator`` pytest
-fixture. It needs only the standard library (``cryptography`` only to generate a TLS certificate) and never
-imports Airflow; :func:`register_dag` (for ``dag.test()`` of a DAG built inside a test) imports it when called.
-
-What it serves (under ``/api/v2``, after an optional path prefix), with OCP's envelope (null fields omitted):
-
-- ``GET /ob/clusters`` (``page``, ``size``, ``name``: case-insensitive substring), ``GET /ob/clusters/{id}``;
-- ``GET /ob/clusters/{id}/backup/task/logBackupTasks`` and its tenant variant
-  ``GET /ob/clusters/{id}/tenants/{tenantId}/backup/task/logBackupTasks``: ``page`` (1-based) and ``size``
-  required, ``size`` silently clamped to 2000; optional ``startTime``/``endTime`` (ISO-8601 with a colon offset or
-  ``Z``) filter on ``createTime``, **inclusive at both ends**; newest ``createTime`` first. Time-range rules as
-  OCP: one bound only is HTTP 500 code 10006, start after end HTTP 400 code 10005, a range longer than
-  ``max_time_range`` (no limit by default) HTTP 500 code 10007;
-- ``GET /ob/clusters/{id}/backup/overview`` (an approximation: worst current delay and its checkpoint).
-
-Errors as OCP reports them (``error.code`` always an integer, see :mod:`airflow_provider_ocp.testing.envelope`):
-401 code 0 (no or wrong credentials, AccessKey signature over every ``x-ocp-*`` header, ``Date`` skew over 15
-minutes), 403 code 30014 (a ``restricted_users`` user on backup endpoints), 404 code 10002 (unknown cluster or
-tenant), 400 (bad parameters; an unknown path under ``/api``: "No handler found"). A path outside ``/api`` is
-redirected (302) to ``<prefix>/login``, the console's login page (200, HTML). The ``traceId`` echoes the request's
-``x-trace-id``.
-
-Credentials by default: Basic ``admin`` / :data:`DEFAULT_PASSWORD`, AccessKey :data:`DEFAULT_ACCESS_KEY_ID` /
-:data:`DEFAULT_ACCESS_KEY_SECRET`. Faults: see :mod:`airflow_provider_ocp.testing.faults`.
+It serves ``GET /api/v2/ob/clusters`` and ``/api/v2/ob/clusters/{id}[/tenants/{tenantId}]/backup/task/logBackupTasks``
+(after an optional path prefix) as OCP does: its envelope, 1-based pages, ``size`` clamped to 2000, the inclusive
+``startTime``/``endTime`` filter on ``createTime``, both authentication modes and OCP's error codes (see
+:mod:`~airflow_provider_ocp.testing.wire`). The clock is frozen unless a test moves it (see :class:`OCPEmulator`);
+faults: :mod:`airflow_provider_ocp.testing.faults`.
 """
 
 from __future__ import annotations
 
-from airflow_provider_ocp.testing.api import MAX_PAGE_SIZE
-from airflow_provider_ocp.testing.clock import DelayProfile, ServerClock
-from airflow_provider_ocp.testing.clusters import ClusterSpec, TenantSpec, UnknownClusterError, UnknownTenantError
-from airflow_provider_ocp.testing.credentials import (
+import inspect
+from typing import Any
+
+from airflow_provider_ocp.testing.api import (
     DEFAULT_ACCESS_KEY_ID,
     DEFAULT_ACCESS_KEY_SECRET,
     DEFAULT_PASSWORD,
     DEFAULT_USERNAME,
     Authenticator,
 )
-from airflow_provider_ocp.testing.dag_test import register_dag
+from airflow_provider_ocp.testing.clock import DelayProfile, ServerClock
+from airflow_provider_ocp.testing.data import (
+    ClusterSpec,
+    RenderOptions,
+    TenantSpec,
+    UnknownClusterError,
+    UnknownTenantError,
+)
 from airflow_provider_ocp.testing.faults import FAULT_KINDS, Fault, FaultKind, FaultSet
-from airflow_provider_ocp.testing.httpd import make_self_signed_cert
-from airflow_provider_ocp.testing.rendering import RenderOptions
 from airflow_provider_ocp.testing.server import OCPEmulator
 from airflow_provider_ocp.testing.wire import RecordedRequest
 
@@ -59,7 +42,6 @@ __all__ = [
     "DEFAULT_PASSWORD",
     "DEFAULT_USERNAME",
     "FAULT_KINDS",
-    "MAX_PAGE_SIZE",
     "Authenticator",
     "ClusterSpec",
     "DelayProfile",
@@ -73,6 +55,41 @@ __all__ = [
     "TenantSpec",
     "UnknownClusterError",
     "UnknownTenantError",
-    "make_self_signed_cert",
     "register_dag",
 ]
+
+
+def register_dag(dag: Any) -> None:
+    """Serialize ``dag`` (an ``airflow.sdk.DAG``) into the migrated metadata DB, so that ``dag.test()`` can run it.
+
+    Airflow 3.1 on have ``LazyDeserializedDAG.from_dag`` and a ``parse_duration`` argument; 3.0 has neither, so the
+    DAG is serialized here with, as 3.0's DagBag does outside a bundle, ``relative_fileloc`` set to ``fileloc``.
+    """
+    from airflow.dag_processing.bundles.manager import DagBundlesManager
+    from airflow.dag_processing.collection import update_dag_parsing_results_in_db
+    from airflow.serialization.serialized_objects import LazyDeserializedDAG
+    from airflow.utils.session import create_session
+
+    if hasattr(LazyDeserializedDAG, "from_dag"):
+        lazy = LazyDeserializedDAG.from_dag(dag)
+    else:
+        from airflow.serialization.serialized_objects import SerializedDAG
+
+        data = SerializedDAG.to_dict(dag)  # type: ignore[attr-defined]  # 3.0 only; gone in later lines
+        data["dag"].setdefault("relative_fileloc", data["dag"]["fileloc"])
+        lazy = LazyDeserializedDAG(data=data)
+    extra: dict[str, Any] = {}
+    if "parse_duration" in inspect.signature(update_dag_parsing_results_in_db).parameters:
+        extra["parse_duration"] = None
+    with create_session() as session:
+        DagBundlesManager().sync_bundles_to_db(session=session)
+        session.flush()
+        update_dag_parsing_results_in_db(
+            bundle_name="dags-folder",
+            bundle_version=None,
+            dags=[lazy],
+            import_errors={},
+            warnings=set(),
+            session=session,
+            **extra,
+        )

@@ -1,7 +1,6 @@
-"""Command line: ``python -m airflow_provider_ocp.testing`` serves an emulator until SIGINT or SIGTERM.
+"""``python -m airflow_provider_ocp.testing`` serves an emulator, on the real clock, until SIGINT or SIGTERM.
 
-It prints the URL and an ``export AIRFLOW_CONN_...='...'`` line that pastes into a shell, so a shell, a demo or another
-process can point Airflow at it.
+It prints the URL and an ``export AIRFLOW_CONN_...='...'`` line that pastes into a shell.
 """
 
 from __future__ import annotations
@@ -11,22 +10,13 @@ import os
 import shlex
 import signal
 import sys
-import tempfile
 import threading
 from collections.abc import Sequence
 from datetime import timedelta
 from pathlib import Path
-from types import FrameType
 
 from airflow_provider_ocp.testing.clock import DelayProfile
-from airflow_provider_ocp.testing.clusters import DEFAULT_DELAY_SECONDS
-from airflow_provider_ocp.testing.credentials import (
-    DEFAULT_ACCESS_KEY_ID,
-    DEFAULT_ACCESS_KEY_SECRET,
-    DEFAULT_PASSWORD,
-    DEFAULT_USERNAME,
-)
-from airflow_provider_ocp.testing.httpd import make_self_signed_cert
+from airflow_provider_ocp.testing.data import DEFAULT_DELAY_SECONDS
 from airflow_provider_ocp.testing.server import AuthType, OCPEmulator
 
 DEFAULT_PORT = 8777
@@ -45,38 +35,18 @@ def build_parser() -> argparse.ArgumentParser:
     add("--clusters", type=int, default=1, help="number of clusters (default: 1)")
     add("--tenants", type=int, default=2, help="tenants per cluster (default: 2)")
     add("--tasks-per-tenant", type=int, default=3, help="history tasks per tenant (default: 3)")
-    add(
-        "--current-task-age-days",
-        type=float,
-        default=None,
-        help="long-lived current tasks, as real log archive tasks: each tenant's current task was created this many "
-        "days ago (at least), its history behind it. Default: the newest task, 10 minutes ago",
-    )
+    add("--current-task-age-days", type=float, default=None, help="current tasks created this many days ago")
     add("--cluster-level", action="store_true", help="OCP 3.x cluster-level tasks without tenant fields")
-    add("--seed", type=int, default=0, help="seed of the synthetic values (default: 0)")
     add("--latency", type=float, default=0.0, help="seconds added to every request (default: 0)")
-    add(
-        "--max-time-range-hours",
-        type=float,
-        default=None,
-        help="longest startTime..endTime task queries accept; longer ones fail as OCP's (HTTP 500, code 10007). "
-        "Default: no limit",
-    )
+    add("--max-time-range-hours", type=float, default=None, help="longest startTime..endTime accepted (500, 10007)")
     add("--delay", type=float, default=None, help=f"constant delay in seconds (default: {DEFAULT_DELAY_SECONDS})")
     add("--delay-from", type=float, default=None, help="delay at start, seconds (with --delay-to/--delay-over)")
     add("--delay-to", type=float, default=None, help="delay reached after --delay-over seconds")
     add("--delay-over", type=float, default=None, help="seconds the delay takes to go from --delay-from to --delay-to")
-    add("--user", default=DEFAULT_USERNAME, help=f"Basic user (default: {DEFAULT_USERNAME})")
-    add("--password", default=DEFAULT_PASSWORD, help="Basic password (default: the emulator's default)")
-    add("--access-key-id", default=DEFAULT_ACCESS_KEY_ID, help="AccessKey id")
-    add("--access-key-secret", default=DEFAULT_ACCESS_KEY_SECRET, help="AccessKey secret")
-    add("--no-basic", action="store_true", help="disable Basic authentication")
+    add("--no-basic", action="store_true", help="AccessKey only (the printed connection uses it)")
     add("--no-access-key", action="store_true", help="disable AccessKey authentication")
-    add("--auth-type", choices=["basic", "access_key"], default=None, help="auth of the printed connection")
-    add("--conn-id", default="ocp_default", help="connection id of the printed AIRFLOW_CONN_ line")
     add("--certfile", default=None, help="PEM certificate: serve HTTPS")
     add("--keyfile", default=None, help="PEM private key of --certfile")
-    add("--self-signed-dir", default=None, help="generate a self-signed certificate there and serve HTTPS")
     add("--ready-file", default=None, help="write the URL to this file once listening (removed at exit)")
     add("--verbose", action="store_true", help="log every request to stderr")
     return parser
@@ -91,19 +61,8 @@ def _delay(args: argparse.Namespace, parser: argparse.ArgumentParser) -> float |
     return DelayProfile.linear(args.delay_from, args.delay_to, args.delay_over)
 
 
-def _write_ready_file(path: Path, url: str) -> None:
-    descriptor, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-    with os.fdopen(descriptor, "w") as handle:
-        handle.write(url + "\n")
-    os.replace(temporary, path)
-
-
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the emulator until SIGINT or SIGTERM.
-
-    :param argv: the arguments (default: ``sys.argv[1:]``).
-    :returns: the exit status (0 after a clean stop).
-    """
+    """Run the emulator until SIGINT or SIGTERM; 0 after a clean stop."""
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.max_time_range_hours is not None and args.max_time_range_hours <= 0:
@@ -111,8 +70,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.current_task_age_days is not None and args.current_task_age_days < 0:
         parser.error("--current-task-age-days must not be negative")
     certfile, keyfile = args.certfile, args.keyfile
-    if args.self_signed_dir:
-        certfile, keyfile = make_self_signed_cert(args.self_signed_dir)
     emulator = OCPEmulator(
         host=args.host,
         port=args.port,
@@ -125,37 +82,29 @@ def main(argv: Sequence[str] | None = None) -> int:
         cluster_level=args.cluster_level,
         current_task_age=None if args.current_task_age_days is None else timedelta(days=args.current_task_age_days),
         delay=_delay(args, parser),
-        seed=args.seed,
-        users={args.user: args.password},
-        access_keys={args.access_key_id: args.access_key_secret},
         basic_auth=not args.no_basic,
         access_key_auth=not args.no_access_key,
         latency=args.latency,
         max_time_range=None if args.max_time_range_hours is None else timedelta(hours=args.max_time_range_hours),
         verbose=args.verbose,
+        frozen_clock=False,  # a server run by hand follows real time, as the Airflow pointed at it does
     )
     stop = threading.Event()
-
-    def _on_signal(signum: int, frame: FrameType | None) -> None:
-        stop.set()
-
-    signal.signal(signal.SIGINT, _on_signal)
-    signal.signal(signal.SIGTERM, _on_signal)
+    signal.signal(signal.SIGINT, lambda *_: stop.set())
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
     emulator.start()
     ready = Path(args.ready_file) if args.ready_file else None
     try:
-        auth_type: AuthType = "basic"
-        if args.auth_type == "access_key" or (args.auth_type is None and args.no_basic):
-            auth_type = "access_key"
+        auth_type: AuthType = "access_key" if args.no_basic else "basic"
         print(f"OCP emulator listening on {emulator.url}")
         # A line that pastes into a shell as is: the JSON form keeps the extras' types.
-        variable = f"AIRFLOW_CONN_{args.conn_id.upper()}"
-        print(f"export {variable}={shlex.quote(emulator.airflow_connection_json(auth_type))}")
+        print(f"export AIRFLOW_CONN_OCP_DEFAULT={shlex.quote(emulator.airflow_connection_json(auth_type))}")
         if certfile:
             print(f"TLS certificate (trust it as a CA bundle): {certfile}")
         sys.stdout.flush()
-        if ready is not None:
-            _write_ready_file(ready, emulator.url)
+        if ready is not None:  # written whole, then renamed: a reader never sees half of it
+            (temporary := ready.with_name(f".{ready.name}.tmp")).write_text(emulator.url + "\n")
+            os.replace(temporary, ready)
         while not stop.wait(0.5):
             pass
     finally:

@@ -1,77 +1,141 @@
 """The emulated REST API: routing under ``/api/v2``, authentication, parameter validation and pagination.
 
-As OCP: an unknown path under ``/api`` answers HTTP 400 ("no handler") once authenticated; a path outside ``/api``
-is redirected (302) to the console's login page, which answers 200 with HTML.
+Both authentication modes are checked against what arrived: for AccessKey the string to sign is rebuilt from the
+received request, **raw** path and query included, so a client that signs one query and sends another fails as it
+would against OCP.
 """
 
 from __future__ import annotations
 
+import base64
+import binascii
+import hashlib
+import hmac
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from email.utils import parsedate_to_datetime
+from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote
 
-from airflow_provider_ocp.testing.clock import ServerClock, parse_query_time
-from airflow_provider_ocp.testing.clusters import UnknownClusterError, UnknownTenantError
-from airflow_provider_ocp.testing.credentials import Authenticator
-from airflow_provider_ocp.testing.dataset import Dataset
-from airflow_provider_ocp.testing.envelope import (
-    CODE_FORBIDDEN,
-    CODE_FRAMEWORK,
-    CODE_ILLEGAL_ARGUMENT,
-    CODE_NOT_FOUND,
-    CODE_TIME_RANGE_ONE_BOUND,
-    CODE_TIME_RANGE_REVERSED,
-    CODE_TIME_RANGE_TOO_LONG,
-    ApiError,
-    console_page,
-    failure,
-    login_redirect,
-    success,
+from airflow_provider_ocp.client.auth import ACCESS_KEY_SCHEME, compute_signature, string_to_sign
+from airflow_provider_ocp.testing import wire
+from airflow_provider_ocp.testing.clock import parse_query_time
+from airflow_provider_ocp.testing.data import UnknownClusterError, UnknownTenantError
+from airflow_provider_ocp.testing.wire import ApiError, RecordedRequest, Response
+
+if TYPE_CHECKING:
+    from airflow_provider_ocp.testing.server import OCPEmulator
+
+DEFAULT_USERNAME = "admin"
+DEFAULT_PASSWORD = "emulator-password"  # noqa: S105 - documented emulator default
+DEFAULT_ACCESS_KEY_ID = "emulator-access-key-id"
+DEFAULT_ACCESS_KEY_SECRET = "emulator-access-key-secret"  # noqa: S105 - documented emulator default
+MAX_DATE_SKEW = timedelta(minutes=15)
+
+_RFC1123_GMT = re.compile(
+    r"^(Mon|Tue|Wed|Thu|Fri|Sat|Sun), \d{2} (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) \d{4} "
+    r"\d{2}:\d{2}:\d{2} GMT$"
 )
-from airflow_provider_ocp.testing.history import HistoryRecords
-from airflow_provider_ocp.testing.wire import IncomingRequest, Response, query_params
+
+
+def _unauthorized(message: str) -> ApiError:
+    return ApiError(401, wire.CODE_FRAMEWORK, message)
+
+
+@dataclass
+class Authenticator:
+    """Credentials and switches, each changeable at runtime: Basic ``users`` with backup permission and
+    ``restricted_users`` without (403 on backup endpoints), ``access_keys`` ``{id: secret}``, which modes are
+    accepted."""
+
+    users: dict[str, str] = field(default_factory=lambda: {DEFAULT_USERNAME: DEFAULT_PASSWORD})
+    restricted_users: dict[str, str] = field(default_factory=dict)
+    access_keys: dict[str, str] = field(default_factory=lambda: {DEFAULT_ACCESS_KEY_ID: DEFAULT_ACCESS_KEY_SECRET})
+    basic_enabled: bool = True
+    access_key_enabled: bool = True
+
+    def authenticate(self, request: RecordedRequest, now: datetime) -> tuple[str, bool]:
+        """Check a request's credentials against the server time ``now``; ApiError 401 when they fail.
+
+        :returns: who it authenticated as (user name or AccessKey id) and whether it may read backup tasks (else 403).
+        """
+        header = request.headers.get("Authorization")
+        if not header:
+            raise _unauthorized("Authentication required: send Basic credentials or an AccessKey signature")
+        scheme, _, credentials = header.strip().partition(" ")
+        if scheme.lower() == "basic":
+            if not self.basic_enabled:
+                raise _unauthorized("Basic authentication is disabled on this OCP; use an AccessKey signature")
+            return self._basic(credentials.strip())
+        if scheme == ACCESS_KEY_SCHEME:
+            if not self.access_key_enabled:
+                raise _unauthorized("AccessKey authentication is disabled on this OCP")
+            return self._access_key(request, credentials.strip(), now)
+        raise _unauthorized(f"Unsupported authorization scheme {scheme!r}")
+
+    def _basic(self, token: str) -> tuple[str, bool]:
+        try:
+            decoded = base64.b64decode(token, validate=True).decode("utf-8")
+        except (binascii.Error, UnicodeDecodeError):
+            raise _unauthorized("Malformed Basic credentials") from None
+        username, separator, password = decoded.partition(":")
+        if not separator:
+            raise _unauthorized("Malformed Basic credentials")
+        for table, permitted in ((self.users, True), (self.restricted_users, False)):
+            expected = table.get(username)
+            if expected is not None and hmac.compare_digest(expected.encode(), password.encode()):
+                return username, permitted
+        raise _unauthorized("Bad credentials: unknown user or wrong password")
+
+    def _access_key(self, request: RecordedRequest, credentials: str, now: datetime) -> tuple[str, bool]:
+        key_id, separator, signature = credentials.partition(":")
+        if not separator or not key_id or not signature:
+            raise _unauthorized(f"Malformed {ACCESS_KEY_SCHEME} header: expected <AccessKeyId>:<signature>")
+        date = request.headers.get("Date", "") or ""
+        self._check_date(date, now)
+        secret = self.access_keys.get(key_id)
+        if secret is None:
+            raise _unauthorized("Unknown AccessKey id")
+        expected = compute_signature(secret, self.string_to_sign(request))
+        if not hmac.compare_digest(expected.encode(), signature.encode()):
+            raise _unauthorized("AccessKey signature mismatch: check the string to sign and the query sent")
+        return key_id, True
+
+    def _check_date(self, date: str, now: datetime) -> None:
+        if not _RFC1123_GMT.match(date):
+            raise _unauthorized(
+                "The Date header is missing or not an RFC 1123 GMT date (e.g. Tue, 17 Jan 2023 03:36:01 GMT)"
+            )
+        try:
+            sent = parsedate_to_datetime(date)
+        except (TypeError, ValueError):
+            raise _unauthorized(f"The Date header {date!r} is not a valid date") from None
+        if abs(sent - now) > MAX_DATE_SKEW:
+            raise _unauthorized(
+                f"The Date header {date!r} is more than 15 minutes away from the server clock; check the client's clock"
+            )
+
+    @staticmethod
+    def string_to_sign(request: RecordedRequest) -> str:
+        """The string to sign as the server rebuilds it from the received request."""
+        headers = request.headers
+        md5 = hashlib.md5(request.body, usedforsecurity=False).hexdigest() if request.body else ""
+        ocp = {name.lower(): value for name, value in headers.items() if name.lower().startswith("x-ocp-")}
+        sent = {key: headers.get(name, "") or "" for key, name in (("content_type", "Content-Type"), ("host", "Host"))}
+        sent["date"] = headers.get("Date", "") or ""
+        return string_to_sign(
+            method=request.method, body_md5=md5, ocp_headers=ocp, path=request.path, query=request.query, **sent
+        )
+
 
 MAX_PAGE_SIZE = 2000
 DEFAULT_PAGE_SIZE = 10
 _LONG = re.compile(r"^[+-]?\d{1,19}$")
-_SEGMENT = r"[^/]+"
-_ROUTES: tuple[tuple[re.Pattern[str], str], ...] = (
-    (re.compile(r"^/api/v2/ob/clusters$"), "clusters"),
-    (re.compile(rf"^/api/v2/ob/clusters/(?P<cluster>{_SEGMENT})$"), "cluster"),
-    (re.compile(rf"^/api/v2/ob/clusters/(?P<cluster>{_SEGMENT})/backup/task/logBackupTasks$"), "log_tasks"),
-    (
-        re.compile(
-            rf"^/api/v2/ob/clusters/(?P<cluster>{_SEGMENT})/tenants/(?P<tenant>{_SEGMENT})"
-            r"/backup/task/logBackupTasks$"
-        ),
-        "log_tasks",
-    ),
-    (re.compile(rf"^/api/v2/ob/clusters/(?P<cluster>{_SEGMENT})/backup/overview$"), "overview"),
-)
-_BACKUP_ROUTES = frozenset({"log_tasks", "overview"})
+_TASKS = re.compile(r"^/api/v2/ob/clusters/([^/]+)(?:/tenants/([^/]+))?/backup/task/logBackupTasks$")
 
 
-@dataclass
-class PageTweaks:
-    """Pagination misbehaviour requested by faults for one request.
-
-    :param ignore_page: serve page 1 whatever ``page`` says.
-    :param echo_page: with ``ignore_page``, still report the requested number in ``page.number``.
-    :param total_pages_delta: added to the real ``totalPages`` (negative: fewer), floored at 0.
-    :param total_pages_value: reported instead of the real ``totalPages`` when set.
-    :param max_size: a lower page size maximum than 2000.
-    """
-
-    ignore_page: bool = False
-    echo_page: bool = False
-    total_pages_delta: int = 0
-    total_pages_value: int | None = None
-    max_size: int | None = None
-
-
-def _bad_request(message: str, target: str, code: int = CODE_FRAMEWORK) -> ApiError:
+def _bad_request(message: str, target: str, code: int = wire.CODE_FRAMEWORK) -> ApiError:
     return ApiError(400, code, message, target)
 
 
@@ -95,10 +159,8 @@ def _int_param(params: dict[str, str], name: str, default: int | None) -> int:
 
 def _time_window(params: dict[str, str], max_range: timedelta | None) -> tuple[datetime | None, datetime | None]:
     bounds: dict[str, datetime] = {}
-    for name in ("startTime", "endTime"):
-        text = params.get(name) or None
-        if text is None:
-            continue
+    for name in (name for name in ("startTime", "endTime") if params.get(name)):
+        text = params[name]
         try:
             bounds[name] = parse_query_time(text)
         except ValueError:
@@ -110,138 +172,81 @@ def _time_window(params: dict[str, str], max_range: timedelta | None) -> tuple[d
     if not bounds:
         return None, None
     if len(bounds) == 1:
-        raise ApiError(500, CODE_TIME_RANGE_ONE_BOUND, "Start time and end time must be both filled in or both empty")
+        raise ApiError(500, wire.CODE_TIME_RANGE_ONE_BOUND, "Start and end time must be both filled in or both empty")
     start, end = bounds["startTime"], bounds["endTime"]
     if start > end:
-        raise ApiError(400, CODE_TIME_RANGE_REVERSED, "Start time must not be later than end time")
+        raise ApiError(400, wire.CODE_TIME_RANGE_REVERSED, "Start time must not be later than end time")
     if max_range is not None and end - start > max_range:
-        raise ApiError(
-            500, CODE_TIME_RANGE_TOO_LONG, f"The time range {end - start} is too large: at most {max_range} is allowed"
-        )
+        raise ApiError(500, wire.CODE_TIME_RANGE_TOO_LONG, f"Time range {end - start} too large: at most {max_range}")
     return start, end
 
 
 class EmulatorApi:
-    """Answers API requests with OCP envelopes.
+    """Answers API requests with OCP envelopes, from the emulator's data, credentials and clock."""
 
-    :param dataset: the clusters and tasks.
-    :param auth: the credential checks.
-    :param clock: the server clock.
-    :param path_prefix: a prefix in front of ``/api/v2`` (e.g. ``/ocp``), empty for none.
-    :param max_page_size: the silent clamp on ``size``.
-    :param max_time_range: the longest ``endTime - startTime`` accepted on task queries, None for no limit.
-    """
+    def __init__(self, emulator: OCPEmulator) -> None:
+        self.emu = emulator
+        self.max_time_range: timedelta | None = None
 
-    def __init__(
-        self,
-        dataset: Dataset,
-        auth: Authenticator,
-        clock: ServerClock,
-        *,
-        path_prefix: str = "",
-        max_page_size: int = MAX_PAGE_SIZE,
-        max_time_range: timedelta | None = None,
-    ) -> None:
-        self.dataset = dataset
-        self.auth = auth
-        self.clock = clock
-        self.path_prefix = path_prefix
-        self.max_page_size = max_page_size
-        self.max_time_range = max_time_range
-        self.history = HistoryRecords()  # history records, rendered once across requests
-
-    def local_path(self, raw_path: str) -> str | None:
-        """The received path without the path prefix, None when it lies outside the prefix.
-
-        :param raw_path: the path as received, prefix included.
-        """
-        if not raw_path.startswith(self.path_prefix + "/"):
-            return None
-        return raw_path[len(self.path_prefix) :]
-
-    @staticmethod
-    def route(path: str) -> tuple[str, dict[str, str]] | None:
-        """The endpoint name and path variables for a path, None when no endpoint serves it.
-
-        :param path: the path after the prefix, as received (percent-encoded).
-        """
-        for pattern, name in _ROUTES:
-            match = pattern.match(unquote(path))
-            if match:
-                return name, match.groupdict()
-        return None
-
-    def handle(self, request: IncomingRequest, tweaks: PageTweaks) -> Response:
-        """Answer one request.
-
-        :param request: the request as received.
-        :param tweaks: pagination faults to apply.
-        """
-        path = self.local_path(request.raw_path)
+    def handle(self, request: RecordedRequest, shape: dict[str, dict[str, Any]]) -> Response:
+        """Answer one request, with the pagination faults ``shape`` (their parameters, by kind)."""
+        emu, prefix = self.emu, self.emu.path_prefix
+        path = request.path[len(prefix) :] if request.path.startswith(prefix + "/") else None
         if path is None or not (path == "/api" or path.startswith("/api/")):
-            return console_page() if path == "/login" else login_redirect(self.path_prefix)
+            return wire.console_page() if path == "/login" else wire.login_redirect(prefix)
         try:
-            principal = self.auth.authenticate(request, self.clock.now())
-            route = self.route(path)
-            if route is None:  # Spring's DispatcherServlet: NoHandlerFoundException, after the security filter
-                raise ApiError(400, CODE_FRAMEWORK, f"No handler found for {request.method} {path}")
-            name, variables = route
+            who, permitted = emu.auth.authenticate(request, emu.clock.now())
+            tasks = _TASKS.match(unquote(path))
+            if tasks is None and unquote(path) != "/api/v2/ob/clusters":
+                # Spring's DispatcherServlet: NoHandlerFoundException, after the security filter
+                raise ApiError(400, wire.CODE_FRAMEWORK, f"No handler found for {request.method} {path}")
             if request.method != "GET":
-                raise ApiError(405, CODE_FRAMEWORK, f"Request method {request.method!r} not supported")
-            if name in _BACKUP_ROUTES and not principal.backup_permission:
-                raise ApiError(403, CODE_FORBIDDEN, f"User {principal.name!r} has no permission for this operation")
-            params = query_params(request.raw_query)
-            cluster_id = _long(variables["cluster"], "id") if "cluster" in variables else None
-            data = self._dispatch(name, cluster_id, variables, params, tweaks)
-            return success(request, self.clock, data, cluster_id=cluster_id)
+                raise ApiError(405, wire.CODE_FRAMEWORK, f"Request method {request.method!r} not supported")
+            params = wire.query_params(request.query)
+            if tasks is None:
+                page, served, size = self._paging(params, shape, required=False)
+                items, total = emu.list_clusters(params.get("name") or None, served, size)
+                return wire.success(request, emu.clock, self._page(items, total, page, size, shape))
+            if not permitted:
+                raise ApiError(403, wire.CODE_FORBIDDEN, f"User {who!r} has no permission for this operation")
+            cluster_id = _long(tasks[1], "id")
+            tenant_id = _long(tasks[2], "tenantId") if tasks[2] is not None else None
+            page, served, size = self._paging(params, shape, required=True)
+            start, end = _time_window(params, self.max_time_range)
+            emu.cluster(cluster_id)  # 404 for an unknown cluster before validating more
+            contents, total = emu.query_tasks(cluster_id, tenant_id, start, end, served, size)
+            data = self._page(contents, total, page, size, shape)
+            return wire.success(request, emu.clock, data, cluster_id=cluster_id)
         except ApiError as error:
-            return failure(request, self.clock, error)
+            return wire.failure(request, emu.clock, error)
         except (UnknownClusterError, UnknownTenantError) as error:
-            return failure(request, self.clock, ApiError(404, CODE_NOT_FOUND, str(error)))
+            return wire.failure(request, emu.clock, ApiError(404, wire.CODE_NOT_FOUND, str(error)))
 
-    def _dispatch(
-        self,
-        name: str,
-        cluster_id: int | None,
-        variables: dict[str, str],
-        params: dict[str, str],
-        tweaks: PageTweaks,
-    ) -> Any:
-        if name == "clusters":
-            page, served, size = self._paging(params, tweaks, required=False)
-            items, total = self.dataset.list_clusters(params.get("name") or None, served, size)
-            return self._page(items, total, page, size, tweaks)
-        assert cluster_id is not None
-        if name == "cluster":
-            return self.dataset.describe_cluster(cluster_id)
-        if name == "overview":
-            return self.dataset.overview(cluster_id)
-        tenant_id = _long(variables["tenant"], "tenantId") if "tenant" in variables else None
-        page, served, size = self._paging(params, tweaks, required=True)
-        start, end = _time_window(params, self.max_time_range)
-        self.dataset.cluster(cluster_id)  # 404 for an unknown cluster before validating more
-        contents, total = self.dataset.query_tasks(cluster_id, tenant_id, start, end, served, size, self.history.render)
-        return self._page(contents, total, page, size, tweaks)
-
-    def _paging(self, params: dict[str, str], tweaks: PageTweaks, *, required: bool) -> tuple[int, int, int]:
+    def _paging(
+        self, params: dict[str, str], shape: dict[str, dict[str, Any]], *, required: bool
+    ) -> tuple[int, int, int]:
         page = _int_param(params, "page", None if required else 1)
         size = _int_param(params, "size", None if required else DEFAULT_PAGE_SIZE)
         if page < 1:
-            raise _bad_request("page must be 1 or greater (pages are 1-based)", "page", CODE_ILLEGAL_ARGUMENT)
+            raise _bad_request("page must be 1 or greater (pages are 1-based)", "page", wire.CODE_ILLEGAL_ARGUMENT)
         if size < 1:
-            raise _bad_request("size must be 1 or greater", "size", CODE_ILLEGAL_ARGUMENT)
-        limit = self.max_page_size if tweaks.max_size is None else min(self.max_page_size, tweaks.max_size)
-        size = min(size, limit)
-        return page, 1 if tweaks.ignore_page else page, size
+            raise _bad_request("size must be 1 or greater", "size", wire.CODE_ILLEGAL_ARGUMENT)
+        clamp = shape.get("clamp_size")
+        size = min(size, MAX_PAGE_SIZE, max(1, int(clamp["max_size"])) if clamp else MAX_PAGE_SIZE)
+        return page, 1 if "ignore_page" in shape else page, size
 
     @staticmethod
-    def _page(contents: list[dict[str, Any]], total: int, page: int, size: int, tweaks: PageTweaks) -> Any:
+    def _page(
+        contents: list[dict[str, Any]], total: int, page: int, size: int, shape: dict[str, dict[str, Any]]
+    ) -> Any:
         total_pages = -(-total // size)
-        if tweaks.total_pages_value is not None:
-            total_pages = tweaks.total_pages_value
-        else:
-            total_pages = max(0, total_pages + tweaks.total_pages_delta)
-        number = 1 if tweaks.ignore_page and not tweaks.echo_page else page
+        wrong = shape.get("wrong_total_pages")
+        if wrong and wrong["value"] is not None:
+            total_pages = int(wrong["value"])
+        elif wrong:
+            total_pages = max(0, total_pages + int(wrong["delta"]))
+        ignored = shape.get("ignore_page")
+        number = 1 if ignored and not ignored["echo_page"] else page
         return {
             "contents": contents,
             "page": {"number": number, "size": size, "totalElements": total, "totalPages": total_pages},

@@ -1,15 +1,12 @@
-"""The emulator's notion of time: a server clock (zone, skew, freezing), query time parsing, delay profiles.
+"""The emulator's time: a server clock the tests drive (frozen by default), delay profiles and OCP's time texts.
 
-Everything the emulator reports (the envelope ``timestamp``, ``checkpoint``, the ``createTime`` of appended tasks)
-and the AccessKey ``Date`` check use :meth:`ServerClock.now`, so a skewed or frozen clock behaves consistently;
-:class:`DelayProfile` values follow :meth:`ServerClock.elapsed`, so advancing the clock advances them too.
+Everything the emulator reports and the AccessKey ``Date`` check read :meth:`ServerClock.now`.
 """
 
 from __future__ import annotations
 
 import re
 import threading
-import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone, tzinfo
 
@@ -18,110 +15,67 @@ from airflow_provider_ocp.client.timestamps import parse_ocp_timestamp
 DEFAULT_SERVER_TIMEZONE = timezone(timedelta(hours=8))
 """OCP deployments commonly run in China Standard Time; the emulator reports ``+08:00`` by default."""
 
-EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
-_MICROSECOND = timedelta(microseconds=1)
-
 # What a servlet-side OffsetDateTime converter accepts: a colon offset or Z, never +0800, +08 or no offset.
 _QUERY_TIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}:\d{2})$")
 
 
 class ServerClock:
-    """The emulated OCP server's wall clock.
+    """The emulated OCP server's wall clock, frozen where it was created (``frozen``, the default) until a test
+    moves it, or running with the real clock; ``offset`` is its skew against the real clock, ``tz`` the zone printed."""
 
-    :param offset: how far the server clock is ahead of the real clock (negative: behind); simulates skew.
-    :param tz: the server's time zone, used for every offset the emulator prints.
-    """
-
-    def __init__(self, *, offset: timedelta = timedelta(0), tz: tzinfo = DEFAULT_SERVER_TIMEZONE) -> None:
+    def __init__(
+        self, *, offset: timedelta = timedelta(0), tz: tzinfo = DEFAULT_SERVER_TIMEZONE, frozen: bool = True
+    ) -> None:
         self._lock = threading.Lock()
-        self._offset = offset
-        self._frozen: datetime | None = None
+        self.offset = offset
+        self._frozen = datetime.now(timezone.utc) if frozen else None
         self.tz = tz
-        self._started = self.now()
-
-    @property
-    def offset(self) -> timedelta:
-        """How far the server clock runs ahead of the real clock; settable at runtime."""
-        with self._lock:
-            return self._offset
-
-    @offset.setter
-    def offset(self, value: timedelta) -> None:
-        with self._lock:
-            self._offset = value
+        self.started = self.now()
 
     def now(self) -> datetime:
-        """The server's current time, aware, in the server's zone."""
+        """The server's current time, aware, in the server's zone (frozen instant or real time, plus the offset)."""
         with self._lock:
-            moment = self._frozen or datetime.now(timezone.utc) + self._offset
+            moment = (self._frozen or datetime.now(timezone.utc)) + self.offset
         return moment.astimezone(self.tz)
 
     def freeze(self, at: datetime | None = None) -> None:
-        """Stop the clock, at ``at`` or at the current server time.
-
-        :param at: an aware instant; None freezes at :meth:`now`.
-        """
+        """Stop the clock at ``at`` (an aware instant; None: the current server time) until moved."""
         moment = at if at is not None else self.now()
         if moment.tzinfo is None:
             raise ValueError("freeze() needs an aware datetime")
         with self._lock:
-            self._frozen = moment.astimezone(timezone.utc)
-
-    def unfreeze(self) -> None:
-        """Let the clock run again (from real time plus the offset)."""
-        with self._lock:
-            self._frozen = None
+            self._frozen = moment.astimezone(timezone.utc) - self.offset
 
     def advance(self, amount: float | timedelta) -> None:
-        """Move server time forward (moves the frozen instant, or grows the offset when running).
-
-        Delay profiles advance with it. A large jump also skews the server against clients' ``Date`` headers.
-
-        :param amount: seconds or a timedelta.
-        """
+        """Move server time forward by ``amount`` (seconds or a timedelta); delay profiles move with it."""
         delta = amount if isinstance(amount, timedelta) else timedelta(seconds=amount)
         with self._lock:
             if self._frozen is not None:
                 self._frozen += delta
             else:
-                self._offset += delta
-
-    def mark_started(self) -> None:
-        """Restart the elapsed-time origin used by delay profiles (called when the emulator starts)."""
-        self._started = self.now()
+                self.offset += delta
 
     def elapsed(self) -> float:
-        """Seconds of server time since the emulator started, never negative."""
-        return max(0.0, (self.now() - self._started).total_seconds())
-
-    @staticmethod
-    def monotonic() -> float:
-        """A monotonic reading for measuring request durations."""
-        return time.monotonic()
+        """Seconds of server time since the emulator started, never negative (what delay profiles follow)."""
+        return max(0.0, (self.now() - self.started).total_seconds())
 
 
-def to_epoch_us(moment: datetime) -> int:
-    """Microseconds since the Unix epoch.
-
-    :param moment: an aware datetime.
-    """
-    return (moment - EPOCH) // _MICROSECOND
+def java_timestamp(moment: datetime, tz: tzinfo) -> str:
+    """Java's ``yyyy-MM-dd'T'HH:mm:ss.SSSZ`` in zone ``tz``, as OCP prints ``createTime``: always ms, ``+0800``."""
+    local = moment.astimezone(tz)
+    return local.strftime("%Y-%m-%dT%H:%M:%S.") + f"{local.microsecond // 1000:03d}" + local.strftime("%z")
 
 
-def from_epoch_us(micros: int) -> datetime:
-    """The aware UTC instant ``micros`` microseconds after the Unix epoch.
-
-    :param micros: microseconds since the epoch.
-    """
-    return EPOCH + timedelta(microseconds=micros)
+def iso_timestamp(moment: datetime, tz: tzinfo) -> str:
+    """ISO-8601 as an OffsetDateTime serializer writes it: milliseconds unless zero, colon offset or ``Z``."""
+    local = moment.astimezone(tz)
+    millis = local.microsecond // 1000
+    text = local.replace(microsecond=millis * 1000).isoformat(timespec="milliseconds" if millis else "seconds")
+    return text[:-6] + "Z" if text.endswith("+00:00") else text
 
 
 def parse_query_time(text: str) -> datetime:
-    """Parse ``startTime``/``endTime`` as OCP does: ISO-8601 with a colon offset or ``Z`` only.
-
-    :param text: the decoded query value (a raw ``+`` has already become a space, which fails here).
-    :raises ValueError: for ``+0800``, ``+08``, a missing offset or anything else.
-    """
+    """Parse ``startTime``/``endTime`` as OCP does: ISO-8601 with a colon offset or ``Z`` only, else ValueError."""
     if not _QUERY_TIME.match(text):
         raise ValueError(f"not an ISO-8601 date-time with a colon offset or Z: {text!r}")
     return parse_ocp_timestamp(text)
@@ -129,14 +83,11 @@ def parse_query_time(text: str) -> datetime:
 
 @dataclass(frozen=True)
 class DelayProfile:
-    """A log archive delay (seconds) that falls (or rises) linearly from ``start`` to ``end``, then stays at ``end``.
+    """A log archive delay (seconds) moving linearly from ``start`` to ``end`` over ``over`` seconds, then at ``end``.
 
-    Time counts from when the profile took effect: emulator start for configured profiles, the call for profiles set
-    with :meth:`~airflow_provider_ocp.testing.OCPEmulator.set_current_task`.
-
-    :param start: the delay at time 0, in seconds.
-    :param end: the delay from ``over`` seconds on.
-    :param over: how long the change takes, in seconds; 0 makes the profile constant at ``end``.
+    Time counts, on the server clock, from when the profile took effect: emulator start for configured profiles, the
+    call for profiles set with :meth:`~airflow_provider_ocp.testing.OCPEmulator.set_current_task`. ``over`` 0 makes
+    the profile constant at ``end``.
     """
 
     start: float
@@ -149,36 +100,21 @@ class DelayProfile:
 
     @classmethod
     def constant(cls, seconds: float) -> DelayProfile:
-        """A delay that never changes.
-
-        :param seconds: the delay, in seconds.
-        """
-        return cls(start=seconds, end=seconds, over=0.0)
+        """A delay that never changes."""
+        return cls(seconds, seconds)
 
     @classmethod
     def linear(cls, start: float, end: float, over: float) -> DelayProfile:
-        """A delay moving linearly from ``start`` to ``end`` over ``over`` seconds.
-
-        :param start: the delay at time 0, in seconds.
-        :param end: the final delay, in seconds.
-        :param over: the duration of the change, in seconds.
-        """
-        return cls(start=start, end=end, over=over)
+        """A delay moving linearly from ``start`` to ``end`` over ``over`` seconds."""
+        return cls(start, end, over)
 
     def value_at(self, elapsed: float) -> float:
-        """The delay ``elapsed`` seconds after the profile took effect.
-
-        :param elapsed: seconds since the profile took effect (negative counts as 0).
-        """
+        """The delay ``elapsed`` seconds after the profile took effect (negative counts as 0)."""
         if self.over <= 0 or elapsed >= self.over:
             return self.end
-        fraction = max(0.0, elapsed) / self.over
-        return self.start + (self.end - self.start) * fraction
+        return self.start + (self.end - self.start) * max(0.0, elapsed) / self.over
 
 
 def as_profile(value: float | DelayProfile) -> DelayProfile:
-    """Accept a plain number of seconds (a constant delay) wherever a profile is expected.
-
-    :param value: seconds or a profile.
-    """
+    """A profile as is, or a plain number of seconds as a constant delay."""
     return value if isinstance(value, DelayProfile) else DelayProfile.constant(float(value))

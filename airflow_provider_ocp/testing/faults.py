@@ -1,42 +1,44 @@
-"""Fault injection: a thread-safe registry of misbehaviours matched against incoming requests.
+"""Fault injection: a small scripted queue of misbehaviours, each matched against incoming requests.
 
-A fault matches a request when ``path_contains`` is a substring of the raw path and, if ``page`` is set, the
-request's ``page`` parameter equals it. It applies to the next ``times`` matching requests (``times=None``: always).
-Per request at most one fault of each kind applies (the earliest added), at most one response-replacing fault
-(``rate_limited``, ``http_error``, ``html_200``, ``unsuccessful``) and at most one body-mangling fault
-(``truncated_json``, ``drop_connection``). When a response is replaced, pagination and data faults are not consumed.
+A fault applies to the next ``times`` requests (None: always) whose raw path contains ``path_contains`` and, if
+``page`` is set, whose ``page`` parameter equals it. Per request at most one fault of each kind applies (the earliest
+added), at most one replacing the response (``rate_limited``, ``http_error``, ``html_200``, ``unsuccessful``; then
+pagination and data faults are not consumed) and one mangling the body (``truncated_json``, ``drop_connection``).
 
-Kinds and their parameters (defaults in brackets):
+Kinds and their parameters [defaults]:
 
-- ``rate_limited``: HTTP 429 with OCP's envelope and ``Retry-After``. ``retry_after`` [1] seconds (None: no
-  header), ``http_date`` [False]: send ``Retry-After`` as an HTTP date instead of seconds.
-- ``http_error``: ``status`` [500] (e.g. 502/503/504), ``body`` ["json"]: ``"json"`` (OCP's error envelope) or
-  ``"html"`` (a proxy page), ``code`` [None: derived], ``message`` [None: a default], ``sub_errors`` [None]. The
-  derived code of a 500 is 10011 (an OceanBase failure) with an OceanBase timeout in ``subErrors``; above 500 it is
-  10010, below 0.
+- ``rate_limited``: HTTP 429 with ``Retry-After``: ``retry_after`` [1] seconds (None: no header), as an HTTP date
+  if ``http_date`` [False].
+- ``http_error``: ``status`` [500], ``body`` ["json"]: OCP's error envelope, or ``"html"`` (a proxy page), ``code``
+  [None: 10011 with an OceanBase timeout in ``subErrors`` for 500, 10010 above, 0 below], ``message``, ``sub_errors``.
 - ``html_200``: HTTP 200 with an HTML page (a proxy or an old console answering a wrong path).
 - ``unsuccessful``: HTTP 200 with ``successful: false``; ``status`` [500] in the envelope, ``code``, ``message``,
-  ``sub_errors``, derived as for ``http_error``.
+  ``sub_errors`` as for ``http_error``.
 - ``truncated_json``: the body cut to ``fraction`` [0.5] of its bytes, with a matching Content-Length.
 - ``drop_connection``: Content-Length announces the full body, ``fraction`` [0.5] is sent, then the socket closes.
-- ``slow``: sleep ``seconds`` [5.0] before answering (client read timeouts).
-- ``insert_tasks``: after rendering the page, append ``count`` [1] newest tasks (``tenant_id`` [None: rotate]).
-- ``remove_tasks``: after rendering the page, delete ``count`` [1] tasks, the ``newest`` [True] or oldest.
+- ``slow``: sleep ``seconds`` [5.0] (real seconds: client read timeouts) before answering.
+- ``insert_tasks`` / ``remove_tasks``: once the page is rendered, add ``count`` [1] newest tasks (``tenant_id``
+  [None: rotate]) / delete ``count`` [1] tasks, the ``newest`` [True] or oldest.
 - ``ignore_page``: serve page 1 whatever ``page`` says; ``echo_page`` [False]: still report the requested number.
 - ``wrong_total_pages``: report ``totalPages`` off by ``delta`` [1] (negative: fewer), or exactly ``value``.
 - ``clamp_size``: clamp ``size`` to ``max_size`` [100] instead of 2000 (``page.size`` reports it).
 
-Steady per-request latency (for benchmarks) is :attr:`FaultSet.latency`, not a counted fault. This module decides
-which faults apply to a request; :mod:`airflow_provider_ocp.testing.handler` carries them out.
+Steady per-request latency is :attr:`FaultSet.latency`, not a counted fault.
 """
 
 from __future__ import annotations
 
+import math
 import threading
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any, Literal, get_args
 
-from airflow_provider_ocp.testing.api import PageTweaks
+from airflow_provider_ocp.client.auth import http_date
+from airflow_provider_ocp.testing import wire
+from airflow_provider_ocp.testing.clock import ServerClock
+from airflow_provider_ocp.testing.data import Dataset, UnknownClusterError, UnknownTenantError
+from airflow_provider_ocp.testing.wire import ApiError, RecordedRequest, Response
 
 FaultKind = Literal[
     "rate_limited",
@@ -68,97 +70,44 @@ _DEFAULTS: dict[str, dict[str, Any]] = {
     "wrong_total_pages": {"delta": 1, "value": None},
     "clamp_size": {"max_size": 100},
 }
-RESPOND_KINDS = frozenset({"rate_limited", "http_error", "html_200", "unsuccessful"})
-TRANSPORT_KINDS = frozenset({"truncated_json", "drop_connection"})
-AFTER_KINDS = frozenset({"insert_tasks", "remove_tasks"})
-SHAPE_KINDS = frozenset({"ignore_page", "wrong_total_pages", "clamp_size"})
+RESPOND_KINDS = ("rate_limited", "http_error", "html_200", "unsuccessful")
+TRANSPORT_KINDS = ("truncated_json", "drop_connection")
+AFTER_KINDS = ("insert_tasks", "remove_tasks")
+SHAPE_KINDS = ("ignore_page", "wrong_total_pages", "clamp_size")
 
 
 @dataclass
 class Fault:
-    """One registered fault.
-
-    :param kind: one of :data:`FAULT_KINDS`.
-    :param times: how many more requests it applies to; None for always.
-    :param path_contains: substring the raw request path must contain.
-    :param page: the ``page`` parameter the request must carry, None for any.
-    :param params: the kind's parameters (defaults filled in).
-    :param hits: how many requests it has been applied to.
-    """
+    """One scripted fault: its kind, how many more requests it applies to (``times``, None: always), what the request
+    must match and its parameters (defaults filled in)."""
 
     kind: str
     times: int | None
     path_contains: str
     page: int | None
     params: dict[str, Any]
-    hits: int = 0
-
-    def matches(self, path: str, page: int | None) -> bool:
-        """Whether the fault applies to a request.
-
-        :param path: the raw request path.
-        :param page: the request's ``page`` parameter, None when absent or not an integer.
-        """
-        return self.path_contains in path and (self.page is None or self.page == page)
 
 
 @dataclass
 class FaultPlan:
-    """The faults chosen (and consumed) for one request.
-
-    :param delay: seconds to sleep before answering.
-    :param respond: the fault replacing the response, if any.
-    :param transport: the fault mangling the body bytes, if any.
-    :param after: faults mutating data once the page is rendered.
-    :param tweaks: pagination faults for the API.
-    :param applied: every fault taken, in registration order.
-    """
+    """The faults taken for one request, by what they do; ``summary`` names them for the request log."""
 
     delay: float = 0.0
     respond: Fault | None = None
     transport: Fault | None = None
     after: list[Fault] = field(default_factory=list)
-    tweaks: PageTweaks = field(default_factory=PageTweaks)
-    applied: list[Fault] = field(default_factory=list)
-
-    @property
-    def summary(self) -> str | None:
-        """The applied kinds joined by commas, None when none applied (for the request log)."""
-        return ",".join(f.kind for f in self.applied) or None
-
-
-def _tweak(tweaks: PageTweaks, fault: Fault) -> None:
-    params = fault.params
-    if fault.kind == "ignore_page":
-        tweaks.ignore_page, tweaks.echo_page = True, bool(params["echo_page"])
-    elif fault.kind == "wrong_total_pages":
-        tweaks.total_pages_delta = int(params["delta"])
-        tweaks.total_pages_value = None if params["value"] is None else int(params["value"])
-    elif fault.kind == "clamp_size":
-        tweaks.max_size = max(1, int(params["max_size"]))
+    shape: dict[str, dict[str, Any]] = field(default_factory=dict)  # pagination faults' params, by kind
+    summary: str | None = None
 
 
 class FaultSet:
-    """The registered faults and the steady latency; safe to use from tests while the server runs.
-
-    :param latency: seconds added to every request.
-    """
+    """The scripted faults, in the order added, and the steady ``latency`` (seconds added to every request); safe to
+    use from tests while serving."""
 
     def __init__(self, latency: float = 0.0) -> None:
         self._lock = threading.Lock()
         self._faults: list[Fault] = []
-        self._latency = float(latency)
-
-    @property
-    def latency(self) -> float:
-        """Seconds every request waits before being answered (0 by default); one attribute, so no lock needed."""
-        return self._latency
-
-    @latency.setter
-    def latency(self, seconds: float) -> None:
-        if seconds < 0:
-            raise ValueError("latency must be >= 0")
-        self._latency = float(seconds)
+        self.latency = latency
 
     def add(
         self,
@@ -168,14 +117,10 @@ class FaultSet:
         page: int | None = None,
         **params: Any,
     ) -> Fault:
-        """Register a fault.
+        """Script a fault after those already queued (kinds and parameters: the module documentation).
 
-        :param kind: what goes wrong (see the module documentation for the kinds and their parameters).
-        :param times: how many matching requests it applies to; None for every one.
-        :param path_contains: substring of the raw request path to match (the default targets task queries).
-        :param page: only requests with this ``page`` parameter; None for any.
-        :param params: the kind's parameters.
-        :raises ValueError: for an unknown kind or parameter, or ``times`` < 1.
+        It applies to the next ``times`` (None: every) requests whose raw path contains ``path_contains`` (by default
+        task queries) and, unless ``page`` is None, whose ``page`` parameter is ``page``.
         """
         if kind not in _DEFAULTS:
             raise ValueError(f"unknown fault kind {kind!r}; known: {', '.join(FAULT_KINDS)}")
@@ -189,54 +134,88 @@ class FaultSet:
             self._faults.append(fault)
         return fault
 
-    def remove(self, fault: Fault) -> None:
-        """Unregister one fault (no error if it is already gone).
-
-        :param fault: the value :meth:`add` returned.
-        """
-        with self._lock:
-            self._faults = [f for f in self._faults if f is not fault]
-
     def clear(self) -> None:
-        """Unregister every fault (the latency stays)."""
+        """Drop every fault (the latency stays)."""
         with self._lock:
             self._faults.clear()
 
     @property
     def active(self) -> list[Fault]:
-        """The faults still registered, in registration order."""
+        """The faults still queued, in the order added."""
         with self._lock:
             return list(self._faults)
 
     def take(self, path: str, page: int | None) -> FaultPlan:
-        """Choose the faults for a request and consume one use of each.
-
-        :param path: the raw request path.
-        :param page: the request's ``page`` parameter, None when absent or not an integer.
-        """
+        """Choose the faults for a request (raw path, ``page`` parameter or None) and consume one use of each."""
         plan = FaultPlan()
         with self._lock:
-            matching = [f for f in self._faults if f.matches(path, page)]
-            plan.respond = next((f for f in matching if f.kind in RESPOND_KINDS), None)
-            plan.transport = next((f for f in matching if f.kind in TRANSPORT_KINDS), None)
-            slow = next((f for f in matching if f.kind == "slow"), None)
-            taken = {id(f) for f in (plan.respond, plan.transport, slow) if f is not None}
-            if plan.respond is None:
-                seen: set[str] = set()
-                for fault in matching:
-                    if fault.kind in SHAPE_KINDS and fault.kind not in seen:
-                        seen.add(fault.kind)
-                        taken.add(id(fault))
-                        _tweak(plan.tweaks, fault)
-                    elif fault.kind in AFTER_KINDS:
-                        taken.add(id(fault))
-                        plan.after.append(fault)
-            plan.applied = [f for f in matching if id(f) in taken]
-            for fault in plan.applied:
-                fault.hits += 1
-                if fault.times is not None:
-                    fault.times -= 1
+            matching = [f for f in self._faults if f.path_contains in path and f.page in (None, page)]
+            first: dict[str, Fault] = {}
+            for fault in matching:
+                first.setdefault(fault.kind, fault)
+            plan.respond = next((f for f in first.values() if f.kind in RESPOND_KINDS), None)
+            plan.transport = next((f for f in first.values() if f.kind in TRANSPORT_KINDS), None)
+            taken = [f for f in (plan.respond, plan.transport, first.get("slow")) if f is not None]
+            if plan.respond is None:  # a replaced response never reaches pagination or the data
+                plan.after = [f for f in matching if f.kind in AFTER_KINDS]
+                shaping = [f for f in first.values() if f.kind in SHAPE_KINDS]
+                plan.shape = {f.kind: f.params for f in shaping}
+                taken += plan.after + shaping
+            applied = [f for f in matching if id(f) in {id(t) for t in taken}]
+            for fault in applied:
+                fault.times = None if fault.times is None else fault.times - 1
             self._faults = [f for f in self._faults if f.times is None or f.times > 0]
-        if slow is not None:
-            plan.delay = float(slow.params["seconds"])
+        if "slow" in first:
+            plan.delay = float(first["slow"].params["seconds"])
+        plan.summary = ",".join(f.kind for f in applied) or None
         return plan
+
+
+def fault_response(fault: Fault, request: RecordedRequest, clock: ServerClock) -> Response:
+    """What a ``rate_limited``, ``http_error``, ``html_200`` or ``unsuccessful`` fault answers instead."""
+    params = fault.params
+    if fault.kind == "rate_limited":
+        response = wire.failure(request, clock, ApiError(429, wire.CODE_FRAMEWORK, "Too many requests, slow down"))
+        retry_after = params["retry_after"]
+        if retry_after is not None:
+            if params["http_date"]:
+                value = http_date(clock.now() + timedelta(seconds=float(retry_after)))
+            else:
+                value = str(math.ceil(float(retry_after)))
+            response.headers.append(("Retry-After", value))
+        return response
+    if fault.kind == "html_200":
+        return wire.console_page()
+    status = int(params["status"])
+    if params.get("body") == "html":
+        return wire.proxy_page(status)
+    if fault.kind == "http_error":
+        return wire.failure(
+            request, clock, wire.injected_error(status, params, f"Injected server error (HTTP {status})")
+        )
+    error = wire.injected_error(status, params, "Injected failure reported with HTTP 200")
+    return Response(status=200, body=wire.error_body(request, clock, error))
+
+
+def wire_payload(body: bytes, fault: Fault | None) -> tuple[bytes, int, bool]:
+    """The bytes to write, the Content-Length to announce and whether to close the socket after them."""
+    if fault is None:
+        return body, len(body), False
+    cut = max(0, min(len(body) - 1, int(len(body) * float(fault.params["fraction"]))))
+    if fault.kind == "truncated_json":
+        return body[:cut], cut, False
+    return body[:cut], len(body), True  # drop_connection
+
+
+def apply_after(fault: Fault, dataset: Dataset, cluster_id: int | None) -> None:
+    """Change the data once a page of ``cluster_id`` was rendered (``insert_tasks``, ``remove_tasks``)."""
+    if cluster_id is None:
+        return
+    params = fault.params
+    try:
+        if fault.kind == "insert_tasks":
+            dataset.add_tasks(cluster_id, int(params["count"]), tenant_id=params["tenant_id"])
+        else:
+            dataset.remove_tasks(cluster_id, int(params["count"]), newest=bool(params["newest"]))
+    except (UnknownClusterError, UnknownTenantError):
+        return

@@ -1,115 +1,67 @@
-"""What travels between a client and the emulator: requests as received, and responses as bytes to write.
+"""Requests as received, and responses as bytes in OCP's envelope (null fields omitted, English messages).
 
-:mod:`airflow_provider_ocp.testing.envelope` builds the bodies, in OCP's envelope or as HTML.
+``error.code`` follows OCP's numbering: 0 for errors of the web and security framework (401, a missing or bad
+parameter, no handler), 10002 not found, 10005-10007 time-range rules, 10011 OceanBase failure, 30014 no permission.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+import json
+import time
 from dataclasses import dataclass, field
 from datetime import datetime
+from email.message import Message
+from http import HTTPStatus
+from typing import Any
 from urllib.parse import parse_qsl
+
+from airflow_provider_ocp.testing.clock import ServerClock, iso_timestamp
 
 JSON_TYPE = "application/json;charset=UTF-8"
 HTML_TYPE = "text/html;charset=UTF-8"
 
-
-class Headers:
-    """Request headers as received: order and original names kept, lookups case-insensitive.
-
-    :param items: ``(name, value)`` pairs, kept as sent so signature checks and tests see the real bytes.
-    """
-
-    def __init__(self, items: Iterable[tuple[str, str]]) -> None:
-        self._items = tuple(items)
-
-    def get(self, name: str, default: str | None = None) -> str | None:
-        """The first value of a header.
-
-        :param name: the header name, any case (HTTP header names are case-insensitive).
-        :param default: returned when the header is absent.
-        """
-        wanted = name.lower()
-        for key, value in self._items:
-            if key.lower() == wanted:
-                return value
-        return default
-
-    def items(self) -> tuple[tuple[str, str], ...]:
-        """Every ``(name, value)`` pair, in arrival order."""
-        return self._items
-
-    def __contains__(self, name: object) -> bool:
-        return isinstance(name, str) and self.get(name) is not None
-
-    def __iter__(self) -> Iterator[str]:
-        return (key for key, _ in self._items)
-
-    def __repr__(self) -> str:
-        return f"Headers({list(self._items)!r})"
+CODE_FRAMEWORK = 0  # raised before OCP's own code runs: security filter, parameter binding, handler lookup
+CODE_ILLEGAL_ARGUMENT = 10001
+CODE_NOT_FOUND = 10002
+CODE_TIME_RANGE_REVERSED = 10005  # 400: startTime later than endTime
+CODE_TIME_RANGE_ONE_BOUND = 10006  # 500: only one of startTime/endTime
+CODE_TIME_RANGE_TOO_LONG = 10007  # 500: endTime - startTime over the server's maximum
+CODE_UNEXPECTED = 10010
+CODE_OB_OPERATION_FAILED = 10011  # 500: an OceanBase error, detailed in subErrors; may be transient
+CODE_FORBIDDEN = 30014
+OB_TIMEOUT_SUB_ERROR = {"code": 4012, "sqlState": "HY000", "message": "Timeout, query has reached the maximum timeout"}
 
 
 def query_params(raw_query: str) -> dict[str, str]:
-    """Decode a query string as a servlet does (``+`` becomes a space); the first value of a key wins.
-
-    :param raw_query: the query string as received, without ``?``.
-    """
+    """Decode a query string as a servlet does (``+`` becomes a space); the first value of a key wins."""
     params: dict[str, str] = {}
     for key, value in parse_qsl(raw_query, keep_blank_values=True):
         params.setdefault(key, value)
     return params
 
 
-@dataclass(frozen=True)
-class IncomingRequest:
-    """One request as received, what the API and the credential checks work on.
-
-    :param method: the HTTP method.
-    :param raw_path: the path exactly as received (with any prefix), without the query: signatures cover it as sent.
-    :param raw_query: the query string exactly as received, without ``?``, for the same reason.
-    :param headers: the request headers.
-    :param body: the request body (empty when none).
-    :param trace_id: the ``x-trace-id`` to echo, or a generated one.
-    :param started: monotonic time when the request arrived, for the envelope's ``duration``.
-    """
-
-    method: str
-    raw_path: str
-    raw_query: str
-    headers: Headers
-    body: bytes
-    trace_id: str
-    started: float
-
-
-@dataclass(frozen=True)
+@dataclass
 class RecordedRequest:
-    """One request as received, and the status it was answered with, for tests that inspect what a client sent.
+    """One request as received, for the API, the credential checks and tests that inspect what a client sent.
 
-    :param method: the HTTP method.
-    :param path: the raw path (prefix included), without the query.
-    :param query: the raw query string, without ``?``.
-    :param headers: the request headers (case-insensitive :meth:`header` lookups).
-    :param body: the request body.
-    :param status: the HTTP status answered (announced, even when a fault dropped the connection).
-    :param fault: the faults applied, comma-separated, or None.
-    :param received_at: server time when the request arrived.
+    ``path`` (prefix included) and ``query`` are raw, exactly as sent, as signatures cover them. ``trace_id`` is the
+    ``x-trace-id`` echoed (or a generated one), ``received_at`` the server time of arrival, ``status`` the HTTP status
+    answered (announced, even when a fault dropped the connection), ``fault`` the faults applied, comma-separated.
     """
 
     method: str
     path: str
     query: str
-    headers: Headers
+    headers: Message
     body: bytes
-    status: int
-    fault: str | None
-    received_at: datetime
+    trace_id: str = ""
+    received_at: datetime | None = None
+    started: float = field(default_factory=time.monotonic, repr=False)  # for the envelope's ``duration``
+    status: int = 0
+    fault: str | None = None
 
     def header(self, name: str) -> str | None:
-        """A request header's value.
-
-        :param name: the header name, any case.
-        """
+        """A request header's value (any case)."""
         return self.headers.get(name)
 
     @property
@@ -125,17 +77,102 @@ class RecordedRequest:
 
 @dataclass
 class Response:
-    """A response to write.
-
-    :param status: the HTTP status.
-    :param body: the full body (faults may still cut it on the wire).
-    :param content_type: the ``Content-Type`` header.
-    :param headers: extra headers, e.g. ``Retry-After``.
-    :param cluster_id: the cluster the request addressed, if any (faults that mutate data act on it).
-    """
+    """A response to write; ``cluster_id`` is the cluster addressed, for faults that change data after answering."""
 
     status: int
     body: bytes
     content_type: str = JSON_TYPE
     headers: list[tuple[str, str]] = field(default_factory=list)
     cluster_id: int | None = None
+
+
+class ApiError(Exception):
+    """An error answered with OCP's error envelope: HTTP ``status``, ``error.code``, ``message``, and optional
+    ``target`` (e.g. the offending parameter) and ``sub_errors`` (e.g. OceanBase's ``sqlState``/``code``)."""
+
+    def __init__(
+        self, status: int, code: int, message: str, target: str | None = None, sub_errors: list[Any] | None = None
+    ) -> None:
+        super().__init__(message)
+        self.status, self.code, self.message, self.target, self.sub_errors = (status, code, message, target, sub_errors)
+
+
+def injected_error(status: int, params: dict[str, Any], default_message: str) -> ApiError:
+    """The error an ``http_error`` or ``unsuccessful`` fault reports; ``code`` None is derived from the status:
+    500 gives 10011 with an OceanBase timeout in ``subErrors``, above 500 10010, below it 0."""
+    code, sub_errors = params["code"], params["sub_errors"]
+    if code is None and status == 500:
+        code = CODE_OB_OPERATION_FAILED
+        sub_errors = [dict(OB_TIMEOUT_SUB_ERROR)] if sub_errors is None else sub_errors
+    elif code is None:
+        code = CODE_UNEXPECTED if status > 500 else CODE_FRAMEWORK
+    return ApiError(status, int(code), params["message"] or default_message, sub_errors=sub_errors)
+
+
+def _without_nulls(mapping: dict[str, Any]) -> dict[str, Any]:
+    return {key: value for key, value in mapping.items() if value is not None}
+
+
+def _dumps(request: RecordedRequest, clock: ServerClock, status: int, payload: dict[str, Any]) -> bytes:
+    payload |= {
+        "duration": max(0, round((time.monotonic() - request.started) * 1000)),
+        "server": "ocp-emulator",
+        "status": status,
+        "timestamp": iso_timestamp(clock.now(), clock.tz),
+        "traceId": request.trace_id,
+    }
+    return json.dumps(_without_nulls(payload), ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+
+
+def success(request: RecordedRequest, clock: ServerClock, data: Any, *, cluster_id: int | None = None) -> Response:
+    """``{"data": ..., "successful": true, ...}`` with HTTP 200."""
+    if isinstance(data, dict):  # records are rendered without nulls; the levels around them are checked here
+        data = _without_nulls(data)
+        if isinstance(data.get("page"), dict):
+            data["page"] = _without_nulls(data["page"])
+    body = _dumps(request, clock, 200, {"data": data, "successful": True})
+    return Response(status=200, body=body, cluster_id=cluster_id)
+
+
+def error_body(request: RecordedRequest, clock: ServerClock, error: ApiError) -> bytes:
+    """The bytes of an error envelope (``successful: false``) reporting ``error.status``."""
+    details = {"code": error.code, "message": error.message, "target": error.target, "subErrors": error.sub_errors}
+    return _dumps(request, clock, error.status, {"error": _without_nulls(details), "successful": False})
+
+
+def failure(request: RecordedRequest, clock: ServerClock, error: ApiError) -> Response:
+    """An error envelope sent with its own status as the HTTP status."""
+    return Response(status=error.status, body=error_body(request, clock, error))
+
+
+_CONSOLE_PAGE = """<!DOCTYPE html>
+<html lang="en">
+<head><meta charset="utf-8"><title>OceanBase Cloud Platform</title></head>
+<body><div id="root">OCP emulator console placeholder: this page is not an API endpoint.</div></body>
+</html>
+"""
+
+
+def console_page() -> Response:
+    """An HTML page of OCP's console with HTTP 200: its login page, or what a proxy or an old console answers."""
+    return Response(status=200, body=_CONSOLE_PAGE.encode("utf-8"), content_type=HTML_TYPE)
+
+
+def login_redirect(path_prefix: str) -> Response:
+    """HTTP 302 to the console's login page: OCP's answer to a path outside ``/api``, signed in or not."""
+    location = f"{path_prefix}/login"
+    body = f'<html><body>Redirecting to <a href="{location}">{location}</a></body></html>\n'
+    return Response(status=302, body=body.encode("utf-8"), content_type=HTML_TYPE, headers=[("Location", location)])
+
+
+def proxy_page(status: int) -> Response:
+    """An nginx-style HTML error page, as a gateway in front of OCP would answer."""
+    try:
+        title = f"{status} {HTTPStatus(status).phrase}"
+    except ValueError:
+        title = str(status)
+    html = (
+        f"<html>\r\n<head><title>{title}</title></head>\r\n<body>\r\n<center><h1>{title}</h1></center>\r\n"
+        "<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n"
+    )
+    return Response(status=status, body=html.encode("ascii"), content_type="text/html")

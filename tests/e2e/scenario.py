@@ -105,6 +105,7 @@ class E2EScenario:
             tasks_per_tenant=TASKS_PER_TENANT,
             task_interval=TASK_INTERVAL,
             history_end=HISTORY_END,
+            frozen_clock=False,  # a real Airflow runs on the real clock: so does OCP here
         )
         self._requests_before_gate = 0
 

@@ -20,6 +20,7 @@ import re
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from urllib.parse import quote
 
@@ -33,7 +34,6 @@ from airflow_provider_ocp.exceptions import OCPAPIError
 from airflow_provider_ocp.hooks.ocp import OCPAsyncHook, OCPHook
 from airflow_provider_ocp.log_backup.gate import GateCriteria
 from airflow_provider_ocp.testing import Authenticator, OCPEmulator
-from airflow_provider_ocp.testing.wire import IncomingRequest
 from airflow_provider_ocp.triggers.log_backup import OCPLogBackupDelayTrigger
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "example_dags"
@@ -86,18 +86,9 @@ def sent_secrets(emu: OCPEmulator, auth_type: str) -> set[str]:
         if auth_type == "access_key":
             assert scheme == ACCESS_KEY_SCHEME
             signature = credentials.split(":", 1)[1]
-            incoming = IncomingRequest(
-                method=recorded.method,
-                raw_path=recorded.path,
-                raw_query=recorded.query,
-                headers=recorded.headers,
-                body=recorded.body,
-                trace_id="",
-                started=0.0,
-            )
             secret = emu.auth.access_keys.get(ACCESS_KEY_ID, "")
             if recorded.status != 401:  # accepted: the provider computed exactly this signature
-                assert compute_signature(secret, Authenticator.string_to_sign(incoming)) == signature
+                assert compute_signature(secret, Authenticator.string_to_sign(recorded)) == signature
             found.add(signature)
     return found
 
@@ -204,6 +195,9 @@ def test_example_dags_leak_no_credential(
     gate_dag = load_example("example_ocp_restore_gate", monkeypatch).example_ocp_restore_gate()
     gate_dag.get_task("wait_for_log_backup").poke_interval = 0.3
     register_dag(gate_dag)
+    # It waits for a checkpoint at or after the run's trigger time: OCP's clock, frozen, is set 5 minutes ahead
+    # (within AccessKey's 15-minute Date skew), so the first poll's checkpoint (now - 1 s) is already past it.
+    emu.clock.freeze(datetime.now(timezone.utc) + timedelta(minutes=5))
     run = gate_dag.test(run_conf={"cluster_id": cluster, "max_delay_seconds": 20})
     states = collect_run(evidence, gate_dag.dag_id, run.run_id)
     assert states == {"wait_for_log_backup": "success", "restore": "success"}, capfd.readouterr().out[-3000:]

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import importlib.util
-import time
 from collections.abc import Iterator
-from datetime import datetime
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
@@ -48,7 +47,10 @@ def test_example_restores_to_the_gates_checkpoint(
     dag.get_task("wait_for_log_backup").poke_interval = 0.5
     # tenant_2 failed, but the example selects tenant_1 only
     emu.set_current_task(emu.cluster_ids[0], emu.tenant_ids(emu.cluster_ids[0])[1], status="FAILED")
-    triggered = time.time()
+    # The gate waits for a checkpoint at or after the run's trigger time (Airflow's clock): OCP's frozen clock is set
+    # 5 minutes ahead (within AccessKey's 15-minute Date skew), so the first poll's checkpoint (now - 1 s) is past it.
+    ocp_now = datetime.now(timezone.utc).replace(microsecond=0) + timedelta(minutes=5)
+    emu.clock.freeze(ocp_now)
     run = dag.test(run_conf={"cluster_id": emu.cluster_ids[0], "max_delay_seconds": 20})
     out = capsys.readouterr().out
     with create_session() as session:
@@ -58,7 +60,9 @@ def test_example_restores_to_the_gates_checkpoint(
         ).all()
         restore_point = XComModel.deserialize_value(rows[0]) if rows else None
     assert states == {"wait_for_log_backup": "success", "restore": "success"}, out[-3000:]
-    # The checkpoint had to pass the moment the run was triggered (the default restore point).
-    assert datetime.fromisoformat(restore_point.replace("Z", "+00:00")).timestamp() >= triggered - 1
+    # The restore point is the checkpoint OCP reported (its clock minus the 1 s delay), at or after the moment the
+    # run was triggered (the example's default target).
+    assert datetime.fromisoformat(restore_point.replace("Z", "+00:00")) == ocp_now - timedelta(seconds=1)
+    assert ocp_now - timedelta(seconds=1) >= run.run_after
     assert f"Would restore cluster {emu.cluster_ids[0]} to {restore_point}" in out
     assert "tenant tenant_1 (tenantId" in out  # printed by the restore task from the gate's XCom

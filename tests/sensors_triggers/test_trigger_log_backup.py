@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 from airflow.providers.common.compat.sdk import TaskDeferred
 from hostile_server import HostileServer, Seen, hostile_server, send, use_server
+from sensor_dag_support import advance_per_query
 
 from airflow_provider_ocp.client.timestamps import isoformat_utc
 from airflow_provider_ocp.log_backup.gate import GateCriteria
@@ -139,7 +140,8 @@ def test_sensor_builds_nothing_at_init(monkeypatch: pytest.MonkeyPatch) -> None:
 
 def test_success_event_carries_the_xcom_value(emu: OCPEmulator) -> None:
     emu.set_current_task(emu.cluster_ids[0], delay=DelayProfile.linear(40, 0, 1.0))
-    payload = first_event(make(emu))
+    with advance_per_query(emu, step=0.4):  # the delay falls 16 s per poll, on the emulator's clock
+        payload = first_event(make(emu))
     assert payload["status"] == "caught_up"
     result = payload["result"]
     assert result["cluster_id"] == emu.cluster_ids[0] and result["delay"] <= 20
