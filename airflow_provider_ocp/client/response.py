@@ -72,7 +72,8 @@ def parse_retry_after(value: str | None, now: datetime | None = None) -> float |
     """Seconds to wait from a ``Retry-After`` header: delta-seconds or an HTTP date; None if absent or unreadable.
 
     :param value: the header value.
-    :param now: the current instant, for HTTP dates.
+    :param now: the instant an HTTP date counts from: the response's own ``Date`` when readable (the clock that
+        wrote ``Retry-After``, so a skewed server clock neither stretches nor cancels the wait), else ours.
     """
     if not value:
         return None
@@ -88,6 +89,15 @@ def parse_retry_after(value: str | None, now: datetime | None = None) -> float |
     if when.tzinfo is None:
         when = when.replace(tzinfo=timezone.utc)
     return max(0.0, (when - (now or datetime.now(timezone.utc))).total_seconds())
+
+
+def _server_date(headers: Any) -> datetime | None:
+    """The response's ``Date`` header as an aware instant, or None when absent or unreadable."""
+    try:
+        when = parsedate_to_datetime(headers.get("Date") or headers.get("date") or "")
+    except (TypeError, ValueError, IndexError, OverflowError):
+        return None
+    return when if when.tzinfo is not None else when.replace(tzinfo=timezone.utc)
 
 
 def redact(text: str, secrets: Iterable[str]) -> str:
@@ -120,7 +130,7 @@ def parse_response(
     :param sent_trace_id: the ``x-trace-id`` we sent, reported when OCP's body has none.
     :param secrets: values to scrub from any message.
     """
-    retry_after = parse_retry_after(headers.get("Retry-After") or headers.get("retry-after"))
+    retry_after = parse_retry_after(headers.get("Retry-After") or headers.get("retry-after"), _server_date(headers))
     secrets = tuple(secrets)
 
     def fail(message: str, *, code: int | None = None, trace: str | None = None, retryable: bool) -> OCPAPIError:

@@ -96,3 +96,21 @@ def test_error_survives_pickling() -> None:
     err = OCPAPIError("m", status=503, code=1, trace_id="t", path="/p", retryable=True, retry_after=2.0)
     copy = pickle.loads(pickle.dumps(err))
     assert (copy.status, copy.trace_id, copy.retryable, str(copy)) == (503, "t", True, str(err))
+
+
+@pytest.mark.parametrize("server_date", ["Tue, 17 Jan 2023 03:36:01 GMT", "Sun, 01 Jan 2090 00:00:00 GMT"])
+def test_an_http_date_retry_after_counts_from_the_servers_own_date(server_date: str) -> None:
+    """Retry-After at the server's Date + 10 s is a 10 s wait, whatever our clock says (years behind or ahead)."""
+    from datetime import timedelta
+    from email.utils import format_datetime, parsedate_to_datetime
+
+    later = format_datetime(parsedate_to_datetime(server_date) + timedelta(seconds=10), usegmt=True)
+    with pytest.raises(OCPAPIError) as info:
+        parse_response(503, {"Date": server_date, "Retry-After": later}, b"busy", target="/p")
+    assert info.value.retry_after == 10
+
+
+def test_without_a_readable_date_an_http_date_counts_from_our_clock() -> None:
+    with pytest.raises(OCPAPIError) as info:
+        parse_response(503, {"Date": "yesterday", "Retry-After": "Tue, 17 Jan 2023 03:36:11 GMT"}, b"x", target="/p")
+    assert info.value.retry_after == 0  # long past by our clock
