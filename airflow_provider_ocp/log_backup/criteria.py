@@ -7,14 +7,16 @@ and travel to the triggerer as a JSON dict (:meth:`GateCriteria.to_dict` / :meth
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 from airflow_provider_ocp.client.errors import OCPInputError
 from airflow_provider_ocp.client.timestamps import isoformat_utc
 from airflow_provider_ocp.validation import coerce_instant, validate_positive_id
+
+T = TypeVar("T")
 
 StatusClass = Literal["healthy", "starting", "stopped", "failed", "unknown"]
 
@@ -73,25 +75,24 @@ def validate_max_delay(value: object) -> float:
     return seconds
 
 
-def _validate_tenant_ids(value: object) -> tuple[int, ...] | None:
+def _tenant_selection(value: object, name: str, what: str, check: Callable[[object], T]) -> tuple[T, ...] | None:
+    """None (every tenant), or the listed tenants, each checked, without repeats; an empty list is an error."""
     if value is None:
         return None
-    ids = _as_list(value)
-    if not ids:
-        raise OCPInputError("tenant_ids is an empty list; give at least one OCP tenant id, or None for all tenants.")
-    return tuple(dict.fromkeys(validate_positive_id(item, "tenant_ids") for item in ids))
+    items = _as_list(value)
+    if not items:
+        raise OCPInputError(f"{name} is an empty list; give at least one {what}, or None for all tenants.")
+    return tuple(dict.fromkeys(check(item) for item in items))
 
 
-def _validate_tenant_names(value: object) -> tuple[str, ...] | None:
-    if value is None:
-        return None
-    names = _as_list(value)
-    if not names:
-        raise OCPInputError("tenant_names is an empty list; give at least one tenant name, or None for all tenants.")
-    for name in names:
-        if not isinstance(name, str) or not name.strip():
-            raise OCPInputError(f"tenant_names must hold non-empty tenant names (text); got {name!r}.")
-    return tuple(dict.fromkeys(name.strip() for name in names))
+def _tenant_id(item: object) -> int:
+    return validate_positive_id(item, "tenant_ids")
+
+
+def _tenant_name(name: object) -> str:
+    if not isinstance(name, str) or not name.strip():
+        raise OCPInputError(f"tenant_names must hold non-empty tenant names (text); got {name!r}.")
+    return name.strip()
 
 
 def _validate_fail_on_status(value: object) -> tuple[str, ...]:
@@ -148,8 +149,8 @@ class GateCriteria:
             raise OCPInputError(f"wait_for_missing_tenants must be True or False; got {wait_for_missing_tenants!r}.")
         return cls(
             max_delay=validate_max_delay(max_delay),
-            tenant_ids=_validate_tenant_ids(tenant_ids),
-            tenant_names=_validate_tenant_names(tenant_names),
+            tenant_ids=_tenant_selection(tenant_ids, "tenant_ids", "OCP tenant id", _tenant_id),
+            tenant_names=_tenant_selection(tenant_names, "tenant_names", "tenant name", _tenant_name),
             target_time=None if target_time is None else coerce_instant(target_time, "target_time"),
             fail_on_status=_validate_fail_on_status(fail_on_status),
             wait_for_missing_tenants=wait_for_missing_tenants,
