@@ -37,7 +37,7 @@ def parse_ocp_timestamp(value: str) -> datetime:
     text = value.strip()
     if _OCP_TIMESTAMP.match(text) is None:
         raise ValueError(f"not an OCP timestamp with an offset: {value!r}")
-    moment = datetime.fromisoformat(text.upper())  # upper: fromisoformat takes ``Z``, not ``z``
+    moment = datetime.fromisoformat(text if text[-1] != "z" else text[:-1] + "Z")  # it takes ``Z``, not ``z``
     if moment.year in (1, 9999):  # only there can the instant fall outside what UTC holds
         try:
             moment.astimezone(timezone.utc)

@@ -201,7 +201,7 @@ class OCPHook(OCPBaseHook):
         :param cluster_name: the cluster's name as OCP shows it, instead of ``cluster_id``.
         """
         task_input = TaskInput.check(cluster_id, cluster_name, start_time, end_time, tenant_id)
-        query = task_input.query(self._cluster_id(task_input.cluster))
+        query = task_input.query(self.cluster_id_of(task_input.cluster))
         for page in self.iter_query_pages(query, page_size):
             yield from page.records
 
@@ -230,10 +230,14 @@ class OCPHook(OCPBaseHook):
         :param cluster_id: OCP's cluster id.
         :param cluster_name: the name OCP shows for the cluster.
         """
-        return self._cluster_id(cluster_choice(cluster_id, cluster_name))
+        return self.cluster_id_of(cluster_choice(cluster_id, cluster_name))
 
-    def _cluster_id(self, choice: int | str) -> int:
-        """A validated choice's id: the id itself, or the named cluster's, from OCP's cluster list."""
+    def cluster_id_of(self, choice: int | str) -> int:
+        """A checked choice's cluster id: the id itself, or the named cluster's, from OCP's cluster list.
+
+        :param choice: what :func:`~airflow_provider_ocp.log_backup.clusters.cluster_choice` returned (an adapter
+            checks its input before any request, and looks the name up here, when it runs).
+        """
         return choice if isinstance(choice, int) else cluster_named(choice, self.list_clusters())
 
     def test_connection(self) -> tuple[bool, str]:
@@ -388,5 +392,11 @@ class OCPAsyncHook(OCPBaseHook):
         :param cluster_id: OCP's cluster id.
         :param cluster_name: the name OCP shows for the cluster.
         """
-        choice = cluster_choice(cluster_id, cluster_name)
+        return await self.cluster_id_of(cluster_choice(cluster_id, cluster_name))
+
+    async def cluster_id_of(self, choice: int | str) -> int:
+        """A checked choice's cluster id, as :meth:`OCPHook.cluster_id_of`.
+
+        :param choice: what :func:`~airflow_provider_ocp.log_backup.clusters.cluster_choice` returned.
+        """
         return choice if isinstance(choice, int) else cluster_named(choice, await self.list_clusters())

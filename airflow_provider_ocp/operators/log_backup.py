@@ -214,7 +214,7 @@ class OCPLogBackupTasksOperator(BaseOperator):
         choice = cluster_choice(rendered_or_none(self.cluster_id), rendered_or_none(self.cluster_name))
         if self.output_format == "parquet" and self.output_path is not None:
             import_pyarrow()
-        cluster_id = choice if isinstance(choice, int) else self.hook.resolve_cluster_id(cluster_name=choice)
+        cluster_id = self.hook.cluster_id_of(choice)
         return window, cluster_id
 
     @failing_at_once()  # bad input, or a request OCP rejected: no task retry can fix it

@@ -169,15 +169,13 @@ class OCPLogBackupDelaySensor(BaseSensorOperator):
     def _gate(self) -> tuple[GateCriteria, LogBackupQuery]:
         """The criteria and the query every check sends: a ``cluster_name`` is looked up once, at the first check
         (inside the sensor's loop, like any request). A :meth:`poke` called directly validates first."""
-        from airflow_provider_ocp.log_backup.clusters import cluster_named
         from airflow_provider_ocp.log_backup.query import validated_query
 
         criteria = self._criteria if self._criteria is not None else self.validate()
         if self._query is None:
             cluster = self._cluster
             assert cluster is not None  # set by validate()
-            cluster_id = cluster if isinstance(cluster, int) else cluster_named(cluster, self.hook.list_clusters())
-            self._query = validated_query(cluster_id)
+            self._query = validated_query(self.hook.cluster_id_of(cluster))
         return criteria, self._query
 
     @failing_at_once()  # in the poke loop, a cluster_name OCP does not know fails as the hook's own errors do
