@@ -147,22 +147,24 @@ def run_module(module: str, args: Sequence[str], timeout: float, log: IO[str] | 
         return dict(json.loads(out.read_text()))
 
 
-def extract_baseline(into: Path) -> dict[str, Any]:
-    """The provider package at :data:`BASELINE_REF`, extracted under ``into``: ``root`` (for ``sys.path``),
-    ``commit`` and ``subject``; or ``skipped`` with the reason (no git here, or a checkout without that commit).
+def extract_baseline(into: Path, ref: str | None = None) -> dict[str, Any]:
+    """The provider package at ``ref`` (default :data:`BASELINE_REF`), extracted under ``into``: ``root`` (for
+    ``sys.path``), ``commit`` and ``subject``; or ``skipped`` with the reason (no git here, or no such commit).
 
     :param into: an empty directory.
+    :param ref: a commit, e.g. the code when an issue asked for "not worse than today".
     """
+    ref = ref or BASELINE_REF
 
     def git(*command: str) -> bytes:
         return subprocess.run(["git", *command], cwd=REPO_ROOT, capture_output=True, check=True, timeout=60).stdout
 
     try:
-        commit = git("rev-parse", "--verify", f"{BASELINE_REF}^{{commit}}").decode().strip()
+        commit = git("rev-parse", "--verify", f"{ref}^{{commit}}").decode().strip()
         subject = git("log", "-1", "--format=%cs %s", commit).decode().strip()
         archive = git("archive", "--format=tar", commit, "airflow_provider_ocp")
     except (OSError, subprocess.SubprocessError) as error:
-        return {"skipped": f"git cannot provide {BASELINE_REF} here ({type(error).__name__})"}
+        return {"skipped": f"git cannot provide {ref} here ({type(error).__name__})"}
     with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
         tar.extractall(into, filter="data")
     return {"commit": commit, "subject": subject, "root": str(into)}

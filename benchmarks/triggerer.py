@@ -62,6 +62,18 @@ def instrument() -> tuple[Any, list[int], set[int]]:
 
         OCPAsyncClient.get_log_backup_snapshot = snapshot  # type: ignore[method-assign]
     else:
+        if not hasattr(OCPAsyncHook, "iter_query_pages"):  # the trigger of late November awaits the snapshot
+            original_snapshot = OCPAsyncHook.get_log_backup_snapshot
+
+            @functools.wraps(original_snapshot)
+            async def hook_snapshot(hook: Any, *args: Any, **kwargs: Any) -> Any:
+                result = await original_snapshot(hook, *args, **kwargs)
+                polls[0] += 1
+                clients.add(id(hook))
+                return result
+
+            OCPAsyncHook.get_log_backup_snapshot = hook_snapshot  # type: ignore[method-assign]
+            return GateCriteria, polls, clients
         walk = OCPAsyncHook.iter_query_pages
 
         @functools.wraps(walk)
@@ -156,7 +168,7 @@ def measure(args: Any) -> dict[str, Any]:
             os.environ["AIRFLOW_CONN_OCP_DEFAULT"] = emu.connection_json(max_retries=2, retry_backoff=0.5)
             return {"variant": args.variant, **asyncio.run(run_once(emu, triggers, poke, steady_cycles))}
     with tempfile.TemporaryDirectory(prefix="ocp-bench-baseline-") as tmp:
-        baseline = extract_baseline(Path(tmp))
+        baseline = extract_baseline(Path(tmp), args.baseline)
         variants = [(SHIPPED, None)] + ([(BASELINE, baseline.pop("root"))] if "root" in baseline else [])
         pairs = []
         for number in range(runs):
@@ -220,7 +232,7 @@ def main(argv: list[str] | None = None) -> int:
 
     :param argv: the arguments.
     """
-    return benchmark_main("triggerer", argv, measure, "variant", "provider-root")
+    return benchmark_main("triggerer", argv, measure, "variant", "provider-root", "baseline")
 
 
 if __name__ == "__main__":
