@@ -67,7 +67,9 @@ def main() -> int:
             if hour == 18:
                 emu.set_current_task(1000001, tenant_id=tenants[2], status="STOPPED", error_msg="archive dest full")
             if hour == 20:  # the DBA frees space and starts a new archive task
-                emu.add_tasks(1000001, tenant_id=tenants[2], created_at=run_end - timedelta(minutes=30))
+                emu.clock.freeze(run_end - timedelta(minutes=30))  # the new task is created at 19:30
+                emu.add_tasks(1000001, tenant_id=tenants[2])
+                emu.clock.freeze(run_end + timedelta(minutes=1))
                 emu.set_current_task(1000001, tenant_id=tenants[2], delay=delays(hour)[3])
             if str(example.snapshots_dag.test(logical_date=run_end).state) != "success":
                 return 1

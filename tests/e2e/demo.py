@@ -95,18 +95,45 @@ def show_scheduled_runs(client: AirflowClient) -> None:
 SLA_SNAPSHOTS, SLA_REPORT = "example_ocp_backup_sla_snapshots", "example_ocp_backup_sla_report"
 
 
-def run_sla(client: AirflowClient, base: Path, timeout: float = 240.0) -> bool:
-    """Three hourly snapshot runs for the last hours of yesterday, then the daily SLA report over yesterday."""
+def sla_delays(hour: int) -> dict[int, float]:
+    """Each tenant's delay in seconds at the end of ``hour`` of yesterday (tenant number to seconds): tenant 2 falls
+    behind around midday, worst at 12:00, caught up by 16:00.
+
+    :param hour: 1 to 24.
+    """
+    behind = max(0.0, 1.0 - abs(hour - 12) / 4)
+    return {1: 20.0 + 5 * (hour % 3), 2: 30.0 + 870 * behind}
+
+
+def run_sla(client: AirflowClient, base: Path, scenario: E2EScenario, timeout: float = 240.0) -> bool:
+    """Snapshot runs every three hours of yesterday, then the daily SLA report over yesterday.
+
+    OCP's clock is set to each run's time and the tenants' delays are scripted (:func:`sla_delays`; tenant 1's
+    archive stops at 18:00 and a new one starts at 20:30), so the report's chart shows a day, not three snapshots a
+    few seconds apart. The clock stays frozen afterwards (at the end of yesterday).
+    """
     for dag_id in (SLA_SNAPSHOTS, SLA_REPORT):
         client.wait_for_dag(dag_id)
         client.set_paused(dag_id, False)
-    today = datetime.now(timezone.utc).replace(hour=0, minute=0, second=0, microsecond=0)
-    for hours_before in (2, 1, 0):
-        logical = (today - timedelta(hours=hours_before)).isoformat()  # the run covers the hour before it
-        run_id = f"demo_snapshot_{hours_before}"
-        client.trigger(SLA_SNAPSHOTS, run_id, logical)
+    emulator, cluster = scenario.emulator, scenario.cluster_id
+    tenants = emulator.tenant_ids(cluster)
+    yesterday = datetime.now(timezone.utc).replace(hour=0, minute=0, second=0, microsecond=0) - timedelta(days=1)
+    for hour in range(3, 25, 3):
+        logical = yesterday + timedelta(hours=hour)  # the run covers the hour before it
+        emulator.clock.freeze(logical + timedelta(minutes=1))
+        for number, delay in sla_delays(hour).items():
+            emulator.set_current_task(cluster, tenant_id=tenants[number - 1], delay=delay)
+        if hour == 18:
+            emulator.set_current_task(cluster, tenant_id=tenants[0], status="STOPPED", error_msg="archive dest full")
+        if hour == 21:  # the DBA frees space and starts a new archive task at 20:30
+            emulator.clock.freeze(logical - timedelta(minutes=30))
+            emulator.add_tasks(cluster, tenant_id=tenants[0])
+            emulator.clock.freeze(logical + timedelta(minutes=1))
+            emulator.set_current_task(cluster, tenant_id=tenants[0], delay=sla_delays(hour)[1])
+        run_id = f"demo_snapshot_{hour:02d}"
+        client.trigger(SLA_SNAPSHOTS, run_id, logical.isoformat())
         result = client.wait_for_run(SLA_SNAPSHOTS, run_id, timeout)
-        say(f"== {SLA_SNAPSHOTS}: run {run_id} (the hour before {logical[:16]}) -> {result.state}")
+        say(f"== {SLA_SNAPSHOTS}: run {run_id} (OCP's clock at {logical:%Y-%m-%d %H:%M}) -> {result.state}")
         if result.state != "success":
             return False
     client.trigger(SLA_REPORT, "demo_sla_report", None)
@@ -164,7 +191,7 @@ def main(argv: list[str] | None = None) -> int:
                 extract_ok = show_extract(extract)
                 show_scheduled_runs(client)
                 ok = show_gate(gate) and extract_ok
-                ok = run_sla(client, sla_base) and ok
+                ok = run_sla(client, sla_base, scenario) and ok
                 if not ok:
                     say(f"!! a run failed; Airflow's output ends with:\n{airflow.output_tail(30)}")
                     say(f"!! task logs: {relative(airflow.logs_dir)}")
