@@ -93,6 +93,11 @@ UI_FIELD_BEHAVIOUR: dict[str, Any] = {
 }
 
 
+def ui_field_behaviour() -> dict[str, Any]:
+    """:data:`UI_FIELD_BEHAVIOUR` as Airflow 3.0 and 3.1 read it from the hook (underscored keys)."""
+    return {key.replace("-", "_"): UI_FIELD_BEHAVIOUR[key] for key in ("hidden-fields", "relabeling", "placeholders")}
+
+
 def connection_form_widgets() -> dict[str, Any]:
     """:data:`CONNECTION_FIELDS` as the wtforms fields Airflow 3.0 and 3.1 build the connection form from.
 

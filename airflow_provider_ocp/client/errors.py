@@ -59,7 +59,7 @@ class OCPAPIError(OCPError):
     def _render(self) -> str:
         details = [
             f"HTTP {self.status}" if self.status is not None else "no HTTP response",
-            f"error code {self.code}" if self.code is not None else None,
+            f"error code {self.code}" if self.code else None,  # 0 is OCP's code of framework errors: it tells nothing
             f"traceId {self.trace_id}" if self.trace_id else None,
             f"path {self.path}" if self.path else None,
         ]

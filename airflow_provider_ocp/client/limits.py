@@ -10,6 +10,7 @@ from __future__ import annotations
 import zlib
 
 from airflow_provider_ocp.client.errors import OCPAPIError
+from airflow_provider_ocp.client.hints import where
 from airflow_provider_ocp.client.request import ACCEPT_ENCODING, OCPRequest
 from airflow_provider_ocp.client.settings import OCPSettings
 
@@ -100,7 +101,8 @@ def deadline_error(settings: OCPSettings, request: OCPRequest) -> OCPAPIError:
     """
     return OCPAPIError(
         f"OCP did not finish answering within the request deadline of {settings.request_deadline:g}s (connection "
-        "extra 'request_deadline'); the server or a proxy is sending its response too slowly.",
+        "extra 'request_deadline'); the server or a proxy is sending its response too slowly; "
+        f"{where(settings.base_url, settings.scheme_origin)}.",
         trace_id=request.trace_id,
         path=request.target,
         retryable=True,

@@ -42,6 +42,7 @@ class OCPRequest:
     :param headers: every header to send, ``Authorization`` included.
     :param trace_id: the ``x-trace-id`` we sent; OCP echoes it as ``traceId``.
     :param secrets: values that must never appear in logs or errors (secret, signature, Authorization).
+    :param auth_type: the connection's auth type, for the hint of a 401.
     """
 
     url: str
@@ -49,6 +50,7 @@ class OCPRequest:
     headers: dict[str, str] = field(repr=False)
     trace_id: str
     secrets: tuple[str, ...] = field(repr=False)
+    auth_type: str | None = None
 
 
 def secret_forms(*values: str) -> tuple[str, ...]:
@@ -140,4 +142,11 @@ def build_get(
         token = headers["Authorization"].split(" ", 1)[1]
         secrets = secret_forms(settings.secret, headers["Authorization"], token, *_proxy_passwords(settings))
     origin = settings.base_url[: len(settings.base_url) - len(prefix)]
-    return OCPRequest(url=origin + target, target=target, headers=headers, trace_id=trace_id, secrets=secrets)
+    return OCPRequest(
+        url=origin + target,
+        target=target,
+        headers=headers,
+        trace_id=trace_id,
+        secrets=secrets,
+        auth_type=settings.auth_type,
+    )

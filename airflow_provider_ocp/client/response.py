@@ -19,6 +19,7 @@ from typing import Any
 import msgspec
 
 from airflow_provider_ocp.client.errors import OCPAPIError, OCPRequestRejectedError
+from airflow_provider_ocp.client.hints import auth_hint
 
 RETRYABLE_STATUSES = frozenset({429, 500, 502, 503, 504})
 MAX_MESSAGE_CHARS = 500
@@ -120,6 +121,7 @@ def parse_response(
     target: str,
     sent_trace_id: str | None = None,
     secrets: Iterable[str] = (),
+    auth_type: str | None = None,
 ) -> Envelope:
     """Return the envelope of a successful response, or raise :class:`OCPAPIError`.
 
@@ -129,6 +131,7 @@ def parse_response(
     :param target: the request path and query, for the error.
     :param sent_trace_id: the ``x-trace-id`` we sent, reported when OCP's body has none.
     :param secrets: values to scrub from any message.
+    :param auth_type: the connection's auth type (``basic`` or ``access_key``): a 401's hint says what to check for it.
     """
     retry_after = parse_retry_after(headers.get("Retry-After") or headers.get("retry-after"), _server_date(headers))
     secrets = tuple(secrets)
@@ -148,7 +151,8 @@ def parse_response(
     try:
         document = decode_json(body)
     except (UnicodeDecodeError, ValueError, RecursionError):  # RecursionError: nesting deeper than the decoder's limit
-        raise _non_json_error(status, body, headers.get("Location") or headers.get("location"), fail) from None
+        location = headers.get("Location") or headers.get("location")
+        raise _non_json_error(status, body, location, fail, auth_type) from None
     if not isinstance(document, dict):  # a gateway's 429/5xx may carry any JSON: its status still says "transient"
         raise fail("OCP answered with JSON that is not its response envelope", retryable=status in RETRYABLE_STATUSES)
     raw_trace = document.get("traceId")
@@ -165,7 +169,7 @@ def parse_response(
         raise fail("OCP answered with JSON that is not its response envelope (no 'successful')", retryable=False)
     # Scrub before cutting: a secret straddling the cut would otherwise leave its first half behind.
     detail = redact(_error_text(error), secrets)[:MAX_MESSAGE_CHARS]
-    hint = CODE_HINTS.get(code or -1) or STATUS_HINTS.get(effective, "")
+    hint = CODE_HINTS.get(code or -1) or status_hint(effective, auth_type)
     summary = f"OCP request failed: {detail}" if detail else f"OCP request failed with status {effective}"
     retryable = effective in RETRYABLE_STATUSES and code not in FINAL_CODES
     raise fail(f"{summary}. {hint}".strip(), code=code, trace=trace_id, retryable=retryable)
@@ -205,7 +209,19 @@ def _strict_int(value: Any) -> int | None:
     return value if isinstance(value, int) and not isinstance(value, bool) else None
 
 
-def _non_json_error(status: int, body: bytes, location: str | None, fail: Callable[..., OCPAPIError]) -> OCPAPIError:
+def status_hint(status: int, auth_type: str | None) -> str:
+    """What to check for an HTTP status; a 401's hint is that of the connection's auth type.
+
+    :param status: the HTTP status (or the envelope's own).
+    :param auth_type: ``basic``, ``access_key``, or None when unknown.
+    """
+    generic = STATUS_HINTS.get(status, "")
+    return auth_hint(auth_type, generic) if status == 401 else generic
+
+
+def _non_json_error(
+    status: int, body: bytes, location: str | None, fail: Callable[..., OCPAPIError], auth_type: str | None
+) -> OCPAPIError:
     if 300 <= status < 400:
         if location and "login" in location.lower():
             return fail(
@@ -238,7 +254,7 @@ def _non_json_error(status: int, body: bytes, location: str | None, fail: Callab
         )
     if 200 <= status < 300:
         return fail("OCP's response body was cut short or is not valid JSON", retryable=True)
-    hint = STATUS_HINTS.get(status, "")
+    hint = status_hint(status, auth_type)
     return fail(f"OCP answered HTTP {status} without its JSON envelope. {hint}".strip(), retryable=False)
 
 

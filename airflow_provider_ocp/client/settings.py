@@ -22,6 +22,7 @@ from airflow_provider_ocp.client.fields import (
     proxies_field,
     verify_field,
 )
+from airflow_provider_ocp.client.hints import SchemeOrigin, scheme_origin
 
 __all__ = [
     "AUTH_TYPES",
@@ -68,6 +69,8 @@ class OCPSettings:
     :param max_pages: guard against a server that never stops paging, and the bound on one walk's records
         (``max_pages * page_size``: 2,000,000 by default, hundreds of times what a cluster's log backup history holds).
     :param concurrency: pages fetched in parallel once the page count is known; 1 is sequential.
+    :param scheme_origin: where the URL's scheme came from (the host's URL, the schema field, or https assumed), so
+        an error can say how to change it.
     """
 
     base_url: str
@@ -88,6 +91,7 @@ class OCPSettings:
     page_size: int = MAX_PAGE_SIZE
     max_pages: int = 1_000
     concurrency: int = 4
+    scheme_origin: SchemeOrigin = "url"
 
     @property
     def is_loopback(self) -> bool:
@@ -149,6 +153,7 @@ def settings_from_connection(
         page_size=int(number("page_size", MAX_PAGE_SIZE, minimum=1, maximum=10**9, integer=True)),
         max_pages=int(number("max_pages", 1_000, minimum=1, maximum=10**9, integer=True)),
         concurrency=int(number("concurrency", 4, minimum=1, maximum=64, integer=True)),
+        scheme_origin=scheme_origin(host, schema),
     )
     _warn_about_transport_security(conn_id, settings)
     return settings

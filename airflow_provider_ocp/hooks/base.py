@@ -108,7 +108,13 @@ def envelope_of(status: int, headers: Any, body: bytes, request: OCPRequest) -> 
     :param request: the request it answers.
     """
     return parse_response(
-        status, headers, body, target=request.target, sent_trace_id=request.trace_id, secrets=request.secrets
+        status,
+        headers,
+        body,
+        target=request.target,
+        sent_trace_id=request.trace_id,
+        secrets=request.secrets,
+        auth_type=request.auth_type,
     )
 
 

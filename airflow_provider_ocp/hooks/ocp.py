@@ -1,8 +1,7 @@
 """OCPHook and OCPAsyncHook: OCP's REST API from a worker (requests) and from the triggerer (httpx).
 
-Both sit on the transport-free :mod:`airflow_provider_ocp.client` (request building and signing, the envelope, the
-page walk, the limits) and share one retry driver (:class:`~airflow_provider_ocp.hooks.base.OCPBaseHook`); only the
-transport differs (:mod:`airflow_provider_ocp.hooks.transport`).
+Both sit on the transport-free :mod:`airflow_provider_ocp.client` (requests, signing, envelope, page walk, limits)
+and share one retry driver (:class:`~airflow_provider_ocp.hooks.base.OCPBaseHook`); only the transport differs.
 """
 
 from __future__ import annotations
@@ -20,6 +19,8 @@ import httpx
 import requests
 from airflow.providers.common.compat.connection import get_async_connection, get_async_extra_dejson
 
+from airflow_provider_ocp.client.errors import OCPRequestRejectedError
+from airflow_provider_ocp.client.hints import connected_message
 from airflow_provider_ocp.client.limits import CHUNK_BYTES, CappedBody, deadline_error
 from airflow_provider_ocp.client.log_secrets import secrets_hidden
 from airflow_provider_ocp.client.pagination import PageResult, whole_record_identity
@@ -33,11 +34,11 @@ from airflow_provider_ocp.hooks.deadline import DeadlineWatchdog
 from airflow_provider_ocp.hooks.failures import fails_at_once
 from airflow_provider_ocp.hooks.shared_client import acquire_client, release_client
 from airflow_provider_ocp.hooks.transport import TRANSPORT_ERRORS, open_requests_session, transport_error
-from airflow_provider_ocp.log_backup.clusters import cluster_choice, cluster_named
+from airflow_provider_ocp.log_backup.clusters import a_missing_cluster, cluster_choice, cluster_named, missing_cluster
 from airflow_provider_ocp.log_backup.query import LogBackupQuery, validated_query
 from airflow_provider_ocp.log_backup.snapshot import LogBackupSnapshot
 from airflow_provider_ocp.log_backup.task_pages import TaskInput, task_page, walk_identity
-from airflow_provider_ocp.provider_info import UI_FIELD_BEHAVIOUR, connection_form_widgets
+from airflow_provider_ocp.provider_info import connection_form_widgets, ui_field_behaviour
 
 
 @fails_at_once  # bad input and rejected requests fail the task at once (AirflowFailException)
@@ -49,25 +50,16 @@ class OCPHook(OCPBaseHook):
 
     @classmethod
     def get_connection_form_widgets(cls) -> dict[str, Any]:
-        """The extra fields of the connection form on Airflow 3.0 and 3.1 (3.2+ reads ``conn-fields`` instead).
-
-        Defined on this class, not inherited: 3.0 and 3.1 look for both form methods in the ``__dict__`` of the
-        hook class the provider info names.
-
-        Built from :data:`~airflow_provider_ocp.provider_info.CONNECTION_FIELDS`, so every line shows the same
-        fields, labels, hints and defaults. Only wtforms is used (no Flask-AppBuilder widget): Airflow 3.1's API
-        server stands in for it, and 3.0 needs it installed (FAB provider or ``pip install wtforms``).
+        """The connection form's extra fields on Airflow 3.0 and 3.1 (3.2+ reads ``conn-fields``): defined on this
+        class, not inherited, as those lines look for both form methods in the hook class's ``__dict__``. Built from
+        :data:`~airflow_provider_ocp.provider_info.CONNECTION_FIELDS` with wtforms only (3.0 needs it installed).
         """
         return connection_form_widgets()
 
     @classmethod
     def get_ui_field_behaviour(cls) -> dict[str, Any]:
         """Form labels and placeholders on Airflow 3.0 and 3.1 (3.2+ reads ``ui-field-behaviour`` instead)."""
-        return {
-            "hidden_fields": UI_FIELD_BEHAVIOUR["hidden-fields"],
-            "relabeling": UI_FIELD_BEHAVIOUR["relabeling"],
-            "placeholders": UI_FIELD_BEHAVIOUR["placeholders"],
-        }
+        return ui_field_behaviour()
 
     @cached_property
     def settings(self) -> OCPSettings:
@@ -174,8 +166,11 @@ class OCPHook(OCPBaseHook):
         :param every_status: return a task again when a later page shows it with another status (the gate must see
             both and wait); by default each task comes once, as first seen.
         """
-        for page in self.iter_pages(query.path, query.params, page_size, walk_identity(every_status)):
-            yield task_page(page)
+        try:
+            for page in self.iter_pages(query.path, query.params, page_size, walk_identity(every_status)):
+                yield task_page(page)
+        except OCPRequestRejectedError as error:  # a 404: a cluster OCP does not know? list those it does
+            raise missing_cluster(error, query.cluster_id, self.list_clusters)  # noqa: B904
 
     def iter_log_backup_tasks(
         self,
@@ -189,9 +184,9 @@ class OCPHook(OCPBaseHook):
     ) -> Iterator[dict[str, Any]]:
         """Yield the log backup tasks of a cluster, normalised, across all pages (``list()`` it for a list).
 
-        Input is validated once, before any request: a positive integer cluster id (or a name, looked up in OCP's
-        cluster list), aware times, both bounds or neither, start not after end, a page size from 1 (above 2000 it
-        is lowered with a warning). Each task comes once, as first seen, even if it moves between pages.
+        Input is checked before any request: a positive cluster id (or a name, looked up in OCP's list), aware times,
+        both or neither, start not after end, a page size from 1 (above 2000 lowered with a warning). Each task comes
+        once, as first seen, even if it moves between pages.
 
         :param cluster_id: OCP cluster id (or give ``cluster_name``).
         :param start_time: window start (aware datetime or ISO text with offset); both bounds or neither.
@@ -247,16 +242,15 @@ class OCPHook(OCPBaseHook):
             envelope = self.get_envelope("/ob/clusters", [("page", "1"), ("size", "1")], retry_policy=quick)
         except Exception as error:  # the UI shows the message; it never carries credentials
             return False, str(error)
-        return True, f"Connected to OCP (traceId {envelope.trace_id})."
+        return True, connected_message(self.settings, envelope.trace_id)
 
 
 class OCPAsyncHook(OCPBaseHook):
     """The triggerer's OCP hook: the same requests, parsing and retries as :class:`OCPHook`, never blocking the loop.
 
     Use it as ``async with OCPAsyncHook(conn_id) as hook:``; entering reads the connection the async-safe way and takes
-    a pooled ``httpx.AsyncClient`` of the event loop for that connection, shared with up to 49 other hooks of the
-    loop and connection (:mod:`~airflow_provider_ocp.hooks.shared_client`: a triggerer's sensors on one OCP then
-    share a few connections); a CA bundle that cannot load fails there, as the sync hook's session does.
+    the loop's pooled ``httpx.AsyncClient`` of the connection, shared with up to 49 other hooks (so sensors on one OCP
+    share a few connections: :mod:`~airflow_provider_ocp.hooks.shared_client`); a bad CA bundle fails there.
 
     :param ocp_conn_id: the Airflow connection of type ``ocp`` to use.
     :param settings: settings already read (tests, tools); the connection is then not read.
@@ -364,8 +358,11 @@ class OCPAsyncHook(OCPBaseHook):
         :param query: the validated query.
         :param every_status: as in :meth:`OCPHook.iter_query_pages`.
         """
-        async for page in self.iter_pages(query.path, query.params, identity=walk_identity(every_status)):
-            yield task_page(page)
+        try:
+            async for page in self.iter_pages(query.path, query.params, identity=walk_identity(every_status)):
+                yield task_page(page)
+        except OCPRequestRejectedError as error:  # a 404 may be a cluster OCP does not know: list those it does
+            raise await a_missing_cluster(error, query.cluster_id, self.list_clusters)  # noqa: B904
 
     async def get_log_backup_snapshot(
         self, cluster_id: int | str | None = None, *, cluster_name: str | None = None

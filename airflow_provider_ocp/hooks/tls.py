@@ -8,6 +8,7 @@ credentials), made directly, and only when no proxy stands between Airflow and O
 
 from __future__ import annotations
 
+import socket
 import ssl
 from collections.abc import Iterator
 from datetime import datetime, timezone
@@ -15,6 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
+from airflow_provider_ocp.client.hints import port_speaks
 from airflow_provider_ocp.client.settings import OCPSettings
 
 if TYPE_CHECKING:
@@ -59,8 +61,8 @@ def tls_message(exc: BaseException, settings: OCPSettings, *, proxied: bool) -> 
     reasons = " ".join(f"{getattr(error, 'reason', '')} {error}" for error in errors).upper()
     if "WRONG_VERSION_NUMBER" in reasons or "RECORD_LAYER_FAILURE" in reasons or "HTTP_REQUEST" in reasons:
         return (
-            "OCP's port answered the TLS handshake with something that is not TLS, most likely plain HTTP: use "
-            "http:// in the connection's OCP URL, or the port where OCP serves HTTPS (wrong version number)"
+            f"{port_speaks(settings.base_url, settings.scheme_origin, 'http')}, or use the port where OCP serves "
+            "HTTPS (it answered the TLS handshake with something that is not TLS: wrong version number)"
         )
     verification = next((error for error in errors if isinstance(error, ssl.SSLCertVerificationError)), None)
     if verification is not None and verification.verify_code in (*DATES, HOSTNAME_MISMATCH, IP_ADDRESS_MISMATCH):
@@ -71,6 +73,28 @@ def tls_message(exc: BaseException, settings: OCPSettings, *, proxied: bool) -> 
         "The TLS handshake with OCP failed: check the scheme and port of the connection's OCP URL and, for a "
         f"private CA, the connection extra 'ca_bundle' ({errors[0].reason if errors else type(exc).__name__})"
     )
+
+
+def speaks_tls(settings: OCPSettings) -> bool:
+    """Whether OCP's host and port complete a TLS handshake: the server hello of a port that dropped plain HTTP.
+
+    One handshake, verifying nothing and sending nothing else (no request, no credentials), within the connect
+    timeout and at most 3 seconds.
+
+    :param settings: the connection's settings (an ``http://`` URL).
+    """
+    parts = urlsplit(settings.base_url)
+    context = ssl.create_default_context()
+    context.check_hostname = False
+    context.verify_mode = ssl.CERT_NONE
+    try:
+        with socket.create_connection(
+            (parts.hostname or "", parts.port or 80), min(settings.connect_timeout, 3.0)
+        ) as raw:
+            with context.wrap_socket(raw, server_hostname=parts.hostname):  # the handshake happens here
+                return True
+    except OSError:  # includes ssl.SSLError: not TLS, or not reachable
+        return False
 
 
 def _dates_message(

@@ -24,12 +24,13 @@ import requests
 import urllib3
 
 from airflow_provider_ocp.client.fields import without_credentials
+from airflow_provider_ocp.client.hints import port_speaks, where
 from airflow_provider_ocp.client.request import OCPRequest
 from airflow_provider_ocp.client.response import redact
 from airflow_provider_ocp.client.settings import OCPSettings, ca_bundle_message
 from airflow_provider_ocp.exceptions import OCPAPIError, OCPInputError
 from airflow_provider_ocp.hooks.deadline import DeadlineAdapter
-from airflow_provider_ocp.hooks.tls import causes, tls_message
+from airflow_provider_ocp.hooks.tls import causes, speaks_tls, tls_message
 
 CA_BUNDLE_VARIABLES = ("REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE", "SSL_CERT_FILE")
 _REASON = re.compile(
@@ -44,6 +45,12 @@ _DROPPED = (
     requests.exceptions.ChunkedEncodingError,
     urllib3.exceptions.ProtocolError,
     httpx.TransportError,
+)
+# A connection made, then dropped or answered with what is not HTTP: what a TLS port does to a plain HTTP request.
+_NOT_HTTP = re.compile(
+    r"aborted|reset|RemoteDisconnected|BadStatusLine|Server disconnected|peer closed|illegal|invalid"
+    r"|ReadError|RemoteProtocolError",  # httpx's names for the same
+    re.IGNORECASE,
 )
 TRANSPORT_ERRORS = (requests.RequestException, urllib3.exceptions.HTTPError)
 
@@ -143,9 +150,11 @@ def transport_error(exc: Exception, request: OCPRequest, settings: OCPSettings) 
     """Turn a requests or httpx failure (no usable response) into an :class:`OCPAPIError`, saying whether to retry.
 
     Both libraries are classified by exception type (TLS failures by the :class:`ssl.SSLError` they wrap), so the
-    worker and the triggerer report the same failure the same way. A failure through a proxy names the proxy, so
-    that nobody looks for the fault at OCP. Blocking: a certificate outside its dates is read again
-    (:func:`~airflow_provider_ocp.hooks.tls.tls_message`), so the async hook calls this in a thread.
+    worker and the triggerer report the same failure the same way. Every message names the OCP URL (never
+    credentials); a failure through a proxy names the proxy, so that nobody looks for the fault at OCP. An
+    ``http://`` request dropped by a port that answers a TLS handshake fails at once, saying to use https.
+    Blocking: a certificate outside its dates is read again (:func:`~airflow_provider_ocp.hooks.tls.tls_message`),
+    and a dropped ``http://`` connection is probed for TLS, so the async hook calls this in a thread.
 
     :param exc: what requests or httpx raised.
     :param request: the request that failed.
@@ -162,12 +171,25 @@ def transport_error(exc: Exception, request: OCPRequest, settings: OCPSettings) 
         reason = _REASON.search(str(exc))
         detail = f": {reason.group(0)}" if reason else ""
         message, retryable = f"Connection to OCP failed or was dropped ({type(exc).__name__}{detail})", True
+        if _maybe_tls_port(exc, settings, proxy) and speaks_tls(settings):
+            message, retryable = port_speaks(settings.base_url, settings.scheme_origin, "https"), False
     else:
         message, retryable = f"Request to OCP failed ({type(exc).__name__})", False
     if proxy is not None and retryable:
         message += f", through the proxy {without_credentials(proxy)} {_proxy_origin(settings)}"
+    message += f"; {where(settings.base_url, settings.scheme_origin)}"
     return OCPAPIError(
         redact(message, request.secrets), trace_id=request.trace_id, path=request.target, retryable=retryable
+    )
+
+
+def _maybe_tls_port(exc: Exception, settings: OCPSettings, proxy: str | None) -> bool:
+    """Whether a dropped connection may be a TLS port refusing plain HTTP (a direct ``http://`` connection that was
+    made, then reset or answered with what is not HTTP): only then is the port probed for TLS."""
+    return (
+        proxy is None
+        and settings.base_url.startswith("http://")
+        and _NOT_HTTP.search(f"{type(exc).__name__} {exc}") is not None
     )
 
 

@@ -7,10 +7,10 @@ error that lists what OCP does know, so a typo is fixed from the message alone.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any
 
-from airflow_provider_ocp.client.errors import OCPInputError
+from airflow_provider_ocp.client.errors import OCPAPIError, OCPError, OCPInputError, OCPRequestRejectedError
 from airflow_provider_ocp.validation import validate_positive_id
 
 MAX_NAMES_LISTED = 20
@@ -74,7 +74,70 @@ def unknown_cluster(name: str, everything: Sequence[Mapping[str, Any]]) -> OCPIn
     :param name: the cluster name asked for.
     :param everything: every cluster OCP lists.
     """
+    return OCPInputError(f"OCP has no cluster named {name!r}. Clusters OCP knows: {known_clusters(everything)}.")
+
+
+Clusters = Sequence[Mapping[str, Any]]
+
+
+def missing_cluster(error: OCPAPIError, cluster_id: int, list_clusters: Callable[[], Clusters]) -> OCPAPIError:
+    """What the sync hook raises when a cluster's task endpoint failed with ``error``: after a 404, OCP's cluster
+    list is read and, when it lacks ``cluster_id``, :func:`cluster_not_listed`; else ``error`` itself.
+
+    :param error: the task endpoint's error.
+    :param cluster_id: the cluster id asked for.
+    :param list_clusters: the hook's ``list_clusters``.
+    """
+    if error.status != 404:
+        return error
+    try:
+        return cluster_not_listed(error, cluster_id, list_clusters())
+    except OCPError:  # the list cannot be read either: the 404 says what is known
+        return error
+
+
+async def a_missing_cluster(
+    error: OCPAPIError, cluster_id: int, list_clusters: Callable[[], Awaitable[Clusters]]
+) -> OCPAPIError:
+    """:func:`missing_cluster` for the async hook.
+
+    :param error: the task endpoint's error.
+    :param cluster_id: the cluster id asked for.
+    :param list_clusters: the async hook's ``list_clusters``.
+    """
+    if error.status != 404:
+        return error
+    try:
+        return cluster_not_listed(error, cluster_id, await list_clusters())
+    except OCPError:
+        return error
+
+
+def cluster_not_listed(error: OCPAPIError, cluster_id: int, everything: Clusters) -> OCPAPIError:
+    """The error for a 404 on a cluster's endpoint: when OCP does not list ``cluster_id``, a rejected request naming
+    the clusters it does list (raised in place of the 404: its context is suppressed); else ``error`` itself (a 404
+    about something else, e.g. the tenant). Both hooks build it here.
+
+    :param error: the 404 OCP answered.
+    :param cluster_id: the cluster id asked for.
+    :param everything: every cluster OCP lists.
+    """
+    if any(str(cluster.get("id")) == str(cluster_id) for cluster in everything):
+        return error
+    missing = OCPRequestRejectedError(
+        f"OCP has no cluster with id {cluster_id} (cluster_id): check the id, or give cluster_name instead. "
+        f"Clusters OCP knows: {known_clusters(everything)}.",
+        **error.keywords(),
+    )
+    missing.__suppress_context__ = True  # the 404 it replaces says nothing more
+    return missing
+
+
+def known_clusters(everything: Sequence[Mapping[str, Any]]) -> str:
+    """OCP's clusters for a message, as ``name (id N)``, sorted, at most :data:`MAX_NAMES_LISTED` of them.
+
+    :param everything: every cluster OCP lists.
+    """
     known = sorted(f"{cluster.get('name')} (id {cluster.get('id')})" for cluster in everything)
     more = f" and {len(known) - MAX_NAMES_LISTED} more" if len(known) > MAX_NAMES_LISTED else ""
-    shown = ", ".join(known[:MAX_NAMES_LISTED]) + more
-    return OCPInputError(f"OCP has no cluster named {name!r}. Clusters OCP knows: {shown or 'none'}.")
+    return (", ".join(known[:MAX_NAMES_LISTED]) + more) or "none"

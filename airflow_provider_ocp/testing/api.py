@@ -99,7 +99,10 @@ class Authenticator:
             raise _unauthorized("Unknown AccessKey id")
         expected = compute_signature(secret, self.string_to_sign(request))
         if not hmac.compare_digest(expected.encode(), signature.encode()):
-            raise _unauthorized("AccessKey signature mismatch: check the string to sign and the query sent")
+            raise _unauthorized(
+                "AccessKey signature does not match: the AccessKey secret is not the one of this AccessKey id, or a "
+                "proxy changed the request on the way (its Host, path or query)"
+            )
         return key_id, True
 
     def _check_date(self, date: str, now: datetime) -> None:

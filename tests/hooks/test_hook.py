@@ -135,9 +135,14 @@ def test_forbidden_names_the_permission(ocp_emulator: OCPEmulator, monkeypatch: 
 
 
 def test_unknown_cluster_is_404_without_retry(ocp_emulator: OCPEmulator, connect) -> None:
-    with pytest.raises(OCPAPIError, match="cluster") as info:
+    with pytest.raises(OCPAPIError, match="OCP has no cluster with id 987654321") as info:
         list(connect(ocp_emulator).iter_log_backup_tasks(987654321))
-    assert info.value.status == 404 and len(api_requests(ocp_emulator)) == 1
+    # The 404 is not retried; OCP's cluster list is read once, to name the clusters it knows.
+    assert info.value.status == 404
+    assert [r.path for r in api_requests(ocp_emulator)] == [
+        "/api/v2/ob/clusters/987654321/backup/task/logBackupTasks",
+        "/api/v2/ob/clusters",
+    ]
 
 
 @pytest.mark.parametrize(

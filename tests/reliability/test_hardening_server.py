@@ -314,7 +314,7 @@ def certificate_for(directory: Path, hostname: str) -> tuple[str, str]:
 def test_https_to_a_plain_http_port_says_so(monkeypatch: pytest.MonkeyPatch, client: str) -> None:
     with hostile_server(lambda handler, seen: send(handler, 200, page([TASK], 1, 1, 1))) as server:
         use_server(monkeypatch, server.url.replace("http://", "https://"))
-        with pytest.raises(OCPAPIError, match="most likely plain HTTP: use http://") as info:
+        with pytest.raises(OCPAPIError, match="speaks plain HTTP: use http://") as info:
             read(client)
     assert "ca_bundle" not in str(info.value) and not info.value.retryable
 
