@@ -30,7 +30,7 @@ def airflow_db() -> None:
 # -- pytest-xdist (scripts/test runs the suite on 4 workers) ---------------------------------------------------------
 
 SHARED_PER_RUN = ("tests/e2e/",)  # one airflow standalone for the session: every e2e test goes to the same worker
-STARTS_PROCESSES = {"standalone", "browser", "packaging", "readme"}  # Airflow, Chromium, pip: scheduled first
+STARTS_PROCESSES = {"standalone", "browser", "packaging", "readme", "dags_test"}  # Airflow, Chromium, pip: first
 WAITS = "waits"  # mostly waiting on real timeouts: next, while the files above keep the CPUs busy
 
 

@@ -157,6 +157,19 @@ class OCPLogBackupTasksOperator(BaseOperator):
 
         return OCPHook(ocp_conn_id=self.ocp_conn_id)
 
+    def render_template_fields(self, context: Context, jinja_env: jinja2.Environment | None = None) -> None:
+        """Render as usual; on Airflow 3.0, then fail with the fix when Airflow is about to refuse this task's
+        outlet Asset because its DAG was never parsed into the DB (``airflow dags test``:
+        :mod:`airflow_provider_ocp.operators.airflow30`).
+
+        :param context: the task context.
+        :param jinja_env: the DAG's Jinja environment.
+        """
+        super().render_template_fields(context, jinja_env)
+        from airflow_provider_ocp.operators.airflow30 import refuse_unregistered_outlets
+
+        refuse_unregistered_outlets(self, context)
+
     @failing_at_once()  # rendering resolves the window and the cluster: bad input there fails at once too
     def _do_render_template_fields(
         self,

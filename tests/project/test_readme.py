@@ -33,6 +33,7 @@ RELATIVE_LINK = re.compile(r"\]\((?!https?://|#)([^)]+)\)")
 FENCE = re.compile(r"^ *```\w*$", re.M)
 KINDS = {
     "commands",
+    "dags-test",  # run by tests/project/test_example_dags_cli.py on every Airflow line
     "install",
     "connection-env",
     "emulator-cli",
