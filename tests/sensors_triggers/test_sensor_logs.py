@@ -137,3 +137,19 @@ def test_a_final_error_is_printed_once_not_chained_to_itself(
     assert outcome.state == "failed"
     (message,) = raised(outcome, "OCPInput(?:Failure|Error)")  # was OCPInputError, then OCPInputFailure
     assert "no_such_cluster" in message
+
+
+def test_a_fail_status_is_printed_once_by_the_exception(
+    emu: OCPEmulator, request: pytest.FixtureRequest, capture: Capture
+) -> None:
+    cluster = emu.cluster_ids[0]
+    emu.set_current_task(cluster, emu.tenant_ids(cluster)[1], status="STOPPED", error_msg="OSS bucket unreachable")
+    outcome = run_gate(request, capture, cluster_id=cluster, max_delay=MAX_DELAY)
+    assert outcome.state == "failed"
+    (message,) = raised(outcome, "AirflowFailException")
+    assert "failed the gate: tenant tenant_2" in message and "'OSS bucket unreachable'" in message
+    sources = ("verdict.py", "log_backup.py:")  # the lines the gate and the sensor log (loc=... / {file:line})
+    logged = [
+        line for line in outcome.log.splitlines() if "failed the gate" in line and any(map(line.__contains__, sources))
+    ]
+    assert not logged, logged  # not logged, then raised
