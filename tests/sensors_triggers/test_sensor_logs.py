@@ -66,6 +66,9 @@ def test_a_timeout_shorter_than_poke_interval_is_warned_about_when_the_dag_is_pa
 
 def test_no_wait_outlasts_the_timeout() -> None:
     """BaseSensorOperator's interval, capped at what is left of the timeout (a fake clock: no real waiting)."""
+    from airflow.providers.common.compat.sdk import BaseSensorOperator
+
+    assert "_get_next_poke_interval" in vars(BaseSensorOperator)  # the hook the sensor overrides is still Airflow's
     with pytest.warns(TimeoutShorterThanPokeInterval):
         gate = sensor(timeout=5, poke_interval=60)
     assert gate._get_next_poke_interval(0.0, lambda: 1.5, 1) == 3.5
