@@ -22,7 +22,6 @@ from airflow_provider_ocp.client.request import OCPRequest
 from airflow_provider_ocp.client.response import Envelope, parse_response
 from airflow_provider_ocp.client.retry import RetryPolicy
 from airflow_provider_ocp.client.settings import OCPSettings
-from airflow_provider_ocp.exceptions import OCPAPIError
 from airflow_provider_ocp.validation import validate_page_size
 
 Identity = Callable[[dict[str, Any]], int]
@@ -51,10 +50,8 @@ class OCPBaseHook(BaseHook):
         return f"{type(self).__name__}(ocp_conn_id={self.ocp_conn_id!r})"
 
     def _log_retry(self, retry_number: int, wait: float, error: BaseException, max_retries: int) -> None:
-        target = error.path if isinstance(error, OCPAPIError) else None
-        self.log.warning(
-            "OCP request %s failed (retry %s of %s in %.1fs): %s", target, retry_number, max_retries, wait, error
-        )
+        # An OCPAPIError names its path (with the query) itself: written once, by the error.
+        self.log.warning("OCP request failed (retry %s of %s in %.1fs): %s", retry_number, max_retries, wait, error)
 
     def _retry_args(self, policy: RetryPolicy, sleep: Callable[[float], Any]) -> dict[str, Any]:
         def on_retry(retry_number: int, wait: float, error: BaseException) -> None:

@@ -32,7 +32,7 @@ class OCPRequestRejectedFailure(OCPRequestRejectedError, AirflowFailException):
 
 @contextmanager
 def failing_at_once() -> Iterator[None]:
-    """Re-raise a final error as its ``AirflowFailException`` subclass, ``from`` the original; let the rest pass.
+    """Re-raise a final error as its ``AirflowFailException`` subclass (its traceback, unchained); let the rest pass.
 
     Usable as a decorator (``@failing_at_once()``) on methods that return; generators need :func:`fails_at_once`.
     """
@@ -40,10 +40,12 @@ def failing_at_once() -> Iterator[None]:
         yield
     except AirflowFailException:
         raise  # mapped already (by a nested adapter call), or Airflow's own
+    # The same error under its failing class, with the original's traceback and without chaining: chained, the task
+    # log would print the message twice, once per exception.
     except OCPRequestRejectedError as error:
-        raise OCPRequestRejectedFailure(error.message, **error.keywords()) from error
+        raise OCPRequestRejectedFailure(error.message, **error.keywords()).with_traceback(error.__traceback__) from None
     except OCPInputError as error:
-        raise OCPInputFailure(*error.args) from error
+        raise OCPInputFailure(*error.args).with_traceback(error.__traceback__) from None
 
 
 def fails_at_once(cls: type[T]) -> type[T]:

@@ -111,16 +111,19 @@ class GateVerdict:
         }
 
 
-def log_verdict(logger: logging.Logger | Any, verdict: GateVerdict) -> None:
-    """Log one line per unit (status, delay, checkpoint, judgement), the warnings, then the summary.
+def log_verdict(logger: logging.Logger | Any, verdict: GateVerdict, warned: set[str] | None = None) -> None:
+    """Log one line per check: the summary (a warning when it carries a warning not logged before), and any other
+    warning not logged before. A failed verdict's summary is left to the caller, which raises or emits it.
 
-    Shared by the sensor and the trigger so both write the same lines.
+    Shared by the sensor and the trigger so both write the same lines. The detail of each unit (status, delay,
+    checkpoint, judgement) goes to DEBUG: the summary names every unit that holds the gate, and why.
 
     :param logger: where to log (a stdlib or structlog-compatible logger).
     :param verdict: the verdict to describe.
+    :param warned: the warnings logged so far in this task try, updated; None logs every warning.
     """
     for unit in verdict.units:
-        logger.info(
+        logger.debug(
             "%s: status %s, delay %s, checkpoint %s -> %s (%s)",
             unit.label,
             unit.status,
@@ -129,12 +132,20 @@ def log_verdict(logger: logging.Logger | Any, verdict: GateVerdict) -> None:
             unit.state,
             unit.reason,
         )
-    for warning in verdict.warnings:
-        logger.warning("%s", warning)
+    fresh = [warning for warning in verdict.warnings if warned is None or warning not in warned]
+    if warned is not None:
+        warned.update(verdict.warnings)
+    for warning in fresh:
+        if warning not in verdict.message or verdict.failed:  # else the summary line carries it
+            logger.warning("%s", warning)
+    if verdict.failed:
+        return
+    log = logger.warning if any(warning in verdict.message for warning in fresh) else logger.info
     if verdict.state == "waiting":
-        caught_up = sum(unit.state == "caught_up" for unit in verdict.units)
-        logger.info(
-            "Not caught up yet: %s of %s selected unit(s) caught up. %s", caught_up, len(verdict.units), verdict.message
-        )
+        caught_up, units = sum(unit.state == "caught_up" for unit in verdict.units), len(verdict.units)
+        log("Not caught up yet: %s of %s selected unit(s) caught up. %s", caught_up, units, verdict.message)
     else:
-        logger.info("%s", verdict.message)
+        known = [unit for unit in verdict.units if unit.delay is not None]
+        slowest = max(known, key=lambda unit: unit.delay or 0.0) if known else None
+        delay = f"{slowest.delay:g}s ({slowest.delay_source})" if slowest else "unknown"
+        log("%s: checkpoint %s, largest delay %s.", verdict.message, verdict.to_xcom()["checkpoint"], delay)

@@ -120,7 +120,7 @@ def resolve_window(
     elif interval is not None and not explicit_end:
         start, start_source = interval[0], "data_interval_start"
     else:
-        start, start_source = end - lookback, f"{end_source} minus lookback {lookback}"
+        start, start_source = end - lookback, f"{end_source} minus lookback {duration_text(lookback)}"
 
     checked_start, checked_end = validate_window(start, end)
     assert checked_start is not None and checked_end is not None  # both bounds were given
@@ -153,3 +153,18 @@ def _aware_or_none(value: object) -> datetime | None:
     if isinstance(value, datetime) and value.tzinfo is not None and value.utcoffset() is not None:
         return value
     return None
+
+
+def duration_text(delta: timedelta) -> str:
+    """A duration as a person writes it: ``1 day``, ``2 days 6h``, ``1h 30min`` (``str()`` gives ``1 day, 0:00:00``).
+
+    :param delta: a non-negative duration.
+    """
+    days, rest = divmod(delta.total_seconds(), 86400)
+    hours, rest = divmod(rest, 3600)
+    minutes, seconds = divmod(rest, 60)
+    parts = [f"{days:g} day{'s' if days != 1 else ''}"] if days else []
+    parts += [f"{hours:g}h"] if hours else []
+    parts += [f"{minutes:g}min"] if minutes else []
+    parts += [f"{round(seconds, 6):g}s"] if seconds or not parts else []
+    return " ".join(parts)

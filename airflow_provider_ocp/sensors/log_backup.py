@@ -19,9 +19,10 @@ from airflow.providers.common.compat.sdk import (
 )
 
 from airflow_provider_ocp.client.timestamps import isoformat_utc
-from airflow_provider_ocp.exceptions import OCPInputError, OCPLogBackupPollError
+from airflow_provider_ocp.exceptions import OCPLogBackupPollError
 from airflow_provider_ocp.hooks.failures import failing_at_once
 from airflow_provider_ocp.log_backup.criteria import DEFAULT_FAIL_ON_STATUS, GateCriteria
+from airflow_provider_ocp.sensors.timing import bounded_wait, checked_max_failures, timeout_note, warn_at_parse
 
 # The gate itself (and the hook, and the trigger) is imported by the methods that use it: this module is imported by
 # every DAG file that uses the sensor, each time the file is parsed.
@@ -89,7 +90,11 @@ class OCPLogBackupDelaySensor(BaseSensorOperator):
     :param max_consecutive_failures: in deferrable mode, how many polls in a row may fail with a transient API error
         (after the connection's own per-request retries) before the task fails with the last error.
     :param kwargs: standard sensor arguments (``poke_interval``, ``timeout``, ``mode``, ``soft_fail``,
-        ``exponential_backoff``, ``max_wait``...), with their usual meaning in every mode.
+        ``exponential_backoff``, ``max_wait``...), with their usual meaning in every mode, except that no wait
+        outlasts ``timeout``: with ``timeout`` shorter than ``poke_interval`` (a warning when the DAG is parsed), the
+        sensor checks at the start and again when the timeout is up, then fails naming both values (Airflow's
+        BaseSensorOperator would sleep the whole ``poke_interval`` first). One log line per check; each warning
+        once per worker run (a try in poke mode, a poke in reschedule mode) and once in the triggerer.
     """
 
     template_fields: Sequence[str] = ("cluster_id", "cluster_name", "max_delay", "target_time")
@@ -121,15 +126,8 @@ class OCPLogBackupDelaySensor(BaseSensorOperator):
         self.target_time = target_time
         self.fail_on_status = fail_on_status
         self.deferrable = deferrable
-        if (
-            isinstance(max_consecutive_failures, bool)
-            or not isinstance(max_consecutive_failures, int)
-            or (max_consecutive_failures < 1)
-        ):
-            raise OCPInputError(
-                f"max_consecutive_failures must be a whole number >= 1; got {max_consecutive_failures!r}"
-            )
-        self.max_consecutive_failures = max_consecutive_failures
+        self.max_consecutive_failures = checked_max_failures(max_consecutive_failures)
+        warn_at_parse(self)  # timeout < poke_interval
         self.wait_for_missing_tenants = wait_for_missing_tenants
         # What one run learns, in the order it learns it: set by validate(), the first check, and the checks.
         self._criteria: GateCriteria | None = None
@@ -137,21 +135,18 @@ class OCPLogBackupDelaySensor(BaseSensorOperator):
         self._query: LogBackupQuery | None = None
         self._started: float | None = None
         self._last_verdict: GateVerdict | None = None
+        self._warned: set[str] = set()  # each warning once per task try, not at every check
 
     @cached_property
-    def hook(self) -> OCPHook:
-        """The OCP hook, built on first use (never at DAG parse time)."""
+    def hook(self) -> OCPHook:  # built on first use (never at DAG parse time)
         from airflow_provider_ocp.hooks.ocp import OCPHook  # lazy: DAG parsing need not import requests
 
         return OCPHook(ocp_conn_id=self.ocp_conn_id)
 
     @failing_at_once()  # a DAG bug: fails the task at once, and execute calls it outside soft_fail
     def validate(self) -> GateCriteria:
-        """Check the rendered parameters once, before any request; an error names the parameter.
-
-        :meth:`execute` calls it first, outside the sensor's ``soft_fail`` handling: a bad value is a DAG bug, not
-        the gate failing.
-        """
+        """Check the rendered parameters once, before any request (outside ``soft_fail``); an error names the
+        parameter."""
         from airflow_provider_ocp.log_backup.clusters import cluster_choice
         from airflow_provider_ocp.validation import rendered_or_none
 
@@ -188,7 +183,7 @@ class OCPLogBackupDelaySensor(BaseSensorOperator):
         for page in self.hook.iter_query_pages(query, every_status=True):
             table.take(page)
         verdict = evaluate(table, criteria, cluster_id=query.cluster_id)
-        log_verdict(self.log, verdict)
+        log_verdict(self.log, verdict, self._warned)
         self._last_verdict = verdict  # the timeout error says what the gate was still waiting for
         return verdict
 
@@ -204,10 +199,15 @@ class OCPLogBackupDelaySensor(BaseSensorOperator):
         try:
             return super().execute(context)
         except AirflowSensorTimeout as timeout:
-            last = self._last_verdict
-            if last is None:
-                raise
-            raise AirflowSensorTimeout(f"{timeout} Last check: {last.message}") from timeout
+            notes = [timeout_note(self.timeout, self.poke_interval)]
+            notes += [f"Last check: {self._last_verdict.message}"] if self._last_verdict else []
+            message = " ".join([str(timeout), *(note for note in notes if note)])
+            raise AirflowSensorTimeout(message) from None  # one message, not Airflow's then ours
+
+    def _get_next_poke_interval(self, started_at: Any, run_duration: Any, poke_count: int) -> float:
+        """BaseSensorOperator's interval, capped at the time left of ``timeout`` (see the class docstring)."""
+        interval = super()._get_next_poke_interval(started_at, run_duration, poke_count)
+        return bounded_wait(interval, self.timeout, run_duration())
 
     def poke(self, context: Context) -> bool | PokeReturnValue:
         """One check: caught up (done, with the XCom value), a fail status (AirflowFailException), or not yet.

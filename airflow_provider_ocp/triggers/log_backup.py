@@ -132,6 +132,7 @@ class OCPLogBackupDelayTrigger(BaseTrigger):
         """Poll OCP until the gate is decided; return the event."""
         failures, polls = 0, 0
         last: GateVerdict | None = None
+        warned: set[str] = set()  # each warning once, not at every poll
         while True:
             if deadline is not None and datetime.now(timezone.utc) >= deadline:
                 event = self._timeout_event(deadline, last)
@@ -158,7 +159,7 @@ class OCPLogBackupDelayTrigger(BaseTrigger):
             else:
                 failures = 0
                 last = evaluate(table, criteria, cluster_id=self.cluster_id)
-                log_verdict(self.log, last)
+                log_verdict(self.log, last, warned)
                 if last.caught_up:
                     return {"status": "caught_up", "message": last.message, "result": last.to_xcom()}
                 if last.failed:

@@ -56,7 +56,9 @@ def show_gate(gate: GateOutcome) -> bool:
     say(f"== {GATE_DAG}: run e2e_restore_gate -> {run.state} in {run.duration or 0:.0f}s")
     say(f"   {GATE_SENSOR} went through the states {' -> '.join(run.seen_states.get(GATE_SENSOR, []))}")
     worker_part = gate.sensor_log.partition("Pausing task as DEFERRED")[0]
-    first_check = [line.split(" ", 1)[-1].split(" {")[0] for line in worker_part.splitlines() if "-> waiting" in line]
+    first_check = [
+        line.split(" ", 1)[-1].split(" {")[0] for line in worker_part.splitlines() if "Not caught up yet" in line
+    ]
     if first_check:
         say(f"   first check, on a worker: {first_check[-1][:150]}...")
     trigger = (run.deferred.get(GATE_SENSOR) or {}).get("trigger") or {}

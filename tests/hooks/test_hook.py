@@ -177,6 +177,8 @@ def test_transient_faults_are_retried_without_duplicates(
     assert len(api_requests(ocp_emulator)) == 4 + 2
     logged = caplog.text + capsys.readouterr().out  # the hook logs through Airflow's structlog (stdout here)
     assert "retry 1 of 3" in logged and "retry 2 of 3" in logged
+    retries = [line for line in logged.splitlines() if "retry 1 of 3" in line]
+    assert retries and all(line.count("/api/v2/") == 1 for line in retries), retries  # the path (and query) once
 
 
 @pytest.mark.ocp_emulator()

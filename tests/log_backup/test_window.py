@@ -10,7 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from airflow_provider_ocp.exceptions import OCPInputError
-from airflow_provider_ocp.log_backup.window import ExtractionWindow, resolve_window
+from airflow_provider_ocp.log_backup.window import ExtractionWindow, duration_text, resolve_window
 
 T0 = datetime(2024, 8, 6, tzinfo=timezone.utc)
 T1 = T0 + timedelta(days=1)
@@ -27,6 +27,25 @@ def test_zero_width_interval_falls_back_to_lookback_before_its_end() -> None:
     window = resolve_window({"data_interval_start": T1, "data_interval_end": T1}, None, None, timedelta(hours=6))
     assert (window.start, window.end) == (T1 - timedelta(hours=6), T1)
     assert "zero-width" in window.reason
+
+
+@pytest.mark.parametrize(
+    ("delta", "text"),
+    [
+        (DAY, "1 day"),
+        (timedelta(days=2, hours=6), "2 days 6h"),
+        (timedelta(minutes=90), "1h 30min"),
+        (timedelta(seconds=90), "1min 30s"),
+        (timedelta(seconds=1.5), "1.5s"),
+        (timedelta(0), "0s"),
+    ],
+)
+def test_the_reason_names_the_lookback_as_a_person_writes_it(delta: timedelta, text: str) -> None:
+    """Issue 23: the task log read "lookback 1 day, 0:00:00" (a timedelta's str)."""
+    assert duration_text(delta) == text
+    if delta:
+        window = resolve_window({"data_interval_start": T1, "data_interval_end": T1}, None, None, delta)
+        assert window.reason.endswith(f"minus lookback {text}") or f"minus lookback {text}," in window.reason
 
 
 def test_no_interval_uses_run_after_then_logical_date_then_now() -> None:

@@ -56,7 +56,8 @@ def test_manual_run_without_data_interval_uses_the_lookback_before_run_after(
     assert result.run.data_interval_start is None
     assert len(expected) == 12 and result.value == expected
     assert sent[0]["startTime"] == "2024-08-06T06:00:00Z" and sent[0]["endTime"] == "2024-08-06T12:00:00Z"
-    assert "the run has no data interval; start = the run's run_after minus lookback" in log
+    assert "the run has no data interval; start = the run's run_after minus lookback 6h, end = " in log
+    assert "lookback 6:00:00" not in log  # no timedelta repr in the task log (issue 23)
 
 
 def test_zero_width_interval_of_the_default_cron_timetable_falls_back(

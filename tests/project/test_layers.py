@@ -56,7 +56,8 @@ def test_hooks_raise_the_public_classes_as_airflow_failures() -> None:
     for plain in (OCPInputError("bad"), OCPRequestRejectedError("no", status=404, path="/p", trace_id="t")):
         with pytest.raises(AirflowFailException) as raised, failing_at_once():
             raise plain
-        assert isinstance(raised.value, type(plain)) and raised.value.__cause__ is plain
+        assert isinstance(raised.value, type(plain)) and raised.value.__suppress_context__  # one message, not two
+        assert raised.value.__traceback__ is not None and raised.value.__cause__ is None
         assert str(raised.value) == str(plain)
     assert isinstance(raised.value, OCPAPIError) and (raised.value.status, raised.value.trace_id) == (404, "t")
     with pytest.raises(OCPAPIError) as kept, failing_at_once():  # retryable, or 401/403: task retries apply

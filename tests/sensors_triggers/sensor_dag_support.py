@@ -121,6 +121,11 @@ class Outcome:
         """Everything the run printed and logged."""
         return self.printed + self.logged
 
+    @property
+    def flat(self) -> str:
+        """:attr:`log` with each run of whitespace one space: 3.0 prints tracebacks wrapped (rich)."""
+        return " ".join(self.log.split())
+
     def count(self, text: str) -> int:
         """How many times ``text`` shows, a line counted once where Airflow (3.0) both prints and logs it."""
         return max(self.printed.count(text), self.logged.count(text))

@@ -87,7 +87,7 @@ def test_fails_at_once_on_each_fail_status(
     assert outcome.state == "failed"
     assert len(task_queries(emu)) == 1  # one poke, not a poke interval or a timeout
     assert f"tenant tenant_2 (tenantId {tenant}): log backup is {status} (errorMsg 'OSS bucket unreachable')" in (
-        outcome.log
+        outcome.flat
     )
     assert "AirflowFailException" in outcome.log
 
@@ -177,8 +177,8 @@ def test_selected_tenant_without_a_task_fails_at_the_first_check(
     )
     assert outcome.state == "failed"
     assert len(task_queries(emu)) == 1  # a mistyped tenant never appears: no waiting out the timeout
-    assert "selected tenantId 9999999 not among the tenants OCP has log backup tasks for" in outcome.log
-    assert "wait_for_missing_tenants=True" in outcome.log and "Sensor has timed out" not in outcome.log
+    assert "selected tenantId 9999999 not among the tenants OCP has log backup tasks for" in outcome.flat
+    assert "wait_for_missing_tenants=True" in outcome.flat and "Sensor has timed out" not in outcome.log
 
 
 def test_selected_tenant_without_a_task_waits_with_a_warning_when_asked_to(
