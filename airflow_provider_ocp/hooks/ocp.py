@@ -29,7 +29,7 @@ from airflow_provider_ocp.client.request import OCPRequest, build_get
 from airflow_provider_ocp.client.response import Envelope
 from airflow_provider_ocp.client.retry import RetryPolicy
 from airflow_provider_ocp.client.settings import OCPSettings, settings_from_airflow_connection
-from airflow_provider_ocp.hooks.base import Identity, OCPBaseHook, cluster_filter, envelope_of, start_walk
+from airflow_provider_ocp.hooks.base import Identity, OCPBaseHook, cluster_filter, envelope_of, listed, start_walk
 from airflow_provider_ocp.hooks.deadline import DeadlineWatchdog
 from airflow_provider_ocp.hooks.failures import fails_at_once
 from airflow_provider_ocp.hooks.shared_client import acquire_client, release_client
@@ -182,7 +182,7 @@ class OCPHook(OCPBaseHook):
         *,
         cluster_name: str | None = None,
     ) -> Iterator[dict[str, Any]]:
-        """Yield the log backup tasks of a cluster, normalised, across all pages (``list()`` it for a list).
+        """Yield the log backup tasks of a cluster, normalised, across all pages (as a list: get_log_backup_tasks).
 
         Input is checked before any request: a positive cluster id (or a name, looked up in OCP's list), aware times,
         both or neither, start not after end, a page size from 1 (above 2000 lowered with a warning). Each task comes
@@ -199,6 +199,8 @@ class OCPHook(OCPBaseHook):
         query = task_input.query(self.cluster_id_of(task_input.cluster))
         for page in self.iter_query_pages(query, page_size):
             yield from page.records
+
+    get_log_backup_tasks = listed(iter_log_backup_tasks)
 
     def get_log_backup_snapshot(
         self, cluster_id: int | str | None = None, *, cluster_name: str | None = None

@@ -136,6 +136,7 @@ class OCPLogBackupDelaySensor(BaseSensorOperator):
         self._started: float | None = None
         self._last_verdict: GateVerdict | None = None
         self._warned: set[str] = set()  # each warning once per task try, not at every check
+        self._rescheduled = False  # a later poke of a reschedule-mode try (a new process each)
 
     @cached_property
     def hook(self) -> OCPHook:  # built on first use (never at DAG parse time)
@@ -183,6 +184,8 @@ class OCPLogBackupDelaySensor(BaseSensorOperator):
         for page in self.hook.iter_query_pages(query, every_status=True):
             table.take(page)
         verdict = evaluate(table, criteria, cluster_id=query.cluster_id)
+        if self._rescheduled and not self._warned:  # an earlier poke of this try, another process, warned already
+            self._warned.update(verdict.warnings)
         log_verdict(self.log, verdict, self._warned)
         self._last_verdict = verdict  # the timeout error says what the gate was still waiting for
         return verdict
@@ -215,6 +218,7 @@ class OCPLogBackupDelaySensor(BaseSensorOperator):
         Not yet, in deferrable mode, hands the wait to :class:`OCPLogBackupDelayTrigger` (the task resumes in
         :meth:`execute_complete`).
         """
+        self._rescheduled = bool(context.get("task_reschedule_count"))  # reschedule mode: not this try's first poke
         verdict = self.check()
         if verdict.failed:
             raise AirflowFailException(verdict.message)

@@ -340,9 +340,10 @@ def test_async_client_retries_and_fails_like_sync(ocp_emulator: OCPEmulator, con
     assert info.value.status == 404
 
 
-def test_the_public_walk_shows_its_parameters_at_run_time() -> None:
+@pytest.mark.parametrize("name", ["iter_log_backup_tasks", "get_log_backup_tasks"])
+def test_the_public_walks_show_their_parameters_at_run_time(name: str) -> None:
     """help(), IDEs and Sphinx read the signature at run time: no ``*args, **kwargs`` hiding the parameters."""
-    method = OCPHook.iter_log_backup_tasks
+    method = getattr(OCPHook, name)
     assert list(inspect.signature(method).parameters)[:7] == [
         "self",
         "cluster_id",
@@ -359,3 +360,15 @@ def test_the_public_walk_shows_its_parameters_at_run_time() -> None:
     assert "cluster_id: 'int | str | None' = None" in shown and "*, cluster_name: 'str | None' = None" in shown
     for parameter in ("cluster_id", "start_time", "end_time", "page_size", "tenant_id", "cluster_name"):
         assert f":param {parameter}:" in shown
+
+
+@pytest.mark.ocp_emulator(tenants=2, tasks_per_tenant=3)
+def test_get_log_backup_tasks_is_the_walk_as_a_list(ocp_emulator: OCPEmulator, connect) -> None:
+    hook = connect(ocp_emulator)
+    cluster = ocp_emulator.cluster_ids[0]
+    tasks = hook.get_log_backup_tasks(cluster, page_size=2)
+    assert isinstance(tasks, list) and len(tasks) == 6 == len(ocp_emulator.expected_tasks(cluster))
+    assert tasks == list(hook.iter_log_backup_tasks(cluster, page_size=2))
+    assert typing.get_type_hints(OCPHook.get_log_backup_tasks)["return"] == list[dict[str, typing.Any]]
+    with pytest.raises(OCPInputError, match="cluster_id"):
+        hook.get_log_backup_tasks("not-an-id")

@@ -156,3 +156,25 @@ def test_a_fail_status_is_printed_once_by_the_exception(
         line for line in outcome.log.splitlines() if "failed the gate" in line and any(map(line.__contains__, sources))
     ]
     assert not logged, logged  # not logged, then raised
+
+
+@pytest.mark.parametrize(("reschedules", "warned"), [(0, 1), (1, 0), (4, 0)])
+def test_in_reschedule_mode_only_the_first_poke_of_a_try_warns(
+    emu: OCPEmulator, capture: Capture, reschedules: int, warned: int
+) -> None:
+    """Under a scheduler each reschedule-mode poke is a new process with a new sensor: the context's
+    ``task_reschedule_count`` says whether an earlier poke of this try warned already."""
+    sensor = OCPLogBackupDelaySensor(
+        task_id="gate",
+        cluster_id=emu.cluster_ids[0],
+        max_delay=MAX_DELAY,
+        tenant_ids=[9999999],
+        wait_for_missing_tenants=True,
+        mode="reschedule",
+    )
+    capture.reset()
+    assert sensor.poke({"task_reschedule_count": reschedules}) is False  # type: ignore[arg-type]
+    outcome = Outcome(None, None, 0.0, *capture.channels())
+    missing = "selected tenantId 9999999: no log backup task yet"
+    assert warning_lines(outcome, missing) == warned
+    assert lines(outcome, "Not caught up yet", missing) == 1  # the check's line still says why it waits
