@@ -181,25 +181,6 @@ def test_selected_tenant_without_a_task_fails_at_the_first_check(
     assert "wait_for_missing_tenants=True" in outcome.flat and "Sensor has timed out" not in outcome.log
 
 
-def test_selected_tenant_without_a_task_waits_with_a_warning_when_asked_to(
-    emu: OCPEmulator, request: pytest.FixtureRequest, capture: Capture
-) -> None:
-    emu.set_current_task(emu.cluster_ids[0], delay=1.0)
-    outcome = run_gate(
-        request,
-        capture,
-        cluster_id=emu.cluster_ids[0],
-        max_delay=MAX_DELAY,
-        tenant_ids=[9999999],
-        wait_for_missing_tenants=True,
-        timeout=2,
-    )
-    assert outcome.state == "failed"  # by the sensor timeout, after several pokes
-    assert len(task_queries(emu)) >= 3
-    assert "selected tenantId 9999999: no log backup task yet" in outcome.log
-    assert "AirflowSensorTimeout" in outcome.log
-
-
 def test_target_time_waits_for_the_checkpoint(
     emu: OCPEmulator, request: pytest.FixtureRequest, capture: Capture
 ) -> None:

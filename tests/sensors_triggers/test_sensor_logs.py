@@ -116,7 +116,8 @@ def test_a_missing_tenant_is_warned_about_once_per_try(
     )
     checks = len(task_queries(emu))
     missing = "selected tenantId 9999999: no log backup task yet"
-    assert outcome.state == "failed" and checks >= 3
+    assert outcome.state == "failed" and checks >= 3  # it waited (by the sensor timeout), checking again
+    assert "AirflowSensorTimeout" in outcome.log
     assert warning_lines(outcome, missing) == 1  # the first check's line is a warning; the later ones say why
     assert lines(outcome, "Not caught up yet", missing) == checks  # one line per check, not two
 
