@@ -99,12 +99,13 @@ SLA_SNAPSHOTS, SLA_REPORT = "example_ocp_backup_sla_snapshots", "example_ocp_bac
 
 def sla_delays(hour: int) -> dict[int, float]:
     """Each tenant's delay in seconds at the end of ``hour`` of yesterday (tenant number to seconds): tenant 2 falls
-    behind around midday, worst at 12:00, caught up by 16:00.
+    behind around midday, worst at 12:00, caught up by 16:00; tenant 1's archive stops (18:00) and restarts (20:30).
 
     :param hour: 1 to 24.
     """
     behind = max(0.0, 1.0 - abs(hour - 12) / 4)
-    return {1: 20.0 + 5 * (hour % 3), 2: 30.0 + 870 * behind}
+    stopped = {18: 2700.0, 21: 240.0}  # tenant 1's checkpoint stood still from 17:15; its new task catches up
+    return {1: stopped.get(hour, 20.0 + 5 * (hour % 4)), 2: 30.0 + 870 * behind}
 
 
 def run_sla(client: AirflowClient, base: Path, scenario: E2EScenario, timeout: float = 240.0) -> bool:
