@@ -83,20 +83,16 @@ def parse_retry_after(value: str | None, now: datetime | None = None) -> float |
         return max(0.0, float(text))
     except ValueError:
         pass
+    when = _http_date(text)
+    return None if when is None else max(0.0, (when - (now or datetime.now(timezone.utc))).total_seconds())
+
+
+def _http_date(text: str | None) -> datetime | None:
+    """An HTTP date (``Retry-After``, ``Date``) as an aware instant (UTC when it names no zone); None when absent or
+    unreadable."""
     try:
-        when = parsedate_to_datetime(text)
+        when = parsedate_to_datetime(text or "")
     except (TypeError, ValueError, IndexError, OverflowError):  # OverflowError: a year no datetime holds
-        return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=timezone.utc)
-    return max(0.0, (when - (now or datetime.now(timezone.utc))).total_seconds())
-
-
-def _server_date(headers: Any) -> datetime | None:
-    """The response's ``Date`` header as an aware instant, or None when absent or unreadable."""
-    try:
-        when = parsedate_to_datetime(headers.get("Date") or headers.get("date") or "")
-    except (TypeError, ValueError, IndexError, OverflowError):
         return None
     return when if when.tzinfo is not None else when.replace(tzinfo=timezone.utc)
 
@@ -133,7 +129,9 @@ def parse_response(
     :param secrets: values to scrub from any message.
     :param auth_type: the connection's auth type (``basic`` or ``access_key``): a 401's hint says what to check for it.
     """
-    retry_after = parse_retry_after(headers.get("Retry-After") or headers.get("retry-after"), _server_date(headers))
+    retry_after = parse_retry_after(
+        headers.get("Retry-After") or headers.get("retry-after"), _http_date(headers.get("Date") or headers.get("date"))
+    )
     secrets = tuple(secrets)
 
     def fail(message: str, *, code: int | None = None, trace: str | None = None, retryable: bool) -> OCPAPIError:

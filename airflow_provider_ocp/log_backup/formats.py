@@ -89,7 +89,7 @@ class JsonLinesWriter(RecordWriter):
 
     def __init__(self, file: BinaryIO, window: ExtractionWindow) -> None:
         self.file = file
-        self.window_fields = {"windowStart": isoformat_utc(window.start), "windowEnd": isoformat_utc(window.end)}
+        self.window_fields = window_fields(window)
 
     def write_page(self, records: list[dict[str, Any]]) -> None:
         """Append one page; one write call per page keeps object store uploads efficient.
@@ -258,5 +258,13 @@ def window_metadata(window: ExtractionWindow) -> dict[bytes, bytes]:
 
     :param window: the extraction window.
     """
-    fields = {"windowStart": isoformat_utc(window.start), "windowEnd": isoformat_utc(window.end)}
-    return {PARQUET_WINDOW_KEY: json.dumps(fields).encode()}
+    return {PARQUET_WINDOW_KEY: json.dumps(window_fields(window)).encode()}
+
+
+def window_fields(window: ExtractionWindow) -> dict[str, str]:
+    """``windowStart`` and ``windowEnd`` as ISO-8601 UTC text: on every JSON line, and in the Parquet footer.
+
+    :param window: the extraction window.
+    """
+    start, end = WINDOW_FIELDS
+    return {start: isoformat_utc(window.start), end: isoformat_utc(window.end)}

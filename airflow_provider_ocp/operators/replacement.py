@@ -28,7 +28,7 @@ from typing import IO, TYPE_CHECKING, Any
 
 from airflow_provider_ocp.client.errors import OCPInputError
 from airflow_provider_ocp.client.timestamps import isoformat_utc, parse_ocp_timestamp
-from airflow_provider_ocp.log_backup.formats import PARQUET_WINDOW_KEY
+from airflow_provider_ocp.log_backup.formats import PARQUET_WINDOW_KEY, WINDOW_FIELDS
 from airflow_provider_ocp.operators.storage import display_path
 
 if TYPE_CHECKING:
@@ -96,7 +96,7 @@ def held_window(path: ObjectStoragePath, output_format: str) -> tuple[datetime, 
     if not isinstance(fields, dict):
         raise ValueError(f"its first line is not a JSON object: {fields!r:.80}")
     try:
-        start, end = (parse_ocp_timestamp(fields[name]) for name in ("windowStart", "windowEnd"))
+        start, end = (parse_ocp_timestamp(fields[name]) for name in WINDOW_FIELDS)
     except (KeyError, TypeError, ValueError):
         raise ValueError("it has no readable windowStart and windowEnd") from None
     return start, end
