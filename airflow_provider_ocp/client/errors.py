@@ -34,6 +34,8 @@ class OCPAPIError(OCPError):
     :param path: the request path (with query), never credentials.
     :param retryable: whether a retry may succeed (connection errors, 429, 5xx, truncated bodies).
     :param retry_after: seconds the server asked us to wait (``Retry-After``), if it said so.
+    :param unsent: the request provably never reached a server (no connection was made): the only failure after
+        which a POST, which starts work in OCP, may be sent again.
     """
 
     def __init__(
@@ -46,6 +48,7 @@ class OCPAPIError(OCPError):
         path: str | None = None,
         retryable: bool = False,
         retry_after: float | None = None,
+        unsent: bool = False,
     ) -> None:
         self.message = message
         self.status = status
@@ -54,6 +57,7 @@ class OCPAPIError(OCPError):
         self.path = path
         self.retryable = retryable
         self.retry_after = retry_after
+        self.unsent = unsent
         super().__init__(self._render())
 
     def _render(self) -> str:
@@ -74,6 +78,7 @@ class OCPAPIError(OCPError):
             "path": self.path,
             "retryable": self.retryable,
             "retry_after": self.retry_after,
+            "unsent": self.unsent,
         }
 
     def __reduce__(self):  # type: ignore[no-untyped-def]

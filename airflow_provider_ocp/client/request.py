@@ -1,4 +1,4 @@
-"""Building one OCP API request: URL with the exact (signed) query, and headers with authentication.
+"""Building one OCP API request: URL with the exact (signed) query, headers with authentication, and a POST's body.
 
 Shared by the synchronous hook (requests) and the trigger (httpx) so both send byte-for-byte the same thing.
 """
@@ -7,12 +7,15 @@ from __future__ import annotations
 
 import base64
 import functools
+import hashlib
+import json
 import re
 import uuid
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from importlib.metadata import PackageNotFoundError, version
+from typing import Any, Literal
 from urllib.parse import quote, quote_plus, unquote, urlsplit
 
 from airflow_provider_ocp import __version__
@@ -35,7 +38,7 @@ OCP_ORIGIN = ("x-ocp-origin", "airflow-provider-ocp")
 
 @dataclass(frozen=True)
 class OCPRequest:
-    """A ready-to-send GET. ``headers`` hold credentials: never log them; log ``target`` instead.
+    """A ready-to-send request. ``headers`` hold credentials: never log them; log ``target`` instead.
 
     :param url: the absolute URL, query included exactly as signed.
     :param target: path and query, safe to log and to put in errors.
@@ -43,6 +46,8 @@ class OCPRequest:
     :param trace_id: the ``x-trace-id`` we sent; OCP echoes it as ``traceId``.
     :param secrets: values that must never appear in logs or errors (secret, signature, Authorization).
     :param auth_type: the connection's auth type, for the hint of a 401.
+    :param method: ``GET``, or ``POST`` for the calls that start work in OCP (never repeated blindly).
+    :param body: a POST's JSON body, exactly as signed.
     """
 
     url: str
@@ -51,6 +56,25 @@ class OCPRequest:
     trace_id: str
     secrets: tuple[str, ...] = field(repr=False)
     auth_type: str | None = None
+    method: Literal["GET", "POST"] = "GET"
+    body: bytes | None = field(default=None, repr=False)
+
+
+def json_body(payload: Mapping[str, Any]) -> bytes:
+    """A POST's body: compact UTF-8 JSON, keys in the caller's order (what is signed is exactly what is sent).
+
+    :param payload: the JSON object to send.
+    """
+    return json.dumps(payload, ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode("utf-8")
+
+
+def body_md5(body: bytes | None) -> str:
+    """The MD5 of a body as OCP's AccessKey signature takes it: upper-case hex, as OceanBase's own signer writes it
+    (the empty string when there is no body, as for every GET).
+
+    :param body: the exact bytes sent, or None.
+    """
+    return hashlib.md5(body, usedforsecurity=False).hexdigest().upper() if body else ""
 
 
 def secret_forms(*values: str) -> tuple[str, ...]:
@@ -92,20 +116,27 @@ def user_agent() -> str:
     return f"airflow-provider-ocp/{__version__} apache-airflow/{airflow_version}"
 
 
-def build_get(
+def build_request(
     settings: OCPSettings,
     path: str,
     params: Sequence[tuple[str, str]] = (),
     *,
+    body: bytes | None = None,
     now: datetime | None = None,
 ) -> OCPRequest:
-    """Build a signed or basic-authenticated GET for an OCP API path.
+    """Build a signed or basic-authenticated request for an OCP API path: a GET, or a POST when there is a body.
+
+    A POST's body is signed as OCP documents it: its MD5 (also sent as ``Content-MD5``, the same upper-case hex) and
+    its ``Content-Type`` are parts of the AccessKey string to sign.
 
     :param settings: the connection's settings.
     :param path: the path below ``/api/v2``, e.g. ``/ob/clusters``; ids in it must already be validated ints.
     :param params: decoded query parameters; they are sorted and percent-encoded once, here.
+    :param body: a POST's JSON body (:func:`json_body`); None for a GET.
     :param now: the instant for the ``Date`` header (a retry builds a fresh request with a fresh Date).
     """
+    method: Literal["GET", "POST"] = "GET" if body is None else "POST"
+    md5 = body_md5(body)
     prefix = urlsplit(settings.base_url).path
     full_path = prefix + API_PREFIX + path
     query = canonical_query(params)
@@ -123,10 +154,12 @@ def build_get(
         "x-trace-id": trace_id,
         OCP_ORIGIN[0]: OCP_ORIGIN[1],
     }
+    if md5:
+        headers["Content-MD5"] = md5
     if settings.auth_type == "access_key":
         message = string_to_sign(
-            method="GET",
-            body_md5="",
+            method=method,
+            body_md5=md5,
             content_type=CONTENT_TYPE,
             date=date,
             host=settings.host_header,
@@ -149,4 +182,6 @@ def build_get(
         trace_id=trace_id,
         secrets=secrets,
         auth_type=settings.auth_type,
+        method=method,
+        body=body,
     )

@@ -57,26 +57,30 @@ class OCPBaseHook(BaseHook):
         # An OCPAPIError names its path (with the query) itself: written once, by the error.
         self.log.warning("OCP request failed (retry %s of %s in %.1fs): %s", retry_number, max_retries, wait, error)
 
-    def _retry_args(self, policy: RetryPolicy, sleep: Callable[[float], Any]) -> dict[str, Any]:
+    def _retry_args(self, policy: RetryPolicy, sleep: Callable[[float], Any], starts_work: bool) -> dict[str, Any]:
         def on_retry(retry_number: int, wait: float, error: BaseException) -> None:
             self._log_retry(retry_number, wait, error, policy.max_retries)
 
-        return policy.retry_args(on_retry, sleep)
+        return policy.retry_args(on_retry, sleep, starts_work=starts_work)
 
-    def _get_retry_object(self, policy: RetryPolicy, stop: threading.Event | None = None) -> Retrying:
+    def _get_retry_object(
+        self, policy: RetryPolicy, stop: threading.Event | None = None, *, starts_work: bool = False
+    ) -> Retrying:
         """The synchronous retry driver for one request (blocking sleeps, cut short when ``stop`` is set).
 
         :param policy: the connection's policy, or a quicker one (``test_connection``).
         :param stop: set when the page walk this request belongs to has failed: no further attempt is made.
+        :param starts_work: a POST: repeated only when it provably never left.
         """
-        return Retrying(**self._retry_args(policy, _stoppable_sleep(stop or threading.Event())))
+        return Retrying(**self._retry_args(policy, _stoppable_sleep(stop or threading.Event()), starts_work))
 
-    def _a_get_retry_object(self, policy: RetryPolicy) -> AsyncRetrying:
+    def _a_get_retry_object(self, policy: RetryPolicy, *, starts_work: bool = False) -> AsyncRetrying:
         """The same driver for the event loop (``asyncio`` sleeps).
 
         :param policy: the connection's policy.
+        :param starts_work: a POST: repeated only when it provably never left.
         """
-        return AsyncRetrying(**self._retry_args(policy, _async_sleep))
+        return AsyncRetrying(**self._retry_args(policy, _async_sleep, starts_work))
 
 
 def pause(stop: threading.Event, seconds: float) -> bool:

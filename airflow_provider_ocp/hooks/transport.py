@@ -53,6 +53,14 @@ _NOT_HTTP = re.compile(
     re.IGNORECASE,
 )
 TRANSPORT_ERRORS = (requests.RequestException, urllib3.exceptions.HTTPError)
+# No connection was made (refused, unresolvable, timed out connecting): nothing of the request left this machine.
+_NOT_CONNECTED = (
+    requests.exceptions.ConnectTimeout,
+    urllib3.exceptions.NewConnectionError,  # refused or unresolvable, urllib3's own or under requests' error
+    urllib3.exceptions.ConnectTimeoutError,
+    httpx.ConnectError,
+    httpx.ConnectTimeout,
+)
 
 
 def ca_bundle(settings: OCPSettings) -> str | Literal[False]:
@@ -178,8 +186,13 @@ def transport_error(exc: Exception, request: OCPRequest, settings: OCPSettings) 
     if proxy is not None and retryable:
         message += f", through the proxy {without_credentials(proxy)} {_proxy_origin(settings)}"
     message += f"; {where(settings.base_url, settings.scheme_origin)}"
+    unsent = any(isinstance(cause, _NOT_CONNECTED) for cause in causes(exc))
     return OCPAPIError(
-        redact(message, request.secrets), trace_id=request.trace_id, path=request.target, retryable=retryable
+        redact(message, request.secrets),
+        trace_id=request.trace_id,
+        path=request.target,
+        retryable=retryable,
+        unsent=unsent,
     )
 
 

@@ -1,4 +1,5 @@
-"""The log backup task endpoint: validated request parameters.
+"""The task list endpoints (log backup tasks, and the data backup and restore tasks of drills): validated request
+parameters.
 
 Both the hook and the trigger's async client call these, so validation exists once.
 """
@@ -9,6 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from airflow_provider_ocp.client.timestamps import isoformat_utc
+from airflow_provider_ocp.log_backup.records import LOG_BACKUP_TASKS, TaskKind
 from airflow_provider_ocp.validation import validate_positive_id, validate_window
 
 
@@ -21,6 +23,7 @@ class LogBackupQuery:
     :param cluster_id: the validated cluster id.
     :param start_time: the window start (aware) or None.
     :param end_time: the window end (aware) or None.
+    :param kind: which task list it reads (log backup tasks unless said).
     """
 
     path: str
@@ -28,6 +31,7 @@ class LogBackupQuery:
     cluster_id: int
     start_time: datetime | None
     end_time: datetime | None
+    kind: TaskKind = LOG_BACKUP_TASKS
 
 
 def whole_second(moment: datetime, *, up: bool = False) -> datetime:
@@ -64,7 +68,11 @@ def log_backup_tasks_query(
 
 
 def validated_query(
-    cluster_id: int, start: datetime | None = None, end: datetime | None = None, tenant_id: int | None = None
+    cluster_id: int,
+    start: datetime | None = None,
+    end: datetime | None = None,
+    tenant_id: int | None = None,
+    kind: TaskKind = LOG_BACKUP_TASKS,
 ) -> LogBackupQuery:
     """The query of values an adapter has validated already (:func:`log_backup_tasks_query` checks them first).
 
@@ -72,15 +80,16 @@ def validated_query(
     :param start: the aware window start, or None (with ``end``) for every task.
     :param end: the aware window end, not before ``start``.
     :param tenant_id: a positive tenant id, or None.
+    :param kind: which task list (the same paging and window rules for each).
     """
     path = f"/ob/clusters/{cluster_id}"
     if tenant_id is not None:
         path += f"/tenants/{tenant_id}"
-    path += "/backup/task/logBackupTasks"
+    path += f"/backup/task/{kind.endpoint}"
     params: tuple[tuple[str, str], ...] = ()
     if start is not None and end is not None:
         params = (
             ("startTime", isoformat_utc(whole_second(start))),
             ("endTime", isoformat_utc(whole_second(end, up=True))),
         )
-    return LogBackupQuery(path, params, cluster_id, start, end)
+    return LogBackupQuery(path, params, cluster_id, start, end, kind)

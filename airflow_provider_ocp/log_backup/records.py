@@ -1,4 +1,5 @@
-"""Normalisation of OCP log backup task records.
+"""Normalisation of OCP's backup task records: log backup tasks, and the data backup and restore tasks of restore
+drills (:class:`TaskKind`), through one per-record path.
 
 Records keep OCP's field names. Times become aware datetimes, ``delay`` a float, numeric ids ints, absent documented
 fields None; fields OCP adds beyond its docs pass through unchanged.
@@ -8,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import math
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
 
@@ -91,39 +93,116 @@ def parse_time_field(name: str, value: Any) -> Any:
         return value if not isinstance(value, float) or math.isfinite(value) else str(value)  # JSON has no NaN
 
 
-_BLANK_RECORD = dict.fromkeys(DOCUMENTED_FIELDS)
+@dataclass(frozen=True)
+class TaskKind:
+    """One of OCP's task list endpoints (``GET /ob/clusters/{id}[/tenants/{tenantId}]/backup/task/<endpoint>``) and
+    how its records are read: same paging, window and normalisation rules for each.
+
+    :param endpoint: the last path segment.
+    :param documented: the fields OCP documents, in order (None when left out).
+    :param time_fields: fields holding timestamps.
+    :param id_fields: fields holding numeric ids (OCP may send large ones as text).
+    :param key: a field that alone identifies a task (``taskId``, ``id``); None when OCP gives none (log backup
+        tasks: :func:`record_identity`).
+    """
+
+    endpoint: str
+    documented: tuple[str, ...]
+    time_fields: tuple[str, ...]
+    id_fields: tuple[str, ...]
+    key: str | None = None
+    blank: dict[str, None] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "blank", dict.fromkeys(self.documented))
+
+    def identity(self, record: dict[str, Any]) -> int:
+        """What tells two of this kind's records apart: the key field, or :func:`record_identity` without one.
+
+        :param record: a raw or normalised record.
+        """
+        value = record.get(self.key) if self.key else None
+        return record_identity(record) if value is None else hash((self.key, repr(value)))
 
 
-def normalize_task(raw: dict[str, Any]) -> dict[str, Any]:
-    """Normalise one log backup task record (see the module docstring), value by value.
+LOG_BACKUP_TASKS = TaskKind("logBackupTasks", DOCUMENTED_FIELDS, TIME_FIELDS, ID_FIELDS)
+DATA_BACKUP_TASKS = TaskKind(
+    "dataBackupTasks",
+    documented=(
+        "taskId",
+        "backupSetId",
+        "backupMode",
+        "dataBackupTaskType",
+        "status",
+        "startTime",
+        "finishTime",
+        "errorMsg",
+        "backupUri",
+        "tenantId",
+        "tenantName",
+    ),
+    time_fields=("startTime", "finishTime"),
+    id_fields=("taskId", "backupSetId", "tenantId"),
+    key="taskId",
+)
+RESTORE_TASKS = TaskKind(
+    "restoreTasks",
+    documented=(
+        "id",
+        "ocpJobId",
+        "backupMode",
+        "createTime",
+        "finishTime",
+        "backupClusterId",
+        "backupClusterName",
+        "backupTenantId",
+        "backupTenantName",
+        "restoreClusterId",
+        "restoreTenantName",
+        "restoreEndTime",
+        "restoreUri",
+        "status",
+        "errorMsg",
+    ),
+    time_fields=("createTime", "finishTime", "restoreEndTime"),
+    id_fields=("id", "ocpJobId", "backupClusterId", "backupTenantId", "restoreClusterId"),
+    key="id",
+)
+
+
+def normalize_task(raw: dict[str, Any], kind: TaskKind = LOG_BACKUP_TASKS) -> dict[str, Any]:
+    """Normalise one task record (see the module docstring), value by value.
 
     One new dict: documented fields first (None when OCP left them out), then OCP's extra fields in its order; only
-    values that need it go through a parser (ids only when sent as text, ``delay`` only when not already a finite
-    float). ``raw`` is left as it was.
+    values that need it go through a parser (ids only when sent as text, a log backup task's ``delay`` only when not
+    already a finite float). ``raw`` is left as it was.
 
     :param raw: one element of ``data.contents``.
+    :param kind: which endpoint it came from.
     """
-    record = {**_BLANK_RECORD, **raw}
-    for name in TIME_FIELDS:
+    record = {**kind.blank, **raw}
+    for name in kind.time_fields:
         value = record[name]
         if value is not None:
             record[name] = parse_time_field(name, value)
-    for name in ID_FIELDS:
+    for name in kind.id_fields:
         value = record[name]
         if value.__class__ is str:
             record[name] = parse_id(value)
-    delay = record["delay"]
-    if delay.__class__ is not float or not math.isfinite(delay):
-        record["delay"] = parse_delay(delay)
+    if kind is LOG_BACKUP_TASKS:
+        delay = record["delay"]
+        if delay.__class__ is not float or not math.isfinite(delay):
+            record["delay"] = parse_delay(delay)
     return record
 
 
-def normalize_tasks(raws: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def normalize_tasks(raws: list[dict[str, Any]], kind: TaskKind = LOG_BACKUP_TASKS) -> list[dict[str, Any]]:
     """:func:`normalize_task` over one page's records, in order: the hooks' entry for a page.
 
     :param raws: the elements of one page's ``data.contents``.
+    :param kind: which endpoint they came from.
     """
-    return [normalize_task(raw) for raw in raws]
+    return [normalize_task(raw, kind) for raw in raws]
 
 
 def record_identity(record: dict[str, Any]) -> int:

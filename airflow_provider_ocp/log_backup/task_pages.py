@@ -16,7 +16,13 @@ from typing import Any
 from airflow_provider_ocp.client.pagination import PageResult
 from airflow_provider_ocp.log_backup.clusters import cluster_choice
 from airflow_provider_ocp.log_backup.query import LogBackupQuery, validated_query
-from airflow_provider_ocp.log_backup.records import normalize_tasks, record_identity, record_status_identity
+from airflow_provider_ocp.log_backup.records import (
+    LOG_BACKUP_TASKS,
+    TaskKind,
+    normalize_tasks,
+    record_identity,
+    record_status_identity,
+)
 from airflow_provider_ocp.validation import validate_positive_id, validate_window
 
 
@@ -52,25 +58,30 @@ class TaskInput:
         tenant = None if tenant_id is None else validate_positive_id(tenant_id, "tenant_id")
         return cls(cluster, start, end, tenant)
 
-    def query(self, cluster_id: int) -> LogBackupQuery:
+    def query(self, cluster_id: int, kind: TaskKind = LOG_BACKUP_TASKS) -> LogBackupQuery:
         """The query, once the cluster is known by its id.
 
         :param cluster_id: :attr:`cluster`, or the id its name was found under.
+        :param kind: which task list.
         """
-        return validated_query(cluster_id, self.start, self.end, self.tenant_id)
+        return validated_query(cluster_id, self.start, self.end, self.tenant_id, kind)
 
 
-def walk_identity(every_status: bool) -> Callable[[dict[str, Any]], int]:
-    """What tells a log backup walk's records apart: the task, or the task and its status (the gate's walk).
+def walk_identity(every_status: bool, kind: TaskKind = LOG_BACKUP_TASKS) -> Callable[[dict[str, Any]], int]:
+    """What tells a walk's records apart: the task, or the task and its status (the gate's walk).
 
     :param every_status: whether a task seen again with another status comes again (the gate must see both).
+    :param kind: which task list; other kinds than log backup tasks identify a task by its key field.
     """
+    if kind is not LOG_BACKUP_TASKS:
+        return kind.identity
     return record_status_identity if every_status else record_identity
 
 
-def task_page(page: PageResult) -> PageResult:
-    """A page of OCP's raw log backup records as both hooks yield it: normalised.
+def task_page(page: PageResult, kind: TaskKind = LOG_BACKUP_TASKS) -> PageResult:
+    """A page of OCP's raw task records as both hooks yield it: normalised.
 
     :param page: a page of the walk.
+    :param kind: which task list it came from.
     """
-    return replace(page, records=normalize_tasks(page.records))
+    return replace(page, records=normalize_tasks(page.records, kind))

@@ -6,7 +6,7 @@ import hmac
 from datetime import datetime, timezone
 
 from airflow_provider_ocp.client.auth import canonical_query, compute_signature, http_date, string_to_sign
-from airflow_provider_ocp.client.request import build_get
+from airflow_provider_ocp.client.request import build_request
 from airflow_provider_ocp.client.settings import settings_from_connection
 
 SECRET = "s3cr3t-Key+/="
@@ -74,7 +74,7 @@ def test_request_sends_exactly_the_signed_query_and_host() -> None:
         extra={"auth_type": "access_key"},
     )
     now = datetime(2023, 1, 17, 3, 36, 1, tzinfo=timezone.utc)
-    request = build_get(settings, "/ob/clusters", [("size", "1"), ("page", "1")], now=now)
+    request = build_request(settings, "/ob/clusters", [("size", "1"), ("page", "1")], now=now)
     assert request.url == "https://ocp.example.com:8443/ocp/api/v2/ob/clusters?page=1&size=1"
     message = "\n".join(
         [

@@ -15,6 +15,7 @@ import pytest
 
 import airflow_provider_ocp.client
 import airflow_provider_ocp.log_backup
+import airflow_provider_ocp.restores
 
 PLAIN = {
     "client": [
@@ -23,6 +24,9 @@ PLAIN = {
     "log_backup": [
         f"airflow_provider_ocp.log_backup.{m.name}"
         for m in pkgutil.iter_modules(airflow_provider_ocp.log_backup.__path__)
+    ],
+    "restores": [
+        f"airflow_provider_ocp.restores.{m.name}" for m in pkgutil.iter_modules(airflow_provider_ocp.restores.__path__)
     ],
     "face": ["airflow_provider_ocp.exceptions", "airflow_provider_ocp.validation"],
 }

@@ -29,7 +29,7 @@ from dag_support import load_example
 from operator_support import DAY_END, TASK_INTERVAL, register_dag
 
 from airflow_provider_ocp.client.auth import ACCESS_KEY_SCHEME, compute_signature
-from airflow_provider_ocp.client.request import build_get
+from airflow_provider_ocp.client.request import build_request
 from airflow_provider_ocp.exceptions import OCPAPIError
 from airflow_provider_ocp.hooks.ocp import OCPAsyncHook, OCPHook
 from airflow_provider_ocp.log_backup.gate import GateCriteria
@@ -244,7 +244,7 @@ def test_errors_and_reprs_carry_no_credentials(
     evidence = Evidence()
     hook = OCPHook()
     assert list(hook.iter_log_backup_tasks(emu.cluster_ids[0], page_size=50))
-    request = build_get(hook.settings, "/ob/clusters", [("page", "1")])
+    request = build_request(hook.settings, "/ob/clusters", [("page", "1")])
     client = OCPAsyncHook(settings=hook.settings)
     trigger = OCPLogBackupDelayTrigger(
         cluster_id=emu.cluster_ids[0], criteria=GateCriteria.build(max_delay=5).to_dict()
