@@ -30,11 +30,13 @@ class Seen:
     query: dict[str, list[str]]
     headers: dict[str, str]
     target: str = ""  # the request line's target as sent: absolute (http://host/path) when asked as a proxy
+    method: str = "GET"
+    body: bytes = b""
 
 
 @dataclass
 class HostileServer:
-    """Serves ``respond(handler, seen)`` for every GET; records what it received.
+    """Serves ``respond(handler, seen)`` for every GET and POST; records what it received.
 
     :param respond: writes the whole response through the handler (status, headers, body).
     """
@@ -82,12 +84,16 @@ def hostile_server(
 
         def do_GET(self) -> None:
             parts = urlsplit(self.path)
-            seen = Seen(parts.path, parse_qs(parts.query), dict(self.headers), self.path)
+            length = int(self.headers.get("Content-Length") or 0)
+            body = self.rfile.read(length) if length > 0 else b""
+            seen = Seen(parts.path, parse_qs(parts.query), dict(self.headers), self.path, self.command, body)
             server.seen.append(seen)
             try:
                 server.respond(self, seen)
             except (BrokenPipeError, ConnectionResetError):  # the client gave up: expected in these tests
                 pass
+
+        do_POST = do_GET
 
         def log_message(self, format: str, *args: Any) -> None:
             pass

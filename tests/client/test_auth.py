@@ -93,3 +93,44 @@ def test_request_sends_exactly_the_signed_query_and_host() -> None:
     assert request.headers["Date"] == "Tue, 17 Jan 2023 03:36:01 GMT"
     assert request.headers["x-ocp-origin"] == "airflow-provider-ocp"
     assert SECRET not in repr(request) and signature not in repr(request) and SECRET not in repr(settings)
+
+
+def test_a_post_signs_its_body_md5_in_upper_case_hex_and_sends_it_as_content_md5() -> None:
+    settings = settings_from_connection(
+        conn_id="t",
+        host="https://ocp.example.com:8443",
+        schema=None,
+        port=None,
+        login="AKID",
+        password=SECRET,
+        extra={"auth_type": "access_key"},
+    )
+    now = datetime(2023, 1, 17, 3, 36, 1, tzinfo=timezone.utc)
+    body = b'{"dataBackupMode":"FULL_BACKUP"}'
+    request = build_request(settings, "/ob/clusters/7/backup/backupNow", body=body, now=now)
+    md5 = "8235590A4360B7343866049C68C51A24"  # md5sum of the body, written here by hand
+    message = "\n".join(
+        [
+            "POST",
+            md5,
+            "application/json",
+            "Tue, 17 Jan 2023 03:36:01 GMT",
+            "ocp.example.com:8443",
+            "x-ocp-origin:airflow-provider-ocp",
+            "/api/v2/ob/clusters/7/backup/backupNow",
+        ]
+    )
+    signature = base64.b64encode(hmac.new(SECRET.encode(), message.encode(), hashlib.sha1).digest()).decode()
+    assert (request.method, request.body) == ("POST", body)
+    assert request.headers["Authorization"] == f"OCP-ACCESS-KEY-HMACSHA1 AKID:{signature}"
+    assert request.headers["Content-MD5"] == md5
+    assert request.headers["Content-Type"] == "application/json"
+
+
+def test_a_get_has_no_body_and_no_content_md5() -> None:
+    settings = settings_from_connection(
+        conn_id="t", host="https://ocp.example.com", schema=None, port=None, login="u", password="p", extra={}
+    )
+    request = build_request(settings, "/ob/clusters")
+    assert (request.method, request.body) == ("GET", None)
+    assert "Content-MD5" not in request.headers
