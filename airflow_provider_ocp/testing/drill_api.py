@@ -15,6 +15,10 @@ OCP's are not documented [uncertain]:
   ``...restoreTenantInfoParam.name``;
 - backupNow for a tenant whose data backup still runs: HTTP 200, that tenant's result ``beSuccessful: false`` with
   ``errorCode`` ``BACKUP_TASK_ALREADY_RUNNING`` and a ``hint``.
+
+Also the emulator's choice [uncertain]: task instance ``type`` ``RESTORE_TENANT`` / ``DATA_BACKUP``, ``operation``
+``EXECUTE``; ``obClusterBackupStatus`` ``RUNNING`` (``NONE`` without log backup); a restored tenant is listed by
+``/tenants`` and ``restoreTasks`` but has no backups, log archive or backup info of its own (backupNow: 404).
 """
 
 from __future__ import annotations

@@ -25,14 +25,14 @@ from airflow_provider_ocp.testing.data import (
     live_checkpoint,
 )
 from airflow_provider_ocp.testing.task_instances import (
-    BACKUP_SUBTASKS,
     DEFAULT_SUBTASK_SECONDS,
-    RESTORE_SUBTASKS,
+    SUBTASKS,
     DataBackup,
     DrillError,
     Restore,
     ScriptedFailure,
     TaskInstance,
+    scripted_failure,
     whole_ms,
 )
 
@@ -92,19 +92,9 @@ class Drills(Dataset):
     def fail_next_task(self, kind: str, *, at_subtask: str | int | None = None, log: str = "Task failed") -> None:
         """Script the next ``kind`` task (``"restore"`` or ``"backup"``) to fail at ``at_subtask`` (a name or index;
         None: the last), its log ending with ``log``; the restore or data backup then fails with ``log``."""
-        names = RESTORE_SUBTASKS if kind == "restore" else BACKUP_SUBTASKS if kind == "backup" else None
-        if names is None:
-            raise ValueError("kind must be 'restore' or 'backup'")
-        if at_subtask is None:
-            index = len(names) - 1
-        elif isinstance(at_subtask, int):
-            index = at_subtask if 0 <= at_subtask < len(names) else -1
-        else:
-            index = names.index(at_subtask) if at_subtask in names else -1
-        if index < 0:
-            raise ValueError(f"{kind} tasks have the subtasks {list(names)}, not {at_subtask!r}")
+        failure = scripted_failure(kind, at_subtask, log)
         with self.lock:
-            self._failures[kind].append(ScriptedFailure(index, log))
+            self._failures[kind].append(failure)
 
     def remove_data_backups(self, cluster_id: int, tenant_id: int | None = None) -> int:
         """Forget the finished data backups of a tenant (None: of every tenant of the cluster), the seeded ones
@@ -172,7 +162,7 @@ class Drills(Dataset):
     # -- operations -------------------------------------------------------------------------------------------------
 
     def _start_task(self, kind: str, name: str, cluster_id: int, tenant_name: str) -> TaskInstance:
-        names = RESTORE_SUBTASKS if kind == "restore" else BACKUP_SUBTASKS
+        names = SUBTASKS[kind]
         failures = self._failures[kind]
         instance = TaskInstance(
             self._next_instance,

@@ -36,6 +36,26 @@ class ScriptedFailure:
     log: str
 
 
+SUBTASKS = {"restore": RESTORE_SUBTASKS, "backup": BACKUP_SUBTASKS}
+
+
+def scripted_failure(kind: str, at_subtask: str | int | None, log: str) -> ScriptedFailure:
+    """A failure of a ``kind`` task at subtask ``at_subtask`` (a name or index; None: the last); ValueError if the
+    kind or subtask is unknown."""
+    names = SUBTASKS.get(kind)
+    if names is None:
+        raise ValueError(f"kind must be one of {sorted(SUBTASKS)}, not {kind!r}")
+    if at_subtask is None:
+        index = len(names) - 1
+    elif isinstance(at_subtask, int):
+        index = at_subtask if 0 <= at_subtask < len(names) else -1
+    else:
+        index = names.index(at_subtask) if at_subtask in names else -1
+    if index < 0:
+        raise ValueError(f"{kind} tasks have the subtasks {list(names)}, not {at_subtask!r}")
+    return ScriptedFailure(index, log)
+
+
 @dataclass
 class TaskInstance:
     """One task instance: ``kind`` ``"restore"`` or ``"backup"``, its subtask names, ``step`` seconds per subtask."""
