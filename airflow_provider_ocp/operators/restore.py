@@ -167,7 +167,11 @@ class OCPRestoreTenantOperator(OCPSubmitOperator):
     def _existing(self, request: RestoreRequest, since: datetime) -> FoundRestore | None:
         from airflow_provider_ocp.restores.attach import find_restore
 
-        return find_restore(self.hook.iter_restore_tasks(request.backup_cluster_id), request, since)
+        clusters = dict.fromkeys((request.backup_cluster_id, request.restore_cluster_id))  # from here, into there
+        records = {
+            id(r) if r.get("id") is None else r["id"]: r for c in clusters for r in self.hook.iter_restore_tasks(c)
+        }
+        return find_restore(records.values(), request, since)
 
     @failing_at_once()
     def _check_window(self, request: RestoreRequest) -> None:
@@ -217,12 +221,15 @@ class OCPRestoreTenantOperator(OCPSubmitOperator):
             if error.unsent:
                 raise
             self.log.warning("The restore POST's answer was lost (%s); looking for the restore in OCP", error)
-            found = self._existing(request, since)
+            try:
+                found, looked = self._existing(request, since), "OCP lists no such restore yet"
+            except OCPAPIError as lookup_error:
+                found, looked = None, f"looking for it failed too ({lookup_error})"
             if found is None:
                 raise OCPSubmissionUnknownError(
                     f"The restore into tenant {request.tenant_name!r} may have started in OCP, but its answer was "
-                    f"lost ({error}) and OCP lists no such restore yet. A retry of this task looks for it first and "
-                    "attaches to it rather than starting a second one."
+                    f"lost ({error}) and {looked}. A retry of this task looks for it first and attaches to it "
+                    "rather than starting a second one."
                 ) from error
             return self._task_of(found, request)
 
