@@ -176,29 +176,13 @@ class OCPRestoreTenantOperator(OCPSubmitOperator):
     @failing_at_once()
     def _check_window(self, request: RestoreRequest) -> None:
         from airflow_provider_ocp.exceptions import OCPInputError
-        from airflow_provider_ocp.restores.windows import describe_windows, restore_point_position
+        from airflow_provider_ocp.restores.windows import restore_point_problem
 
         tenant = request.backup_tenant_id
         windows = self.hook.get_recoverable_windows(request.backup_cluster_id, tenant_id=tenant).get(tenant, [])
-        position = restore_point_position(windows, request.restore_end_time)
-        if position == "inside":
-            return
-        from airflow_provider_ocp.client.timestamps import isoformat_utc
-
-        point = f"restore_end_time {isoformat_utc(request.restore_end_time)}"
-        where = f"backup tenant {tenant} (cluster {request.backup_cluster_id})"
-        if position == "after":
-            raise OCPInputError(
-                f"{point} is after the newest recoverable window of {where}, {describe_windows(windows[-1:])}: log "
-                "backup has not archived that far yet. Wait for it before this task with "
-                "OCPLogBackupDelaySensor(target_time=...) set to the restore point; nothing was submitted."
-            )
-        why = {"before": "before the oldest recoverable window", "gap": "between two recoverable windows"}
-        reason = why.get(position, "not restorable: the tenant has no recoverable window yet (no finished full backup)")
-        raise OCPInputError(
-            f"{point} is {reason} of {where}; windows: {describe_windows(windows)}. Pick a restore point inside a "
-            "window; nothing was submitted."
-        )
+        problem = restore_point_problem(windows, request.restore_end_time, f"backup tenant {tenant}")
+        if problem:
+            raise OCPInputError(f"{problem}; nothing was submitted.")
 
     def _submit(self, request: RestoreRequest, since: datetime) -> int:
         """POST once; when the answer is lost, look for what OCP started before giving up."""
