@@ -140,10 +140,28 @@ def get_provider_info() -> dict[str, Any]:
         ],
         "hooks": [{"integration-name": INTEGRATION, "python-modules": ["airflow_provider_ocp.hooks.ocp"]}],
         "operators": [
-            {"integration-name": INTEGRATION, "python-modules": ["airflow_provider_ocp.operators.log_backup"]}
+            {
+                "integration-name": INTEGRATION,
+                "python-modules": [
+                    "airflow_provider_ocp.operators.log_backup",
+                    "airflow_provider_ocp.operators.restore",
+                    "airflow_provider_ocp.operators.backup",
+                ],
+            }
         ],
-        "sensors": [{"integration-name": INTEGRATION, "python-modules": ["airflow_provider_ocp.sensors.log_backup"]}],
-        "triggers": [{"integration-name": INTEGRATION, "python-modules": ["airflow_provider_ocp.triggers.log_backup"]}],
+        "sensors": [
+            {
+                "integration-name": INTEGRATION,
+                "python-modules": ["airflow_provider_ocp.sensors.log_backup", "airflow_provider_ocp.sensors.task"],
+            }
+        ],
+        "triggers": [
+            {
+                "integration-name": INTEGRATION,
+                "python-modules": ["airflow_provider_ocp.triggers.log_backup", "airflow_provider_ocp.triggers.task"],
+            }
+        ],
+        "extra-links": ["airflow_provider_ocp.operators.links.OCPTaskLink"],
         "connection-types": [
             {
                 "connection-type": "ocp",

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from airflow_provider_ocp.hooks.base import listed
 from airflow_provider_ocp.hooks.failures import fails_at_once
-from airflow_provider_ocp.log_backup.records import DATA_BACKUP_TASKS, RESTORE_TASKS
+from airflow_provider_ocp.log_backup.records import DATA_BACKUP_TASKS, RESTORE_TASKS, parse_id
 from airflow_provider_ocp.log_backup.task_pages import TaskInput
 from airflow_provider_ocp.restores.submissions import (
     BackupType,
@@ -217,6 +217,29 @@ class DrillMethods:
         task = validate_positive_id(task_id, "ocp_task_id")
         data = self.get_envelope(f"/tasks/instances/{task}").data
         return dict(data) if isinstance(data, dict) else {}
+
+    def find_task_ids(
+        self, cluster_id: int, tenant_name: str, *, status: str | None = "RUNNING", name_contains: str | None = None
+    ) -> list[int]:
+        """OCP task instance ids of a tenant (``GET /tasks/instances``), newest (highest id) first: how a restore or
+        backup record without its task id is matched to its task [inferred: OCP's records do not link them].
+
+        :param cluster_id: the cluster the task runs on (``clusterId``).
+        :param tenant_name: the tenant's name (``tenantName``).
+        :param status: OCP's task status filter (RUNNING, FAILED, SUCCESSFUL); None for any.
+        :param name_contains: keep only tasks whose name contains this, case-insensitively (checked here too).
+        """
+        cluster = validate_positive_id(cluster_id, "cluster_id")
+        params = [("clusterId", str(cluster)), ("tenantName", tenant_name)]
+        params += [("status", status)] if status else []
+        ids = {
+            parse_id(record.get("id"))
+            for page in self.iter_pages("/tasks/instances", params)
+            for record in page.records
+            if record.get("tenantName") in (None, tenant_name)
+            and (name_contains is None or name_contains.casefold() in str(record.get("name", "")).casefold())
+        }
+        return sorted((i for i in ids if isinstance(i, int) and not isinstance(i, bool) and i > 0), reverse=True)
 
     def get_subtask_log(self, task_id: int, subtask_id: int) -> str:
         """A subtask's log text ("" when OCP has none).

@@ -97,3 +97,29 @@ def describe_windows(windows: list[Window]) -> str:
     :param windows: a tenant's windows.
     """
     return "; ".join(f"{isoformat_utc(start)} to {isoformat_utc(end)}" for start, end in windows) or "none"
+
+
+def restore_point_problem(windows: list[Window], restore_point: datetime, what: str) -> str | None:
+    """Why a restore point cannot be restored to now, for an error message; None when it lies inside a window.
+
+    After the newest window's end, the message points at waiting for log backup with the gate
+    (``OCPLogBackupDelaySensor(target_time=...)``); before, in a gap or without any window, it lists the windows.
+
+    :param windows: the tenant's windows, oldest first.
+    :param restore_point: an aware instant.
+    :param what: the tenant, for the message (``backup tenant 2001001``).
+    """
+    position = restore_point_position(windows, restore_point)
+    point = f"restore_end_time {isoformat_utc(restore_point)}"
+    if position == "inside":
+        return None
+    if position == "after":
+        return (
+            f"{point} is after the newest recoverable window of {what}, {describe_windows(windows[-1:])}: log backup "
+            "has not archived that far yet. Wait for it before restoring with OCPLogBackupDelaySensor(target_time=...) "
+            "set to the restore point"
+        )
+    reason = {"before": "before the oldest recoverable window", "gap": "between two recoverable windows"}.get(
+        position, "not restorable: the tenant has no recoverable window yet (no finished full backup)"
+    )
+    return f"{point} is {reason} of {what}; windows: {describe_windows(windows)}. Pick a restore point inside a window"

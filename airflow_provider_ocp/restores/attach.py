@@ -1,0 +1,149 @@
+"""Re-attaching instead of POSTing twice: which restore or data backup OCP already runs for the same request.
+
+A POST whose answer was lost, or an Airflow retry after the POST, must not start a second restore (two restores
+into one tenant name fail each other, and a second restore of a big tenant costs hours). So before POSTing, the
+operators read OCP's task lists and apply these rules (tests in ``tests/drills/test_attach*.py``):
+
+- **Restores** (records as ``OCPHook.iter_restore_tasks`` normalises them). Only restores into the same tenant name
+  (compared case-insensitively, as OceanBase does) and the same restore cluster count, and of those only the
+  running ones (any status but ``RESTORE_SUCCESS`` / ``RESTORE_FAIL``, unknown ones included) and the successful
+  ones created at or after ``since`` (the DAG run's start minus a clock-skew margin: an earlier try of this run).
+  A restore that failed is never attached to: a retry then starts a new one, which is what a retry is for.
+- Such a restore is ours when it is the same request: the same backup tenant and the same restore point, compared
+  to the millisecond (OCP keeps milliseconds). A running restore into that tenant name that is not the same request
+  is a conflict: :class:`RestoreConflict` names both (tenant name, backup tenants, restore points, OCP's record and
+  task), and nothing is POSTed.
+- A record whose identifying fields cannot be read (no tenant name, cluster, backup tenant or restore point) is never
+  ours; when it is running into the same tenant name it is a conflict, because OCP would refuse the POST anyway.
+- **Data backups** (``dataBackupTasks`` records): a backup of the same cluster (and tenant, when one is given) in
+  any status but ``DONE`` / ``FAILED`` / ``CANCELED`` is running: attach to it rather than start another.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from typing import Any
+
+from airflow_provider_ocp.client.errors import OCPInputError
+from airflow_provider_ocp.client.timestamps import isoformat_utc
+from airflow_provider_ocp.restores.submissions import RestoreRequest
+
+CLOCK_SKEW_MARGIN = timedelta(minutes=15)
+"""How far before the DAG run's start a restore may have been created and still count as an earlier try's."""
+RESTORE_TERMINAL = frozenset({"RESTORE_SUCCESS", "RESTORE_FAIL"})
+BACKUP_TERMINAL = frozenset({"DONE", "FAILED", "CANCELED", "CANCELLED"})
+
+
+class RestoreConflict(OCPInputError):
+    """A different restore into the same tenant name is running: OCP would refuse ours, and no retry fixes that."""
+
+
+@dataclass(frozen=True)
+class FoundRestore:
+    """A restore OCP already runs (or finished) for our request.
+
+    :param record_id: the restore record's ``id``.
+    :param ocp_task_id: its OCP task instance id (``ocpJobId`` [inferred]), None when OCP left it out.
+    :param status: the record's status.
+    """
+
+    record_id: Any
+    ocp_task_id: int | None
+    status: str
+
+
+def since_run_start(run_start: datetime) -> datetime:
+    """The earliest creation time of a restore that an earlier try of this DAG run may have started.
+
+    :param run_start: the DAG run's start (aware).
+    """
+    return run_start - CLOCK_SKEW_MARGIN
+
+
+def _ms(moment: Any) -> int | None:
+    """An aware instant as whole epoch milliseconds (exact integer arithmetic, no float rounding)."""
+    if not isinstance(moment, datetime) or moment.tzinfo is None or moment.utcoffset() is None:
+        return None
+    delta = moment - datetime(1970, 1, 1, tzinfo=timezone.utc)
+    return (delta.days * 86_400 + delta.seconds) * 1000 + delta.microseconds // 1000
+
+
+def _positive_id(value: Any) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) and value > 0 else None
+
+
+def _status(record: Mapping[str, Any]) -> str:
+    return str(record.get("status") or "").strip().upper()
+
+
+def _same_name(value: Any, name: str) -> bool:
+    return isinstance(value, str) and value.strip().casefold() == name.casefold()
+
+
+def _describe(record: Mapping[str, Any]) -> str:
+    point = record.get("restoreEndTime")
+    shown = isoformat_utc(point) if isinstance(point, datetime) and _ms(point) is not None else repr(point)
+    return (
+        f"OCP restore record {record.get('id')!r} (OCP task {record.get('ocpJobId')!r}, status "
+        f"{record.get('status')!r}) restoring backup tenant {record.get('backupTenantId')!r} to {shown}"
+    )
+
+
+def find_restore(records: Iterable[Mapping[str, Any]], request: RestoreRequest, since: datetime) -> FoundRestore | None:
+    """The restore to attach to, per the module's rules; None when a POST may go ahead.
+
+    :param records: OCP's restore records, normalised.
+    :param request: the restore we would POST.
+    :param since: :func:`since_run_start` of the DAG run.
+    :raises RestoreConflict: a different restore into the same tenant name is running.
+    """
+    point, since_ms = _ms(request.restore_end_time), _ms(since)
+    ours: list[tuple[bool, int, Mapping[str, Any]]] = []
+    conflicts: list[Mapping[str, Any]] = []
+    for record in records:
+        if not isinstance(record, Mapping) or not _same_name(record.get("restoreTenantName"), request.tenant_name):
+            continue
+        if _positive_id(record.get("restoreClusterId")) != request.restore_cluster_id:
+            continue
+        status = _status(record)
+        running = status not in RESTORE_TERMINAL
+        created = _ms(record.get("createTime"))
+        recent = status == "RESTORE_SUCCESS" and created is not None and since_ms is not None and created >= since_ms
+        if not (running or recent):
+            continue
+        same = (
+            _positive_id(record.get("backupTenantId")) == request.backup_tenant_id
+            and _ms(record.get("restoreEndTime")) == point
+        )
+        if same:
+            ours.append((running, created if created is not None else -1, record))
+        elif running:
+            conflicts.append(record)
+    if conflicts:
+        raise RestoreConflict(
+            f"A different restore into tenant {request.tenant_name!r} (cluster {request.restore_cluster_id}) is "
+            f"running: {'; '.join(_describe(record) for record in conflicts)}. This task would restore backup tenant "
+            f"{request.backup_tenant_id} to {isoformat_utc(request.restore_end_time)}. Wait for it to end or pick "
+            "another restore_tenant_name; nothing was submitted."
+        )
+    if not ours:
+        return None
+    _, _, record = max(ours, key=lambda item: (item[0], item[1]))  # a running one first, then the newest
+    return FoundRestore(record.get("id"), _positive_id(record.get("ocpJobId")), _status(record))
+
+
+def running_backups(records: Iterable[Mapping[str, Any]], tenant_id: int | None) -> list[Mapping[str, Any]]:
+    """The data backups still running for a cluster (or one tenant of it), per the module's rules.
+
+    :param records: the cluster's (or tenant's) ``dataBackupTasks`` records.
+    :param tenant_id: the tenant backed up, or None for the whole cluster.
+    """
+    return [
+        record
+        for record in records
+        if isinstance(record, Mapping)
+        and _status(record) not in BACKUP_TERMINAL
+        and (tenant_id is None or _positive_id(record.get("tenantId")) == tenant_id)
+    ]

@@ -1,0 +1,21 @@
+"""The restore drill's own errors (the client's :mod:`~airflow_provider_ocp.client.errors` cover requests)."""
+
+from __future__ import annotations
+
+from airflow_provider_ocp.client.errors import OCPError
+
+
+class OCPTaskFailedError(OCPError, RuntimeError):
+    """An OCP task (a restore, a backup) ended FAILED or CANCELED; the message names the subtask and its log tail.
+
+    Not an ``AirflowFailException``: an operator's Airflow retry submits the work again (a failed restore is never
+    re-attached to), which may succeed. The sensor, which only watches, fails at once instead.
+    """
+
+
+class OCPTaskPollError(OCPError, RuntimeError):
+    """Waiting for an OCP task gave up: OCP kept failing, or failed in a way no retry fixes (the message says)."""
+
+
+class OCPSubmissionUnknownError(OCPError, RuntimeError):
+    """A POST that starts work may have reached OCP but its answer was lost, and OCP lists nothing it started yet."""

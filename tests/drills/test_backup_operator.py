@@ -1,0 +1,94 @@
+"""OCPDataBackupOperator under dag.test() against the emulator: a tenant's full backup, a whole cluster's incremental
+one, attaching to a running backup, a failing subtask. A backup runs 3 subtasks of 30 emulated seconds."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+from drill_support import C1, T1, T2, Outcome, Runner, advance_per_task_read, posts
+
+from airflow_provider_ocp.operators.backup import OCPDataBackupOperator
+from airflow_provider_ocp.testing import OCPEmulator
+
+pytestmark = pytest.mark.usefixtures("airflow_db")
+
+
+def backup(runner: Runner, **overrides: Any) -> Outcome:
+    kwargs: dict[str, Any] = {"cluster_id": C1, "poll_interval": 0.01, **overrides}
+    return runner(OCPDataBackupOperator, **kwargs)
+
+
+@pytest.mark.parametrize("deferrable", [True, False])
+def test_full_backup_of_one_tenant(emu: OCPEmulator, runner: Runner, deferrable: bool) -> None:
+    with advance_per_task_read(emu, 30):
+        outcome = backup(runner, tenant_name="tenant_1", deferrable=deferrable)
+    assert outcome.state == "success", outcome.log
+    (post,) = posts(emu, "backupNow")
+    assert post.path.endswith(f"/ob/clusters/{C1}/tenants/{T1}/backup/backupNow")
+    assert json.loads(post.body) == {"dataBackupMode": "FULL_BACKUP"}
+    assert outcome.value == {
+        "cluster_id": C1,
+        "tenant_id": T1,
+        "backup_type": "FULL",
+        "attached": False,
+        "ocp_task_ids": [5000001],
+        "tasks": [
+            {
+                "ocp_task_id": 5000001,
+                "status": "SUCCESSFUL",
+                "started_at": "2024-08-06T12:30:00Z",
+                "finished_at": "2024-08-06T12:31:30Z",
+            }
+        ],
+        "url": f"{emu.url}/task/5000001",
+    }
+
+
+def test_incremental_backup_of_the_whole_cluster(emu: OCPEmulator, runner: Runner) -> None:
+    with advance_per_task_read(emu, 30):
+        outcome = backup(runner, cluster_id=None, cluster_name="cluster_1", backup_type="incremental")
+    assert outcome.state == "success", outcome.log
+    (post,) = posts(emu, "backupNow")
+    assert post.path.endswith(f"/ob/clusters/{C1}/backup/backupNow")
+    assert json.loads(post.body) == {"dataBackupMode": "INCREMENTAL_BACKUP"}
+    assert outcome.value["backup_type"] == "INCREMENTAL" and outcome.value["tenant_id"] is None
+    assert outcome.value["ocp_task_ids"] == [5000001, 5000002]  # one per tenant
+    assert [task["status"] for task in outcome.value["tasks"]] == ["SUCCESSFUL", "SUCCESSFUL"]
+    assert outcome.xcom["ocp_task_id"] == [5000001, 5000002]
+    assert outcome.xcom["ocp_task_url"] == f"{emu.url}/task/5000001"
+
+
+def test_a_running_backup_is_attached_not_started_again(emu: OCPEmulator, runner: Runner) -> None:
+    emu.backup_now(C1, T2, True)
+    with advance_per_task_read(emu, 30):
+        outcome = backup(runner, tenant_id=T2, deferrable=False)
+    assert outcome.state == "success", outcome.log
+    assert posts(emu) == []
+    assert outcome.value["attached"] is True and outcome.value["ocp_task_ids"] == [5000001]
+
+
+def test_failed_backup_names_the_subtask(emu: OCPEmulator, runner: Runner) -> None:
+    emu.fail_next_task("backup", at_subtask="Back up tenant data", log="ERROR: backup destination is full")
+    with advance_per_task_read(emu, 30):
+        outcome = backup(runner, tenant_id=T1)
+    assert outcome.state == "failed"
+    assert "ended FAILED at subtask 7000002 'Back up tenant data'" in outcome.flat
+    assert "ERROR: backup destination is full" in outcome.log
+
+
+@pytest.mark.parametrize(
+    ("overrides", "named"),
+    [
+        ({"backup_type": "DIFFERENTIAL"}, "backup_type must be 'FULL' or 'INCREMENTAL'"),
+        ({"tenant_id": 1, "tenant_name": "tenant_1"}, "Give tenant_id or tenant_name"),
+        ({"cluster_id": "abc"}, "cluster_id must be a positive integer OCP id"),
+    ],
+)
+def test_bad_parameters_fail_before_any_request(
+    emu: OCPEmulator, runner: Runner, overrides: dict[str, Any], named: str
+) -> None:
+    outcome = backup(runner, retries=1, **overrides)
+    assert outcome.state == "failed" and named in outcome.flat
+    assert emu.requests == []
