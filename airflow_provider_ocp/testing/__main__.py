@@ -26,7 +26,7 @@ def build_parser() -> argparse.ArgumentParser:
     """The argument parser of the emulator command."""
     parser = argparse.ArgumentParser(
         prog="python -m airflow_provider_ocp.testing",
-        description="Serve an emulated OCP REST API (log backup tasks) for tests and demos.",
+        description="Serve an emulated OCP REST API (log backup tasks, restore drills) for tests and demos.",
     )
     add = parser.add_argument
     add("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)")
@@ -43,6 +43,12 @@ def build_parser() -> argparse.ArgumentParser:
     add("--delay-from", type=float, default=None, help="delay at start, seconds (with --delay-to/--delay-over)")
     add("--delay-to", type=float, default=None, help="delay reached after --delay-over seconds")
     add("--delay-over", type=float, default=None, help="seconds the delay takes to go from --delay-from to --delay-to")
+    add(
+        "--subtask-seconds",
+        type=float,
+        default=2.0,
+        help="seconds each subtask of a restore or backup takes (default: 2, so a restore drill runs in ~10 s)",
+    )
     add("--no-basic", action="store_true", help="AccessKey only (the printed connection uses it)")
     add("--no-access-key", action="store_true", help="disable AccessKey authentication")
     add("--certfile", default=None, help="PEM certificate: serve HTTPS")
@@ -69,6 +75,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.error("--max-time-range-hours must be positive")
     if args.current_task_age_days is not None and args.current_task_age_days < 0:
         parser.error("--current-task-age-days must not be negative")
+    if args.subtask_seconds <= 0:
+        parser.error("--subtask-seconds must be positive")
     certfile, keyfile = args.certfile, args.keyfile
     emulator = OCPEmulator(
         host=args.host,
@@ -89,6 +97,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         verbose=args.verbose,
         frozen_clock=False,  # a server run by hand follows real time, as the Airflow pointed at it does
     )
+    emulator.subtask_seconds = {"restore": args.subtask_seconds, "backup": args.subtask_seconds}
     stop = threading.Event()
     signal.signal(signal.SIGINT, lambda *_: stop.set())
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
