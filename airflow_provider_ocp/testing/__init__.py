@@ -9,7 +9,27 @@ It serves ``GET /api/v2/ob/clusters`` and ``/api/v2/ob/clusters/{id}[/tenants/{t
 (after an optional path prefix) as OCP does: its envelope, 1-based pages, ``size`` clamped to 2000, the inclusive
 ``startTime``/``endTime`` filter on ``createTime``, both authentication modes and OCP's error codes (see
 :mod:`~airflow_provider_ocp.testing.wire`). The clock is frozen unless a test moves it (see :class:`OCPEmulator`);
-faults: :mod:`airflow_provider_ocp.testing.faults`.
+faults: :mod:`airflow_provider_ocp.testing.faults` (they apply to POSTs too).
+
+Restore drills (:mod:`~airflow_provider_ocp.testing.drill_api`, error codes there): ``GET .../clusters/{id}/tenants``,
+``.../backup/info`` (recoverable windows), ``.../backup/overview``, ``.../backup/task/dataBackupTasks`` and
+``restoreTasks`` (cluster and tenant variants, paged and windowed as ``logBackupTasks``), ``POST .../backupNow``
+(cluster or tenant) and ``.../backup/restore``, ``GET /tasks/instances[/{id}[/subtasks/{sid}/log]]``. POST bodies may
+be signed with their MD5 hex in either case; a ``Content-MD5`` header must match the body. Progress follows the
+server clock (nothing moves while it is frozen). The emulator's drill methods and attributes:
+
+- ``subtask_seconds``: emulated seconds per subtask by kind, ``{"restore": 60.0, "backup": 30.0}`` (5 restore
+  subtasks, 3 backup ones); set small values with ``frozen_clock=False`` for real runs.
+- ``recoverable_interval_key``: ``"realRecoverableTimeInterval"`` (default) or ``"logRecoverableTimeInterval"``.
+- ``fail_next_task(kind, *, at_subtask=None, log=...)``: the next ``"restore"``/``"backup"`` task fails at that
+  subtask (name or index; None: the last) with ``log``; its record turns RESTORE_FAIL / FAILED with ``errorMsg``.
+- ``set_recoverable_windows(cluster_id, tenant_id, windows)``: explicit RECOVERABLE ``(start, end)`` windows (``[]``:
+  none; None: derived again: [earliest finished FULL backup's end, the log backup checkpoint]).
+- ``remove_data_backups(cluster_id, tenant_id=None)``: forget finished data backups (each tenant starts with one
+  FULL backup), so a tenant has no window until a new FULL backup finishes.
+- ``backup_now(cluster_id, tenant_id, full)`` and ``start_restore(...)``: what the POSTs do, from Python.
+- ``recoverable_windows(cluster_id, tenant_id)``, ``task_instance(id)``, ``task_instances()``, ``backups``,
+  ``restores``: the state, for assertions.
 """
 
 from __future__ import annotations

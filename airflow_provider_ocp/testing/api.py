@@ -97,8 +97,9 @@ class Authenticator:
         secret = self.access_keys.get(key_id)
         if secret is None:
             raise _unauthorized("Unknown AccessKey id")
-        expected = compute_signature(secret, self.string_to_sign(request))
-        if not hmac.compare_digest(expected.encode(), signature.encode()):
+        # OceanBase's own signer writes a body's MD5 hex in upper case, others in lower case: accept both
+        candidates = {compute_signature(secret, self.string_to_sign(request, upper)) for upper in (False, True)}
+        if not any(hmac.compare_digest(expected.encode(), signature.encode()) for expected in candidates):
             raise _unauthorized(
                 "AccessKey signature does not match: the AccessKey secret is not the one of this AccessKey id, or a "
                 "proxy changed the request on the way (its Host, path or query)"
@@ -120,10 +121,12 @@ class Authenticator:
             )
 
     @staticmethod
-    def string_to_sign(request: RecordedRequest) -> str:
-        """The string to sign as the server rebuilds it from the received request."""
+    def string_to_sign(request: RecordedRequest, upper_md5: bool = False) -> str:
+        """The string to sign as the server rebuilds it from the received request (body MD5 hex in lower case, or
+        upper case if ``upper_md5``)."""
         headers = request.headers
         md5 = hashlib.md5(request.body, usedforsecurity=False).hexdigest() if request.body else ""
+        md5 = md5.upper() if upper_md5 else md5
         ocp = {name.lower(): value for name, value in headers.items() if name.lower().startswith("x-ocp-")}
         sent = {key: headers.get(name, "") or "" for key, name in (("content_type", "Content-Type"), ("host", "Host"))}
         sent["date"] = headers.get("Date", "") or ""
@@ -184,6 +187,18 @@ def _time_window(params: dict[str, str], max_range: timedelta | None) -> tuple[d
     return start, end
 
 
+def _check_content_md5(request: RecordedRequest) -> None:
+    """A ``Content-MD5`` header, when sent, must be the hex MD5 of the body received (either case), else 400."""
+    sent = request.headers.get("Content-MD5")
+    if sent is None:
+        return
+    actual = hashlib.md5(request.body, usedforsecurity=False).hexdigest()
+    if sent.strip().lower() != actual:
+        raise _bad_request(
+            f"Content-MD5 {sent!r} does not match the MD5 of the body received ({actual})", "Content-MD5"
+        )
+
+
 class EmulatorApi:
     """Answers API requests with OCP envelopes, from the emulator's data, credentials and clock."""
 
@@ -199,6 +214,10 @@ class EmulatorApi:
             return wire.console_page() if path == "/login" else wire.login_redirect(prefix)
         try:
             who, permitted = emu.auth.authenticate(request, emu.clock.now())
+            _check_content_md5(request)
+            routed = self.route(request, unquote(path), shape, who, permitted)
+            if routed is not None:
+                return routed
             tasks = _TASKS.match(unquote(path))
             if tasks is None and unquote(path) != "/api/v2/ob/clusters":
                 # Spring's DispatcherServlet: NoHandlerFoundException, after the security filter
@@ -210,8 +229,7 @@ class EmulatorApi:
                 page, served, size = self._paging(params, shape, required=False)
                 items, total = emu.list_clusters(params.get("name") or None, served, size)
                 return wire.success(request, emu.clock, self._page(items, total, page, size, shape))
-            if not permitted:
-                raise ApiError(403, wire.CODE_FORBIDDEN, f"User {who!r} has no permission for this operation")
+            self.forbid_unless(permitted, who)
             cluster_id = _long(tasks[1], "id")
             tenant_id = _long(tasks[2], "tenantId") if tasks[2] is not None else None
             page, served, size = self._paging(params, shape, required=True)
@@ -224,6 +242,19 @@ class EmulatorApi:
             return wire.failure(request, emu.clock, error)
         except (UnknownClusterError, UnknownTenantError) as error:
             return wire.failure(request, emu.clock, ApiError(404, wire.CODE_NOT_FOUND, str(error)))
+
+    def route(
+        self, request: RecordedRequest, path: str, shape: dict[str, dict[str, Any]], who: str, permitted: bool
+    ) -> Response | None:
+        """More endpoints (subclasses): the response for an authenticated request to ``path`` (decoded, without the
+        prefix), or None to let the log backup routes answer it."""
+        return None
+
+    @staticmethod
+    def forbid_unless(permitted: bool, who: str) -> None:
+        """403 for a user without the backup permission."""
+        if not permitted:
+            raise ApiError(403, wire.CODE_FORBIDDEN, f"User {who!r} has no permission for this operation")
 
     def _paging(
         self, params: dict[str, str], shape: dict[str, dict[str, Any]], *, required: bool

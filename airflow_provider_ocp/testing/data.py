@@ -156,6 +156,12 @@ class Cluster:
         return set(newest.values())
 
 
+def live_checkpoint(unit: Unit, now: datetime, elapsed: float) -> tuple[float | None, datetime]:
+    """A unit's current delay (its profile ``elapsed`` s after start) and checkpoint (``now`` minus the delay)."""
+    delay = round(unit.profile.value_at(elapsed - unit.profile_since), 4)
+    return delay, now - timedelta(seconds=delay)
+
+
 def render_task(
     spec: ClusterSpec,
     unit: Unit,
@@ -169,8 +175,7 @@ def render_task(
     unit's live status and delay (its profile ``elapsed`` s after start), with checkpoint ``now`` minus the delay."""
     tz, created, number = now.tzinfo or timezone.utc, task["created"], task["id"]
     if current:
-        delay: float | None = round(unit.profile.value_at(elapsed - unit.profile_since), 4)
-        checkpoint = now - timedelta(seconds=delay or 0)
+        delay, checkpoint = live_checkpoint(unit, now, elapsed)
         modified = max(created, checkpoint - timedelta(microseconds=checkpoint.microsecond % 1000))
         status, error = unit.status, unit.error_msg
         delay = None if unit.omit_delay else delay

@@ -23,17 +23,18 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from airflow_provider_ocp.client.auth import http_date
 from airflow_provider_ocp.testing import wire
-from airflow_provider_ocp.testing.api import Authenticator, EmulatorApi
+from airflow_provider_ocp.testing.api import Authenticator
 from airflow_provider_ocp.testing.clock import DEFAULT_SERVER_TIMEZONE, DelayProfile, ServerClock
 from airflow_provider_ocp.testing.data import (
     DEFAULT_DELAY_SECONDS,
     DEFAULT_TASK_INTERVAL,
     CheckpointFormat,
     ClusterSpec,
-    Dataset,
     DelayFormat,
     RenderOptions,
 )
+from airflow_provider_ocp.testing.drill_api import DrillApi
+from airflow_provider_ocp.testing.drills import Drills
 from airflow_provider_ocp.testing.faults import FaultSet, apply_after, fault_response, wire_payload
 from airflow_provider_ocp.testing.wire import ApiError, RecordedRequest
 
@@ -211,12 +212,13 @@ class EmulatorHTTPServer(ThreadingHTTPServer):
 AuthType = Literal["basic", "access_key"]
 
 
-class OCPEmulator(Dataset):
+class OCPEmulator(Drills):
     """An emulated OCP REST API (``/api/v2``) served over real HTTP on loopback.
 
     Use it as a context manager (``with OCPEmulator() as emu:``) or call :meth:`start` and :meth:`stop`.
-    Data (its :class:`~airflow_provider_ocp.testing.data.Dataset` methods), faults, clock and credentials can all be
-    changed while it runs; every change is thread-safe and takes effect for the next request.
+    Data (its :class:`~airflow_provider_ocp.testing.data.Dataset` and
+    :class:`~airflow_provider_ocp.testing.drills.Drills` methods), faults, clock and credentials can all be changed
+    while it runs; every change is thread-safe and takes effect for the next request.
 
     Its clock (``emu.clock``) is frozen at creation, so answers depend only on what the test did: tests move it with
     ``emu.clock.advance(seconds)`` or ``emu.clock.freeze(at)``. A sensor that waits for the checkpoint (server time
@@ -293,7 +295,7 @@ class OCPEmulator(Dataset):
         self.verbose = verbose
         self._log: list[RecordedRequest] = []  # append, copy and clear of a list are atomic
         self._stopping = threading.Event()  # set at stop: wakes sleeping handlers
-        self.api = EmulatorApi(self)
+        self.api = DrillApi(self)
         self.max_time_range = max_time_range
         self._server: EmulatorHTTPServer | None = None
 
