@@ -106,8 +106,8 @@ def _validate_fail_on_status(value: object) -> tuple[str, ...]:
 
 
 def resolve_check_recoverable(check_recoverable: object, target_time: object) -> bool:
-    """``check_recoverable`` as a bool: None means True when ``target_time`` is given, else False; True without
-    ``target_time`` is an error naming both (there is no restore point to look for in the windows).
+    """``check_recoverable`` as a bool, by the rule the sensor's ``check_recoverable`` parameter states
+    (:class:`~airflow_provider_ocp.sensors.log_backup.OCPLogBackupDelaySensor`); an error names both parameters.
 
     :param check_recoverable: None, True or False.
     :param target_time: ``target_time`` (rendered, or as written: only whether it is None counts).
