@@ -111,17 +111,19 @@ def test_fails_at_once_when_the_target_can_never_become_recoverable(
     assert "AirflowFailException" in outcome.log
 
 
-@pytest.mark.parametrize("deferrable", [False, True])
+@pytest.mark.parametrize("mode", ["poke", "reschedule", "deferrable"])
 def test_waits_while_the_target_is_after_the_window_then_passes(
-    caught_up: OCPEmulator, target: datetime, request: pytest.FixtureRequest, capture: Capture, deferrable: bool
+    caught_up: OCPEmulator, target: datetime, request: pytest.FixtureRequest, capture: Capture, mode: str
 ) -> None:
+    deferrable = mode == "deferrable"
     cluster = caught_up.cluster_ids[0]
     first, second = caught_up.tenant_ids(cluster)
     caught_up.set_recoverable_windows(cluster, first, [(target - timedelta(hours=1), target + timedelta(minutes=1))])
     caught_up.set_recoverable_windows(cluster, second, [(target - timedelta(hours=1), target - timedelta(minutes=2))])
     reached = (target - timedelta(hours=1), target + timedelta(seconds=30))
     after_first_info(caught_up, lambda: caught_up.set_recoverable_windows(cluster, second, [reached]))
-    outcome = gate(request, capture, caught_up, target, deferrable=deferrable)
+    options = {"deferrable": True} if deferrable else {"mode": mode}
+    outcome = gate(request, capture, caught_up, target, **options)
     assert outcome.state == "success"
     assert len(info_queries(caught_up)) >= 2  # the window was read again at the next check
     assert f"target_time {utc(target)} is after the newest recoverable window's end" in outcome.flat
