@@ -105,6 +105,25 @@ def _validate_fail_on_status(value: object) -> tuple[str, ...]:
     return tuple(dict.fromkeys(status.strip().upper() for status in statuses))
 
 
+def resolve_check_recoverable(check_recoverable: object, target_time: object) -> bool:
+    """``check_recoverable`` as a bool, by the rule the sensor's ``check_recoverable`` parameter states
+    (:class:`~airflow_provider_ocp.sensors.log_backup.OCPLogBackupDelaySensor`); an error names both parameters.
+
+    :param check_recoverable: None, True or False.
+    :param target_time: ``target_time`` (rendered, or as written: only whether it is None counts).
+    """
+    if check_recoverable is None:
+        return target_time is not None
+    if not isinstance(check_recoverable, bool):
+        raise OCPInputError(f"check_recoverable must be True, False or None; got {check_recoverable!r}.")
+    if check_recoverable and target_time is None:
+        raise OCPInputError(
+            "check_recoverable=True needs target_time: the recoverable window is checked for the restore point "
+            "target_time names. Give target_time, or leave check_recoverable unset."
+        )
+    return check_recoverable
+
+
 @dataclass(frozen=True)
 class GateCriteria:
     """What "caught up" means; build it with :meth:`build` (validates) or :meth:`from_dict` (the trigger's form).
@@ -116,6 +135,8 @@ class GateCriteria:
     :param fail_on_status: upper-case statuses that fail the gate at once.
     :param wait_for_missing_tenants: keep waiting for a selected tenant OCP has no log backup task for, instead of
         failing at once (a mistyped tenant never appears; a tenant whose log backup has not started yet may).
+    :param check_recoverable: also require ``target_time`` inside every watched tenant's recoverable window
+        (:mod:`~airflow_provider_ocp.log_backup.recoverable`); resolved by :meth:`build`, never None here.
     """
 
     max_delay: float
@@ -124,6 +145,7 @@ class GateCriteria:
     target_time: datetime | None = None
     fail_on_status: tuple[str, ...] = DEFAULT_FAIL_ON_STATUS
     wait_for_missing_tenants: bool = False
+    check_recoverable: bool = False
 
     @classmethod
     def build(
@@ -135,6 +157,7 @@ class GateCriteria:
         target_time: object = None,
         fail_on_status: object = None,
         wait_for_missing_tenants: object = False,
+        check_recoverable: object = None,
     ) -> GateCriteria:
         """Validate user input (after template rendering); each error names its parameter.
 
@@ -144,10 +167,12 @@ class GateCriteria:
         :param target_time: None, an aware datetime or ISO-8601 text with an offset.
         :param fail_on_status: statuses failing the gate; None for :data:`DEFAULT_FAIL_ON_STATUS`.
         :param wait_for_missing_tenants: a bool: wait for selected tenants OCP has no task for, instead of failing.
+        :param check_recoverable: see :func:`resolve_check_recoverable`.
         """
         if not isinstance(wait_for_missing_tenants, bool):
             raise OCPInputError(f"wait_for_missing_tenants must be True or False; got {wait_for_missing_tenants!r}.")
         return cls(
+            check_recoverable=resolve_check_recoverable(check_recoverable, target_time),
             max_delay=validate_max_delay(max_delay),
             tenant_ids=_tenant_selection(tenant_ids, "tenant_ids", "OCP tenant id", _tenant_id),
             tenant_names=_tenant_selection(tenant_names, "tenant_names", "tenant name", _tenant_name),
@@ -165,6 +190,7 @@ class GateCriteria:
             "target_time": isoformat_utc(self.target_time) if self.target_time is not None else None,
             "fail_on_status": list(self.fail_on_status),
             "wait_for_missing_tenants": self.wait_for_missing_tenants,
+            "check_recoverable": self.check_recoverable,
         }
 
     @classmethod
@@ -180,6 +206,8 @@ class GateCriteria:
             target_time=data.get("target_time"),
             fail_on_status=data.get("fail_on_status"),
             wait_for_missing_tenants=data.get("wait_for_missing_tenants", False),
+            # absent from an earlier release's trigger, which did not read windows: keep it that way
+            check_recoverable=data.get("check_recoverable", False),
         )
 
     @property

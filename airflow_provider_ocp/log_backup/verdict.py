@@ -7,6 +7,7 @@ task outcomes and events.
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
@@ -75,6 +76,8 @@ class GateVerdict:
     :param warnings: things worth a warning in the log (a selected tenant without a task, unknown statuses...).
     :param cluster_id: the cluster checked.
     :param server_time: OCP's clock at the check.
+    :param windows: the recoverable windows read at this check, per watched tenant id (``check_recoverable``);
+        None when none were read.
     """
 
     state: GateState
@@ -83,6 +86,7 @@ class GateVerdict:
     warnings: tuple[str, ...] = ()
     cluster_id: int | None = None
     server_time: datetime | None = None
+    windows: Mapping[int, Sequence[tuple[datetime, datetime]]] | None = None
 
     @property
     def caught_up(self) -> bool:
@@ -98,16 +102,23 @@ class GateVerdict:
         """The sensor's return value (see :class:`~airflow_provider_ocp.sensors.log_backup.OCPLogBackupDelaySensor`).
 
         ``checkpoint`` is the earliest checkpoint across units (every selected unit has archived up to it: the
-        latest safe restore point); ``delay`` the largest delay.
+        latest safe restore point); ``delay`` the largest delay. With windows read, each tenant's unit also holds
+        ``recoverable_windows``: ``[{"start": ..., "end": ...}, ...]`` in ISO UTC, oldest first.
         """
         checkpoints = [unit.checkpoint for unit in self.units if unit.checkpoint is not None]
         delays = [unit.delay for unit in self.units if unit.delay is not None]
+        units = [unit.to_json() for unit in self.units]
+        windows = self.windows or {}
+        for unit in units:
+            if unit["tenant_id"] in windows:
+                found = windows[unit["tenant_id"]]
+                unit["recoverable_windows"] = [{"start": isoformat_utc(s), "end": isoformat_utc(e)} for s, e in found]
         return {
             "cluster_id": self.cluster_id,
             "checkpoint": isoformat_utc(min(checkpoints)) if checkpoints else None,
             "delay": max(delays) if delays else None,
             "server_time": isoformat_utc(self.server_time) if self.server_time is not None else None,
-            "units": [unit.to_json() for unit in self.units],
+            "units": units,
         }
 
 

@@ -4,24 +4,21 @@ from __future__ import annotations
 
 import time
 from collections.abc import Sequence
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from airflow.providers.common.compat.sdk import (
     AirflowFailException,
     AirflowSensorTimeout,
-    AirflowSkipException,
     BaseSensorOperator,
     Context,
     PokeReturnValue,
     conf,
 )
 
-from airflow_provider_ocp.client.timestamps import isoformat_utc
-from airflow_provider_ocp.exceptions import OCPLogBackupPollError
 from airflow_provider_ocp.hooks.failures import failing_at_once
-from airflow_provider_ocp.log_backup.criteria import DEFAULT_FAIL_ON_STATUS, GateCriteria
+from airflow_provider_ocp.log_backup.criteria import DEFAULT_FAIL_ON_STATUS, GateCriteria, resolve_check_recoverable
 from airflow_provider_ocp.sensors.timing import bounded_wait, checked_max_failures, timeout_note, warn_at_parse
 
 # The gate itself (and the hook, and the trigger) is imported by the methods that use it: this module is imported by
@@ -30,14 +27,6 @@ if TYPE_CHECKING:
     from airflow_provider_ocp.hooks.ocp import OCPHook
     from airflow_provider_ocp.log_backup.query import LogBackupQuery
     from airflow_provider_ocp.log_backup.verdict import GateVerdict
-    from airflow_provider_ocp.triggers.log_backup import OCPLogBackupDelayTrigger
-
-
-def _trigger_class() -> type[OCPLogBackupDelayTrigger]:
-    """The trigger class, imported on first deferral: DAG parsing need not import the triggerer's machinery."""
-    from airflow_provider_ocp.triggers.log_backup import OCPLogBackupDelayTrigger
-
-    return OCPLogBackupDelayTrigger
 
 
 class OCPLogBackupDelaySensor(BaseSensorOperator):
@@ -48,7 +37,8 @@ class OCPLogBackupDelaySensor(BaseSensorOperator):
     selected unit, the latest task is known without doubt (no task with a missing or unreadable ``createTime`` or
     tenant, no tie with different statuses), is in a running status (RUNNING, INPROGRESS, DOING), has a checkpoint
     not after OCP's clock (5 minutes of clock skew allowed), a delay that is a number at most ``max_delay`` and, with
-    ``target_time``, a checkpoint at or after ``target_time``. A unit in a ``fail_on_status`` status fails the task at
+    ``target_time``, a checkpoint at or after ``target_time`` (and, with ``check_recoverable``, ``target_time`` inside
+    every watched tenant's recoverable window). A unit in a ``fail_on_status`` status fails the task at
     once (skipped with ``soft_fail``) with a message naming the tenant, the status and OCP's ``errorMsg``. The rule,
     stated in full, lives in :mod:`airflow_provider_ocp.log_backup.gate`, shared with the deferrable trigger.
 
@@ -63,7 +53,9 @@ class OCPLogBackupDelaySensor(BaseSensorOperator):
                 {"tenant_id": 2001001, "tenant_name": "tenant_1", "status": "RUNNING", "delay": 3.5,
                  "delay_source": "ocp",  # or "computed": OCP's clock minus checkpoint, when OCP left delay out
                  "checkpoint": "2024-08-06T00:00:00.123Z", "clusterId": 1000001, "obClusterId": 1,
-                 "tenantId": 2001001, "obTenantId": 1002, "createTime": "2024-08-05T23:00:00Z"},
+                 "tenantId": 2001001, "obTenantId": 1002, "createTime": "2024-08-05T23:00:00Z",
+                 # with check_recoverable only: the tenant's windows checked, ISO UTC, oldest first
+                 "recoverable_windows": [{"start": "2024-08-05T00:00:00Z", "end": "2024-08-06T00:00:01Z"}]},
             ],
         }
 
@@ -82,6 +74,11 @@ class OCPLogBackupDelaySensor(BaseSensorOperator):
         selected.
     :param target_time: the restore point (templated): also wait until every checkpoint is at or after it. An aware
         datetime or ISO-8601 text with an offset; a naive time is refused because OCP works with instants.
+    :param check_recoverable: also wait until ``target_time`` is inside the recoverable window (OCP's
+        ``/backup/info``) of every watched tenant, and fail at once when it is before the oldest window or in a gap
+        between windows: such a restore point can never become recoverable. None (the default) means True when
+        ``target_time`` is given (after rendering), else False; True without ``target_time`` fails when the DAG is
+        parsed. The rule, stated in full, lives in :mod:`airflow_provider_ocp.log_backup.recoverable`.
     :param fail_on_status: statuses that fail the task at once rather than keep waiting. Defaults to FAILED,
         INTERRUPTED, STOPPED and STOPPING, because a stopped log backup never catches up on its own.
     :param wait_for_missing_tenants: keep waiting for a selected tenant that OCP has no log backup task for (a
@@ -114,9 +111,12 @@ class OCPLogBackupDelaySensor(BaseSensorOperator):
         deferrable: bool = conf.getboolean("operators", "default_deferrable", fallback=False),
         max_consecutive_failures: int = 5,
         wait_for_missing_tenants: bool = False,
+        check_recoverable: bool | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
+        resolve_check_recoverable(check_recoverable, target_time)  # True without target_time: a DAG bug, fail now
+        self.check_recoverable = check_recoverable
         self.cluster_id = cluster_id
         self.cluster_name = cluster_name
         self.max_delay = max_delay
@@ -159,6 +159,7 @@ class OCPLogBackupDelaySensor(BaseSensorOperator):
             target_time=rendered_or_none(self.target_time),
             fail_on_status=self.fail_on_status,
             wait_for_missing_tenants=self.wait_for_missing_tenants,
+            check_recoverable=self.check_recoverable,
         )
         return self._criteria
 
@@ -176,14 +177,20 @@ class OCPLogBackupDelaySensor(BaseSensorOperator):
 
     @failing_at_once()  # in the poke loop, a cluster_name OCP does not know fails as the hook's own errors do
     def check(self) -> GateVerdict:
-        """Read the cluster's log backup tasks once and judge them (logging one line per unit)."""
+        """Read the cluster's log backup tasks once and judge them (logging one line per unit); with
+        ``check_recoverable``, read the recoverable windows too when the delay rule holds."""
         from airflow_provider_ocp.log_backup.gate import LatestTasks, evaluate, log_verdict
+        from airflow_provider_ocp.log_backup.recoverable import judge_recoverable, wants_windows, window_request_tenant
 
         criteria, query = self._gate()
         table = LatestTasks()  # the latest task of each unit only, not the cluster's whole history
         for page in self.hook.iter_query_pages(query, every_status=True):
             table.take(page)
         verdict = evaluate(table, criteria, cluster_id=query.cluster_id)
+        if wants_windows(verdict, criteria) and criteria.target_time is not None:
+            tenant = window_request_tenant(verdict)
+            windows = self.hook.get_recoverable_windows(query.cluster_id, tenant_id=tenant)
+            verdict = judge_recoverable(verdict, windows, criteria.target_time)
         if self._rescheduled and not self._warned:  # an earlier poke of this try, another process, warned already
             self._warned.update(verdict.warnings)
         log_verdict(self.log, verdict, self._warned)
@@ -231,44 +238,18 @@ class OCPLogBackupDelaySensor(BaseSensorOperator):
         return False
 
     def _defer(self) -> None:
+        from airflow_provider_ocp.triggers.log_backup import OCPLogBackupDelayTrigger  # lazy: see the imports
+
         # The sensor's timeout counts from the first check, as in poke mode.
         elapsed = 0.0 if self._started is None else time.monotonic() - self._started
         remaining = max(0.0, self.timeout - elapsed)
         criteria, query = self._gate()  # known: the first check has run
-        self.defer(
-            trigger=_trigger_class()(
-                cluster_id=query.cluster_id,
-                criteria=criteria.to_dict(),
-                ocp_conn_id=self.ocp_conn_id,
-                poke_interval=self.poke_interval,
-                deadline=isoformat_utc(datetime.now(timezone.utc) + timedelta(seconds=remaining)),
-                max_consecutive_failures=self.max_consecutive_failures,
-                exponential_backoff=self.exponential_backoff,
-                max_wait=self.max_wait.total_seconds() if self.max_wait else None,
-            ),
-            method_name="execute_complete",
-            timeout=timedelta(seconds=remaining),
-        )
+        trigger = OCPLogBackupDelayTrigger.for_sensor(self, query.cluster_id, criteria, remaining)
+        self.defer(trigger=trigger, method_name="execute_complete", timeout=timedelta(seconds=remaining))
 
     def execute_complete(self, context: Context, event: dict[str, Any] | None = None) -> Any:
-        """Turn the trigger's event into the outcome poke mode would have had.
+        """Turn the trigger's event into the outcome poke mode would have had
+        (:func:`~airflow_provider_ocp.sensors.outcomes.event_outcome`)."""
+        from airflow_provider_ocp.sensors.outcomes import event_outcome
 
-        ``caught_up`` returns the XCom value (so does ``success``, the name an earlier release's trigger gave it);
-        ``failed`` raises AirflowFailException and ``timeout`` AirflowSensorTimeout (both skipped with ``soft_fail``);
-        ``error`` fails the task with the last API error.
-        """
-        if not event:
-            raise OCPLogBackupPollError("The log backup trigger ended without an event.")
-        status, message = event.get("status"), str(event.get("message", ""))
-        if status in ("caught_up", "success"):
-            self.log.info("%s", message)
-            return event.get("result")
-        if status == "failed":
-            raise AirflowFailException(message)
-        if status == "timeout":
-            raise AirflowSensorTimeout(message)
-        if status == "error":
-            if self.never_fail:
-                raise AirflowSkipException(f"Skipping due to never_fail: {message}")
-            raise OCPLogBackupPollError(message)
-        raise OCPLogBackupPollError(f"Unexpected event from the log backup trigger: {event!r}")
+        return event_outcome(event, never_fail=self.never_fail, log=self.log)

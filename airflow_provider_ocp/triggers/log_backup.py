@@ -6,15 +6,17 @@ import asyncio
 import random
 from collections.abc import AsyncIterator, Mapping
 from contextlib import AsyncExitStack
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from airflow.triggers.base import BaseTrigger, TriggerEvent
 
+from airflow_provider_ocp.client.timestamps import isoformat_utc
 from airflow_provider_ocp.exceptions import OCPAPIError
 from airflow_provider_ocp.hooks.ocp import OCPAsyncHook
 from airflow_provider_ocp.log_backup.gate import GateCriteria, GateVerdict, LatestTasks, evaluate, log_verdict
 from airflow_provider_ocp.log_backup.query import LogBackupQuery, log_backup_tasks_query
+from airflow_provider_ocp.log_backup.recoverable import judge_recoverable, wants_windows, window_request_tenant
 from airflow_provider_ocp.validation import coerce_instant
 
 
@@ -25,7 +27,8 @@ class OCPLogBackupDelayTrigger(BaseTrigger):
     exactly one event, a dict with ``status`` and ``message``:
 
     * ``caught_up``: log backup has caught up (the gate passes); ``result`` holds the sensor's XCom value.
-    * ``failed``: a selected unit is in a fail status; the message names tenant, status and ``errorMsg``.
+    * ``failed``: a selected unit is in a fail status; the message names tenant, status and ``errorMsg``. Or, with
+      ``check_recoverable`` (carried in ``criteria``), ``target_time`` can never become recoverable for a tenant.
     * ``timeout``: ``deadline`` passed first (the triggerer also enforces the sensor's timeout; whichever comes
       first wins, with the same outcome).
     * ``error``: ``max_consecutive_failures`` polls in a row failed with transient API errors, or one failed with an
@@ -62,6 +65,28 @@ class OCPLogBackupDelayTrigger(BaseTrigger):
         self.max_consecutive_failures = max(1, int(max_consecutive_failures))
         self.exponential_backoff = exponential_backoff
         self.max_wait = max_wait
+
+    @classmethod
+    def for_sensor(
+        cls, sensor: Any, cluster_id: int, criteria: GateCriteria, remaining: float
+    ) -> OCPLogBackupDelayTrigger:
+        """The trigger that continues a sensor's wait for the ``remaining`` seconds of its timeout.
+
+        :param sensor: the :class:`~airflow_provider_ocp.sensors.log_backup.OCPLogBackupDelaySensor` deferring.
+        :param cluster_id: the validated cluster id.
+        :param criteria: the sensor's criteria (``check_recoverable`` travels in them).
+        :param remaining: seconds of the sensor's timeout left.
+        """
+        return cls(
+            cluster_id=cluster_id,
+            criteria=criteria.to_dict(),
+            ocp_conn_id=sensor.ocp_conn_id,
+            poke_interval=sensor.poke_interval,
+            deadline=isoformat_utc(datetime.now(timezone.utc) + timedelta(seconds=remaining)),
+            max_consecutive_failures=sensor.max_consecutive_failures,
+            exponential_backoff=sensor.exponential_backoff,
+            max_wait=sensor.max_wait.total_seconds() if sensor.max_wait else None,
+        )
 
     def serialize(self) -> tuple[str, dict[str, Any]]:
         """The class path and keyword arguments that rebuild this trigger (JSON-serialisable only)."""
@@ -139,10 +164,8 @@ class OCPLogBackupDelayTrigger(BaseTrigger):
                 self.log.warning("%s", event["message"])
                 return event
             polls += 1
-            table = LatestTasks()  # the latest task of each unit only, not the cluster's whole history
             try:
-                async for page in hook.iter_query_pages(query, every_status=True):
-                    table.take(page)
+                verdict = await self._check(hook, query, criteria)
             except OCPAPIError as error:
                 failures += 1
                 if not error.retryable or failures >= self.max_consecutive_failures:
@@ -157,14 +180,25 @@ class OCPLogBackupDelayTrigger(BaseTrigger):
                     error,
                 )
             else:
-                failures = 0
-                last = evaluate(table, criteria, cluster_id=self.cluster_id)
+                failures, last = 0, verdict
                 log_verdict(self.log, last, warned)
                 if last.caught_up:
                     return {"status": "caught_up", "message": last.message, "result": last.to_xcom()}
                 if last.failed:
                     return {"status": "failed", "message": last.message}
             await asyncio.sleep(self._bounded_wait(polls, deadline))
+
+    async def _check(self, hook: OCPAsyncHook, query: LogBackupQuery, criteria: GateCriteria) -> GateVerdict:
+        """One poll: the gate's verdict on the log backup tasks and, with ``check_recoverable`` once the delay rule
+        holds, on the recoverable windows (:mod:`~airflow_provider_ocp.log_backup.recoverable`): one more GET."""
+        table = LatestTasks()  # the latest task of each unit only, not the cluster's whole history
+        async for page in hook.iter_query_pages(query, every_status=True):
+            table.take(page)
+        verdict = evaluate(table, criteria, cluster_id=self.cluster_id)
+        if wants_windows(verdict, criteria) and criteria.target_time is not None:
+            windows = await hook.get_recoverable_windows(self.cluster_id, window_request_tenant(verdict))
+            verdict = judge_recoverable(verdict, windows, criteria.target_time)
+        return verdict
 
     def _timeout_event(self, deadline: datetime, last: GateVerdict | None) -> dict[str, Any]:
         message = (

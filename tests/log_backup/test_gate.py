@@ -271,6 +271,7 @@ def test_criteria_round_trip_through_json() -> None:
         "target_time": "2024-08-06T00:00:00Z",
         "fail_on_status": ["FAILED", "INTERRUPTED"],
         "wait_for_missing_tenants": False,
+        "check_recoverable": True,
     }
     assert GateCriteria.from_dict(data) == criteria
     default = GateCriteria.build(max_delay="30")

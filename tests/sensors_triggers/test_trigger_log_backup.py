@@ -123,6 +123,7 @@ def test_sensor_defers_with_a_json_trigger_and_honours_its_timeout(
         "target_time": "2024-08-06T00:00:00Z",
         "fail_on_status": ["FAILED", "INTERRUPTED", "STOPPED", "STOPPING"],
         "wait_for_missing_tenants": False,
+        "check_recoverable": True,  # the default with target_time
     }
     assert kwargs["poke_interval"] == 7 and kwargs["max_consecutive_failures"] == 4
     deadline = datetime.fromisoformat(kwargs["deadline"].replace("Z", "+00:00"))
