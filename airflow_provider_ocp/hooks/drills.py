@@ -73,18 +73,27 @@ class DrillMethods:
         return choice if isinstance(choice, int) else tenant_named(choice, cluster_id, self.list_tenants(cluster_id))
 
     def get_recoverable_windows(
-        self, cluster_id: int | str | None = None, *, cluster_name: str | None = None, tenant_id: int | None = None
+        self,
+        cluster_id: int | str | None = None,
+        *,
+        cluster_name: str | None = None,
+        tenant_id: int | None = None,
+        tenant_ids: Sequence[int] | None = None,
     ) -> dict[int, list[Window]]:
         """Per tenant, the times OCP can restore it to: ``{tenant_id: [(start, end), ...]}``, aware, oldest first
-        (:mod:`~airflow_provider_ocp.restores.windows` states the rules).
+        (:mod:`~airflow_provider_ocp.restores.windows` states the rules). Only the tenants asked for are read, so
+        another tenant's unreadable window cannot fail the call.
 
         :param cluster_id: OCP cluster id (or give ``cluster_name``).
         :param cluster_name: the cluster's name as OCP shows it.
         :param tenant_id: only this tenant.
+        :param tenant_ids: only these tenants (the gate's watched ones); neither: every tenant.
         """
-        tenant = None if tenant_id is None else validate_positive_id(tenant_id, "tenant_id")
+        tenants = None if tenant_ids is None else [validate_positive_id(t, "tenant_ids") for t in tenant_ids]
+        if tenant_id is not None:
+            tenants = [*(tenants or []), validate_positive_id(tenant_id, "tenant_id")]
         cluster = self.resolve_cluster_id(cluster_id, cluster_name)
-        return recoverable_windows(self.get_envelope(f"/ob/clusters/{cluster}/backup/info").data, tenant)
+        return recoverable_windows(self.get_envelope(f"/ob/clusters/{cluster}/backup/info").data, tenants)
 
     def get_backup_overview(
         self, cluster_id: int | str | None = None, *, cluster_name: str | None = None

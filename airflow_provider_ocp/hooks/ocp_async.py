@@ -205,12 +205,14 @@ class OCPAsyncHook(OCPBaseHook):
         log = data.get("log") if isinstance(data, dict) else data
         return log if isinstance(log, str) else ""
 
-    async def get_recoverable_windows(self, cluster_id: int, tenant_id: int | None = None) -> dict[int, list[Window]]:
+    async def get_recoverable_windows(
+        self, cluster_id: int, tenant_ids: Sequence[int] | None = None
+    ) -> dict[int, list[Window]]:
         """Per tenant, the times OCP can restore it to, as :meth:`OCPHook.get_recoverable_windows
         <airflow_provider_ocp.hooks.drills.DrillMethods.get_recoverable_windows>` (the gate's trigger).
 
         :param cluster_id: a validated cluster id.
-        :param tenant_id: only this tenant.
+        :param tenant_ids: only these tenants; None: every tenant.
         """
         data = (await self.get_envelope(f"/ob/clusters/{int(cluster_id)}/backup/info")).data
-        return recoverable_windows(data, tenant_id)
+        return recoverable_windows(data, tenant_ids)

@@ -61,13 +61,13 @@ def watched_tenants(verdict: GateVerdict) -> list[int]:
     return [tenant for unit in verdict.units if (tenant := _tenant_id(unit)) is not None]
 
 
-def window_request_tenant(verdict: GateVerdict) -> int | None:
-    """The ``tenant_id`` to ask windows for: the one watched tenant, or None (every tenant) when there are several.
+def window_request_tenants(verdict: GateVerdict) -> list[int]:
+    """The tenants to ask windows for: exactly the watched ones (another tenant's unreadable window must not fail
+    the gate), sorted.
 
     :param verdict: the delay rule's verdict.
     """
-    tenants = set(watched_tenants(verdict))
-    return tenants.pop() if len(tenants) == 1 else None
+    return sorted(set(watched_tenants(verdict)))
 
 
 def judge_recoverable(

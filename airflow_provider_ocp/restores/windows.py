@@ -18,7 +18,7 @@ Rules (each proven in ``tests/restores/test_windows.py``):
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from datetime import datetime
 from typing import Any, Literal
 
@@ -32,11 +32,12 @@ Window = tuple[datetime, datetime]
 Position = Literal["inside", "after", "before", "gap", "none"]
 
 
-def recoverable_windows(data: Any, tenant_id: int | None = None) -> dict[int, list[Window]]:
+def recoverable_windows(data: Any, tenant_ids: Collection[int] | None = None) -> dict[int, list[Window]]:
     """``{tenant_id: [(start, end), ...]}`` from ``/backup/info``'s ``data``, per the module's rules.
 
     :param data: the envelope's ``data``.
-    :param tenant_id: keep only this tenant (the others are not read, so their oddities cannot fail the call).
+    :param tenant_ids: keep only these tenants (the others are not read, so their oddities cannot fail the call);
+        None keeps every tenant.
     """
     infos = data.get("tenantBackupInfos") if isinstance(data, Mapping) else None
     if not isinstance(infos, list):
@@ -44,7 +45,7 @@ def recoverable_windows(data: Any, tenant_id: int | None = None) -> dict[int, li
     windows: dict[int, list[Window]] = {}
     for info in infos:
         tenant = parse_id(info.get("tenantId")) if isinstance(info, Mapping) else None
-        if not isinstance(tenant, int) or (tenant_id is not None and tenant != tenant_id):
+        if not isinstance(tenant, int) or (tenant_ids is not None and tenant not in tenant_ids):
             continue
         items = _section_items(info)
         found = [_interval(tenant, item) for item in items if item.get("obRecoverableSectionItemType") == RECOVERABLE]

@@ -180,7 +180,7 @@ class OCPLogBackupDelaySensor(BaseSensorOperator):
         """Read the cluster's log backup tasks once and judge them (logging one line per unit); with
         ``check_recoverable``, read the recoverable windows too when the delay rule holds."""
         from airflow_provider_ocp.log_backup.gate import LatestTasks, evaluate, log_verdict
-        from airflow_provider_ocp.log_backup.recoverable import judge_recoverable, wants_windows, window_request_tenant
+        from airflow_provider_ocp.log_backup.recoverable import judge_recoverable, wants_windows, window_request_tenants
 
         criteria, query = self._gate()
         table = LatestTasks()  # the latest task of each unit only, not the cluster's whole history
@@ -188,8 +188,8 @@ class OCPLogBackupDelaySensor(BaseSensorOperator):
             table.take(page)
         verdict = evaluate(table, criteria, cluster_id=query.cluster_id)
         if wants_windows(verdict, criteria) and criteria.target_time is not None:
-            tenant = window_request_tenant(verdict)
-            windows = self.hook.get_recoverable_windows(query.cluster_id, tenant_id=tenant)
+            tenants = window_request_tenants(verdict)
+            windows = self.hook.get_recoverable_windows(query.cluster_id, tenant_ids=tenants)
             verdict = judge_recoverable(verdict, windows, criteria.target_time)
         if self._rescheduled and not self._warned:  # an earlier poke of this try, another process, warned already
             self._warned.update(verdict.warnings)

@@ -16,7 +16,7 @@ from airflow_provider_ocp.exceptions import OCPAPIError
 from airflow_provider_ocp.hooks.ocp import OCPAsyncHook
 from airflow_provider_ocp.log_backup.gate import GateCriteria, GateVerdict, LatestTasks, evaluate, log_verdict
 from airflow_provider_ocp.log_backup.query import LogBackupQuery, log_backup_tasks_query
-from airflow_provider_ocp.log_backup.recoverable import judge_recoverable, wants_windows, window_request_tenant
+from airflow_provider_ocp.log_backup.recoverable import judge_recoverable, wants_windows, window_request_tenants
 from airflow_provider_ocp.validation import coerce_instant
 
 
@@ -196,7 +196,7 @@ class OCPLogBackupDelayTrigger(BaseTrigger):
             table.take(page)
         verdict = evaluate(table, criteria, cluster_id=self.cluster_id)
         if wants_windows(verdict, criteria) and criteria.target_time is not None:
-            windows = await hook.get_recoverable_windows(self.cluster_id, window_request_tenant(verdict))
+            windows = await hook.get_recoverable_windows(self.cluster_id, window_request_tenants(verdict))
             verdict = judge_recoverable(verdict, windows, criteria.target_time)
         return verdict
 

@@ -42,7 +42,7 @@ def test_recoverable_windows_per_tenant_by_id_or_name(emu: OCPEmulator) -> None:
 
     async def windows() -> dict[int, list[tuple[datetime, datetime]]]:
         async with OCPAsyncHook() as hook:
-            return await hook.get_recoverable_windows(CLUSTER, TENANT_1)
+            return await hook.get_recoverable_windows(CLUSTER, [TENANT_1])
 
     assert asyncio.run(windows()) == {TENANT_1: [WINDOW]}
 

@@ -20,7 +20,7 @@ from airflow_provider_ocp.exceptions import OCPInputError
 from airflow_provider_ocp.log_backup.criteria import GateCriteria
 from airflow_provider_ocp.log_backup.gate import LatestTasks, evaluate
 from airflow_provider_ocp.log_backup.records import normalize_task
-from airflow_provider_ocp.log_backup.recoverable import judge_recoverable, wants_windows, window_request_tenant
+from airflow_provider_ocp.log_backup.recoverable import judge_recoverable, wants_windows, window_request_tenants
 
 NOW = datetime(2024, 8, 6, 12, 0, tzinfo=timezone.utc)
 TARGET = datetime(2024, 8, 6, 11, 50, tzinfo=timezone.utc)  # 10 minutes before every checkpoint below
@@ -68,9 +68,8 @@ def gate(windows: dict[int, list[tuple[datetime, datetime]]], *, filtered: bool,
     verdict = evaluate(LatestTasks.of(tasks, NOW), criteria, cluster_id=1000001)
     if not wants_windows(verdict, criteria):
         return verdict
-    # what the hook hands back: the asked-for tenant only, or every tenant
-    asked = window_request_tenant(verdict)
-    sent = {tenant: found for tenant, found in windows.items() if asked is None or tenant == asked}
+    asked = window_request_tenants(verdict)  # what the hook hands back: the asked-for tenants only
+    sent = {tenant: found for tenant, found in windows.items() if tenant in asked}
     return judge_recoverable(verdict, sent, TARGET)
 
 
@@ -126,7 +125,7 @@ def test_one_tenants_window_never_stands_in_for_anothers() -> None:
 def test_each_position_and_its_message(windows: list[tuple[datetime, datetime]], state: str, words: str) -> None:
     criteria = GateCriteria.build(max_delay=20, target_time=TARGET, tenant_ids=[2001])
     verdict = evaluate(LatestTasks.of([record(2001)], NOW), criteria, cluster_id=1000001)
-    assert window_request_tenant(verdict) == 2001
+    assert window_request_tenants(verdict) == [2001]
     judged = judge_recoverable(verdict, {2001: windows}, TARGET)
     assert judged.state == state and words in judged.message
     if state != "caught_up":
@@ -172,6 +171,6 @@ def test_cluster_level_units_alone_cannot_satisfy_check_recoverable() -> None:
     )  # fmt: skip
     criteria = GateCriteria.build(max_delay=20, target_time=TARGET)
     verdict = evaluate(LatestTasks.of([cluster_level], NOW), criteria, cluster_id=1000001)
-    assert verdict.caught_up and window_request_tenant(verdict) is None
+    assert verdict.caught_up and window_request_tenants(verdict) == []
     judged = judge_recoverable(verdict, {2001: [(minute(-5), minute(5))]}, TARGET)
     assert judged.state == "failed" and "Set check_recoverable=False" in judged.message

@@ -64,11 +64,11 @@ def test_each_tenant_gets_its_own_recoverable_items_oldest_first_under_either_in
         ],
         1004: [],
     }
-    assert recoverable_windows(SAMPLE, tenant_id=1004) == {1004: []}
+    assert recoverable_windows(SAMPLE, tenant_ids=[1004]) == {1004: []}
 
 
 def test_describe_windows_names_them_in_utc() -> None:
-    windows = recoverable_windows(SAMPLE, 1002)[1002]
+    windows = recoverable_windows(SAMPLE, [1002])[1002]
     assert describe_windows(windows) == (
         "2024-07-31T17:30:00Z to 2024-08-02T16:00:00Z; 2024-08-04T17:30:00Z to 2024-08-06T01:00:00Z"
     )
@@ -86,7 +86,7 @@ def test_describe_windows_names_them_in_utc() -> None:
     ],
 )
 def test_restore_point_positions(point: datetime, position: str) -> None:
-    assert restore_point_position(recoverable_windows(SAMPLE, 1002)[1002], point) == position
+    assert restore_point_position(recoverable_windows(SAMPLE, [1002])[1002], point) == position
 
 
 def test_no_window_yet() -> None:
@@ -114,7 +114,7 @@ def test_an_unreadable_interval_of_the_tenant_asked_for_is_an_error_naming_it(in
     }
     with pytest.raises(OCPAPIError, match="tenant 7"):
         recoverable_windows(data)
-    assert recoverable_windows(data, tenant_id=8) == {}  # another tenant's oddity fails nobody else
+    assert recoverable_windows(data, tenant_ids=[8]) == {}  # another tenant's oddity fails nobody else
 
 
 @pytest.mark.parametrize("data", [None, [], {"tenantBackupInfos": None}, "html"])
