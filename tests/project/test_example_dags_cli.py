@@ -65,6 +65,7 @@ def airflow_env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, 
     with OCPEmulator(
         clusters=2, tenants=3, tasks_per_tenant=48, frozen_clock=False, clock_offset=timedelta(minutes=5)
     ) as emulator:
+        emulator.subtask_seconds = {"restore": 2.0, "backup": 2.0}  # as the emulator command serves them
         env = {
             **os.environ,
             "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])),
@@ -76,6 +77,8 @@ def airflow_env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, 
             "OCP_EXTRACT_BASE_URL": (home / "extract").as_uri(),
             "OCP_SLA_BASE_URL": (home / "sla").as_uri(),
             "OCP_FLEET_BASE_URL": (home / "fleet").as_uri(),
+            "OCP_DRILL_EVIDENCE_URL": (home / "drills").as_uri(),
+            "OCP_DRILL_POLL_SECONDS": "2",
         }
         for command in readme_commands():
             if command[:3] == ["airflow", "dags", "test"]:
