@@ -104,6 +104,7 @@ class OCPRestoreTenantOperator(OCPSubmitOperator):
         self.unit_spec_name = unit_spec_name
         self.unit_count = unit_count
         self.primary_zone = primary_zone
+        self._restored: dict[str, Any] | None = None  # set when the restore is done: OpenLineage reports it
 
     @failing_at_once()
     def checked(self) -> tuple[Any, Any, Any, RestoreRequest]:
@@ -160,6 +161,8 @@ class OCPRestoreTenantOperator(OCPSubmitOperator):
             "restore_end_time": isoformat_utc(request.restore_end_time),
             "restore_tenant_name": request.tenant_name,
             "restore_cluster_id": request.restore_cluster_id,
+            "backup_cluster_id": request.backup_cluster_id,  # for OpenLineage: what was restored from
+            "backup_tenant_id": request.backup_tenant_id,
         }
         return self.wait(context, [task_id], carry)
 
@@ -236,6 +239,7 @@ class OCPRestoreTenantOperator(OCPSubmitOperator):
     def result(self, outcomes: list[dict[str, Any]], carry: dict[str, Any]) -> dict[str, Any]:
         """The XCom value of the class docstring."""
         (outcome,) = outcomes
+        self._restored = carry
         return {
             "ocp_task_id": outcome["ocp_task_id"],
             "status": outcome["status"],
@@ -246,6 +250,31 @@ class OCPRestoreTenantOperator(OCPSubmitOperator):
             "finished_at": outcome["finished_at"],
             "url": carry.get("url"),
         }
+
+    def get_openlineage_facets_on_complete(self, task_instance: Any) -> Any:
+        """OpenLineage: the backed-up tenant as input, the restored tenant as output (None without OpenLineage).
+
+        Datasets are named ``clusters/<id>/tenants/<tenant id or name>`` in the namespace ``ocp://<OCP host:port>``
+        (the connection's host, never its credentials).
+
+        :param task_instance: the finished task instance (unused; the tenants come from this run's restore).
+        """
+        try:
+            from airflow.providers.common.compat.openlineage.facet import Dataset
+            from airflow.providers.openlineage.extractors import OperatorLineage
+        except ImportError:
+            return None
+        restored = self._restored
+        if restored is None or restored.get("backup_cluster_id") is None:
+            return OperatorLineage()
+        from urllib.parse import urlsplit
+
+        namespace = f"ocp://{urlsplit(self.hook.settings.base_url).netloc.rpartition('@')[2]}"
+        source = f"clusters/{restored['backup_cluster_id']}/tenants/{restored['backup_tenant_id']}"
+        target = f"clusters/{restored['restore_cluster_id']}/tenants/{restored['restore_tenant_name']}"
+        return OperatorLineage(
+            inputs=[Dataset(namespace=namespace, name=source)], outputs=[Dataset(namespace=namespace, name=target)]
+        )
 
 
 def _run_start(context: Context) -> datetime:
