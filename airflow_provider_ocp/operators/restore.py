@@ -252,29 +252,14 @@ class OCPRestoreTenantOperator(OCPSubmitOperator):
         }
 
     def get_openlineage_facets_on_complete(self, task_instance: Any) -> Any:
-        """OpenLineage: the backed-up tenant as input, the restored tenant as output (None without OpenLineage).
-
-        Datasets are named ``clusters/<id>/tenants/<tenant id or name>`` in the namespace ``ocp://<OCP host:port>``
-        (the connection's host, never its credentials).
+        """OpenLineage: the backed-up tenant in, the restored tenant out (:func:`~airflow_provider_ocp.operators.
+        lineage.restore_lineage`); None without OpenLineage.
 
         :param task_instance: the finished task instance (unused; the tenants come from this run's restore).
         """
-        try:
-            from airflow.providers.common.compat.openlineage.facet import Dataset
-            from airflow.providers.openlineage.extractors import OperatorLineage
-        except ImportError:
-            return None
-        restored = self._restored
-        if restored is None or restored.get("backup_cluster_id") is None:
-            return OperatorLineage()
-        from urllib.parse import urlsplit
+        from airflow_provider_ocp.operators.lineage import restore_lineage
 
-        namespace = f"ocp://{urlsplit(self.hook.settings.base_url).netloc.rpartition('@')[2]}"
-        source = f"clusters/{restored['backup_cluster_id']}/tenants/{restored['backup_tenant_id']}"
-        target = f"clusters/{restored['restore_cluster_id']}/tenants/{restored['restore_tenant_name']}"
-        return OperatorLineage(
-            inputs=[Dataset(namespace=namespace, name=source)], outputs=[Dataset(namespace=namespace, name=target)]
-        )
+        return restore_lineage(self.hook.settings.base_url, self._restored)
 
 
 def _run_start(context: Context) -> datetime:

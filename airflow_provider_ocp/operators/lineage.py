@@ -1,0 +1,32 @@
+"""OpenLineage for the restore operator: which tenant a restore read and which it created."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+from urllib.parse import urlsplit
+
+
+def restore_lineage(base_url: str, restored: Mapping[str, Any] | None) -> Any:
+    """The backed-up tenant as input and the restored tenant as output, or None when OpenLineage is not installed.
+
+    Datasets are named ``clusters/<id>/tenants/<tenant id or name>`` in the namespace ``ocp://<OCP host:port>`` (the
+    connection's host, never its credentials); nothing is reported before the restore is done.
+
+    :param base_url: the connection's OCP URL.
+    :param restored: what the operator carried to its result (``backup_cluster_id``, ``backup_tenant_id``,
+        ``restore_cluster_id``, ``restore_tenant_name``), or None.
+    """
+    try:
+        from airflow.providers.common.compat.openlineage.facet import Dataset
+        from airflow.providers.openlineage.extractors import OperatorLineage
+    except ImportError:
+        return None
+    if restored is None or restored.get("backup_cluster_id") is None:
+        return OperatorLineage()
+    namespace = f"ocp://{urlsplit(base_url).netloc.rpartition('@')[2]}"
+    source = f"clusters/{restored['backup_cluster_id']}/tenants/{restored['backup_tenant_id']}"
+    target = f"clusters/{restored['restore_cluster_id']}/tenants/{restored['restore_tenant_name']}"
+    return OperatorLineage(
+        inputs=[Dataset(namespace=namespace, name=source)], outputs=[Dataset(namespace=namespace, name=target)]
+    )
