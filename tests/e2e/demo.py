@@ -20,7 +20,17 @@ from types import FrameType
 from typing import Any
 
 from airflow_standalone import REPO_ROOT, AirflowClient, AirflowStandalone, StandaloneError, read_json_log
-from scenario import EXTRACT_DAG, GATE_DAG, GATE_SENSOR, E2EScenario, ExtractOutcome, GateOutcome
+from scenario import (
+    DRILL_DAG,
+    DRILL_RESTORE,
+    EXTRACT_DAG,
+    GATE_DAG,
+    GATE_SENSOR,
+    DrillOutcome,
+    E2EScenario,
+    ExtractOutcome,
+    GateOutcome,
+)
 
 from airflow_provider_ocp.log_backup.sla_chart import CHART_INSTALL
 
@@ -80,6 +90,42 @@ def show_gate(gate: GateOutcome) -> bool:
     )
     say(f"   sensor XCom return_value: {json.dumps(xcom)}")
     say(f"   restore task returned: {json.dumps(gate.restore_xcom)}")
+    return True
+
+
+def _seconds(value: Any) -> str:
+    return "-" if value is None else f"{float(value):.0f}s"
+
+
+def show_drill(drill: DrillOutcome) -> bool:
+    run = drill.run
+    say(f"== {DRILL_DAG}: run {drill.run_id} -> {run.state} in {run.duration or 0:.0f}s")
+    report = drill.evidence()
+    if run.state != "success" or report is None:
+        for task_id, states in run.seen_states.items():
+            say(f"   {task_id} went through the states {' -> '.join(states)}")
+        return False
+    for path in drill.restore_trigger_log_files:
+        say(f"   {DRILL_RESTORE} waited for OCP's task in the triggerer; the trigger's log ({relative(path)}):")
+        for entry in read_json_log(path):
+            text = str(entry.get("event"))
+            say(f"     {str(entry.get('timestamp'))[11:19]} {text[:150]}{'...' if len(text) > 150 else ''}")
+    rows = [
+        ("restore point", report["restore_point"]),
+        ("restored tenant", f"{report['restored_tenant']} (cluster {report['restore_cluster_id']})"),
+        (
+            "RPO requested / achieved",
+            f"{_seconds(report['requested_rpo_seconds'])} / {_seconds(report['achieved_rpo_seconds'])}"
+            f" ({'met' if report['rpo_met'] else 'NOT met'})",
+        ),
+        ("log backup delay at the gate", _seconds(report["log_backup_delay_at_gate_seconds"])),
+        ("RTO (OCP's restore task)", _seconds(report["rto_seconds"])),
+        ("OCP task", f"{report['ocp_task_id']} {report['ocp_task_url']}"),
+        ("evidence file", relative(drill.evidence_file)),
+    ]
+    say("   evidence report:")
+    for name, value in rows:
+        say(f"     {name:<30} {value}")
     return True
 
 
@@ -188,12 +234,13 @@ def main(argv: list[str] | None = None) -> int:
                     f"   ready in {airflow.ready_after:.0f}s: {airflow.base_url} (pid {airflow.process.pid}), "
                     f"log in as admin / {airflow.password}; output in {relative(airflow.output_path)}"
                 )
-                say(f"== unpausing and triggering both example DAGs through {airflow.base_url}/api/v2 ...")
+                say(f"== unpausing and triggering three example DAGs through {airflow.base_url}/api/v2 ...")
                 client = airflow.client()
-                extract, gate = scenario.run_both(client, airflow.logs_dir)
+                extract, gate, drill = scenario.run_all(client, airflow.logs_dir)
                 extract_ok = show_extract(extract)
                 show_scheduled_runs(client)
-                ok = show_gate(gate) and extract_ok
+                gate_ok = show_gate(gate)
+                ok = show_drill(drill) and gate_ok and extract_ok
                 ok = run_sla(client, sla_base, scenario) and ok
                 if not ok:
                     say(f"!! a run failed; Airflow's output ends with:\n{airflow.output_tail(30)}")
@@ -211,8 +258,8 @@ def main(argv: list[str] | None = None) -> int:
             how = "; ".join(airflow.stop_report) or "SIGINT, clean shutdown"
             say(f"== stopped Airflow by PID ({how}): no process or port left")
     say(
-        f"== done in {time.monotonic() - started:.0f}s; Airflow's files, task logs and the extraction are in "
-        f"{relative(OUTPUT)}/"
+        f"== done in {time.monotonic() - started:.0f}s; Airflow's files, task logs, the extraction and the drill's "
+        f"evidence are in {relative(OUTPUT)}/"
     )
     return 0 if ok else 1
 
