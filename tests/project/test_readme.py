@@ -175,9 +175,11 @@ def run_python(code: str, env: dict[str, str], cwd: Path) -> subprocess.Complete
 def test_python_blocks_print_what_they_promise(block: Block, emulator_env: dict[str, str], tmp_path: Path) -> None:
     result = run_python(block.code, emulator_env, tmp_path)
     assert result.returncode == 0, result.stderr[-2000:]
-    # Airflow 3.0 also logs to stdout; the snippet's own lines start with the tenant name.
+    # Airflow 3.0 also logs to stdout; the snippet's own lines start with the tenant name, then a status: a log
+    # backup task's, a data backup task's (DONE) or RECOVERABLE before a recoverable window.
     printed = [line for line in result.stdout.splitlines() if line.startswith("tenant_")]
-    assert printed and all(line.split()[1] in {"RUNNING", "STOPPED"} for line in printed), result.stdout
+    statuses = {"RUNNING", "STOPPED", "DONE", "RECOVERABLE"}
+    assert printed and all(line.split()[1] in statuses for line in printed), result.stdout
 
 
 DAG_RUNNER = textwrap.dedent(
@@ -273,6 +275,7 @@ def test_the_restore_drill_restores_once_and_its_evidence_meets_the_rpo(dag_resu
     assert result["state"] == "success"
     gate, restore, evidence = (result["xcom"][task] for task in ("wait_for_log_backup", "restore", "evidence"))
     assert restore["status"] == "SUCCESSFUL" and restore["restore_tenant_name"].startswith("drill_")
+    assert restore["restore_cluster_id"] == 1000002 and evidence["backup_cluster_id"] == 1000001
     assert restore["url"] == f"http://127.0.0.1:8777/task/{restore['ocp_task_id']}"
     (window,) = gate["units"][0]["recoverable_windows"]
     assert window["start"] <= restore["restore_end_time"] <= window["end"]
@@ -287,6 +290,9 @@ def test_the_backup_dag_backs_up_once_and_the_sensor_sees_its_task(dag_results: 
     assert backup["attached"] is False and [t["status"] for t in backup["tasks"]] == ["SUCCESSFUL"]
     assert watch["ocp_task_id"] == backup["ocp_task_ids"][0] and watch["status"] == "SUCCESSFUL"
     assert watch["subtasks_done"] == watch["subtasks_total"] > 0
+    whole_cluster = result["xcom"]["backup_cluster_2"]
+    assert whole_cluster["cluster_id"] == 1000002 and whole_cluster["tenant_id"] is None
+    assert len(whole_cluster["ocp_task_ids"]) == 3  # the emulator: one OCP task per tenant
 
 
 @pytest.mark.parametrize("block", blocks("xcom-of"), ids=lambda b: b.arg)
