@@ -3,7 +3,8 @@
 It serves :class:`airflow_provider_ocp.testing.OCPEmulator` on 127.0.0.1 in its own process, so the client under
 test shares no GIL or core with the server, as with a real, remote OCP. It prints one JSON line once it listens (URL,
 cluster ids, an Airflow connection), then answers stdin lines: ``stats`` (its CPU seconds since then), ``requests``
-(task queries received so far) and ``delay START END OVER`` (every current task's delay, linear from now). It stops when stdin closes or after LIFETIME_SECONDS.
+(task queries received so far) and ``delay START END OVER`` (every current task's delay, linear from now). It stops
+when stdin closes or after LIFETIME_SECONDS.
 
 With ``fast`` (a benchmark-only adjustment; the provider is not touched) the clock is frozen and each distinct answer
 is cached after a warm-up: rendering 2,000 synthetic records in Python takes tens of ms of CPU per page, which would

@@ -119,10 +119,11 @@ class OCPLogBackupDelayTrigger(BaseTrigger):
         )
 
     def _wait(self, polls: int) -> float:
-        # 10 % jitter: triggers deferred together would otherwise poll OCP, and load the event loop, in lockstep.
-        # Coalesced, only upwards: the gate that fetched last is the next to fetch, so the shortest wait of a
-        # cluster's gates sets its request rate, and a wait below the interval would mean more than one per interval.
-        jitter = random.uniform(1.0, 1.1) if self.coalesce else random.uniform(0.9, 1.1)
+        # Alone, 10 % jitter: triggers deferred together would otherwise poll OCP, and load the event loop, in
+        # lockstep. Coalesced, none: the first polls are spread over one interval and exact waits keep them spread;
+        # the gate that fetched last is the next to fetch, so a wait below the interval would mean more than one
+        # request per interval, and one above it would stretch the two-interval bound of coalescing.py.
+        jitter = random.uniform(0.9, 1.1) if not self.coalesce else 1.0
         if polls == 0:  # the sensor has just checked on the worker: spread first polls over one interval
             return self.poke_interval * random.random()
         if not self.exponential_backoff:
