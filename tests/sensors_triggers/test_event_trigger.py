@@ -3,25 +3,24 @@ events, written out by hand, as the emulator's log backup changes; serialisation
 
 from __future__ import annotations
 
-import asyncio
 import importlib
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
 
 import pytest
 from airflow.triggers.base import BaseEventTrigger
+from event_trigger_support import CLUSTER, Events, drive, make
 
 from airflow_provider_ocp.client.errors import OCPInputError
 from airflow_provider_ocp.client.timestamps import isoformat_utc
 from airflow_provider_ocp.log_backup.records import normalize_task
 from airflow_provider_ocp.testing import OCPEmulator
-from airflow_provider_ocp.triggers.events import OCPLogBackupEventTrigger
 
 pytestmark = pytest.mark.waits
 
-CLUSTER, T1, T2 = 1000001, 2001001, 2001002
+T1, T2 = 2001001, 2001002
 
 
 @pytest.fixture
@@ -30,49 +29,6 @@ def emu(monkeypatch: pytest.MonkeyPatch) -> Iterator[OCPEmulator]:
     with OCPEmulator(tenants=2, tasks_per_tenant=2, delay=100.0) as emulator:
         monkeypatch.setenv("AIRFLOW_CONN_OCP_DEFAULT", emulator.airflow_connection_json(max_retries=0))
         yield emulator
-
-
-def make(**kwargs: Any) -> OCPLogBackupEventTrigger:
-    kwargs.setdefault("cluster_id", CLUSTER)
-    kwargs.setdefault("max_delay", 50)
-    kwargs.setdefault("poll_interval", 0.1)
-    return OCPLogBackupEventTrigger(**kwargs)
-
-
-class Events:
-    """The trigger's events, pumped into a queue by a task of their own (cancelling a wait on an async generator
-    would close the generator)."""
-
-    def __init__(self, trigger: OCPLogBackupEventTrigger) -> None:
-        self.queue: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
-        self.task = asyncio.create_task(self._pump(trigger))
-
-    async def _pump(self, trigger: OCPLogBackupEventTrigger) -> None:
-        async for event in trigger.run():
-            await self.queue.put(event.payload)
-
-    async def take(self, n: int, limit: float = 10) -> list[dict[str, Any]]:
-        return [await asyncio.wait_for(self.queue.get(), limit) for _ in range(n)]
-
-    async def nothing_within(self, seconds: float) -> None:
-        await asyncio.sleep(seconds)
-        assert self.queue.empty(), f"unexpected event {self.queue.get_nowait()}"
-        assert not self.task.done(), self.task
-
-    async def stop(self) -> None:
-        self.task.cancel()
-        await asyncio.gather(self.task, return_exceptions=True)
-
-
-def drive(trigger: OCPLogBackupEventTrigger, script: Callable[[Events], Any]) -> Any:
-    async def go() -> Any:
-        events = Events(trigger)
-        try:
-            return await script(events)
-        finally:
-            await events.stop()
-
-    return asyncio.run(go())
 
 
 def unit_event(emu: OCPEmulator, kind: str, tenant: int, **fields: Any) -> dict[str, Any]:
