@@ -19,7 +19,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from airflow_provider_ocp.client.timestamps import isoformat_utc
-from airflow_provider_ocp.log_backup.criteria import GateCriteria
+from airflow_provider_ocp.log_backup.criteria import GateCriteria, event_criteria
 from airflow_provider_ocp.log_backup.delay import CLOCK_TOLERANCE
 from airflow_provider_ocp.log_backup.events import (
     ClusterObservation,
@@ -31,24 +31,7 @@ from airflow_provider_ocp.log_backup.gate import evaluate
 from airflow_provider_ocp.log_backup.units import LatestTasks
 from airflow_provider_ocp.log_backup.verdict import GateVerdict, UnitReport
 
-
-def event_criteria(
-    threshold: float, tenant_ids: Iterable[int] | None, tenant_names: Iterable[str] | None
-) -> GateCriteria:
-    """The gate's criteria for the events: ``max_delay`` the threshold, no status fails (a stop is an event, not a
-    verdict), a watched tenant without tasks is waited for.
-
-    :param threshold: ``max_delay`` in seconds.
-    :param tenant_ids: watched tenant ids, or None.
-    :param tenant_names: watched tenant names, or None.
-    """
-    return GateCriteria.build(
-        max_delay=threshold,
-        tenant_ids=None if tenant_ids is None else list(tenant_ids),
-        tenant_names=None if tenant_names is None else list(tenant_names),
-        fail_on_status=[],
-        wait_for_missing_tenants=True,
-    )
+__all__ = ["condition_of", "event_criteria", "observation", "observe_data_backups", "observe_log_backup"]
 
 
 def condition_of(report: UnitReport, verdict: GateVerdict, threshold: float) -> Condition:

@@ -9,14 +9,14 @@ from __future__ import annotations
 import fnmatch
 import re
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from airflow_provider_ocp.client.errors import OCPInputError
-from airflow_provider_ocp.hooks.ocp_async import OCPAsyncHook
-from airflow_provider_ocp.log_backup.event_reading import observe_data_backups
-from airflow_provider_ocp.log_backup.events import DataBackupObservation
-from airflow_provider_ocp.log_backup.query import validated_query
 from airflow_provider_ocp.log_backup.units import LatestTasks
+
+if TYPE_CHECKING:  # a DAG file builds the trigger; only the triggerer polls: no HTTP client at parse time
+    from airflow_provider_ocp.hooks.ocp_async import OCPAsyncHook
+    from airflow_provider_ocp.log_backup.events import DataBackupObservation
 
 ClusterRef = tuple[int, str | None]
 
@@ -27,6 +27,8 @@ async def latest_log_backup_tasks(hook: OCPAsyncHook, cluster_id: int) -> Latest
     :param hook: an entered hook.
     :param cluster_id: a validated cluster id.
     """
+    from airflow_provider_ocp.log_backup.query import validated_query
+
     table = LatestTasks()
     async for page in hook.iter_query_pages(validated_query(cluster_id), every_status=True):
         table.take(page)
@@ -39,6 +41,8 @@ async def data_backups(hook: OCPAsyncHook, cluster_id: int) -> tuple[DataBackupO
     :param hook: an entered hook.
     :param cluster_id: a validated cluster id.
     """
+    from airflow_provider_ocp.log_backup.event_reading import observe_data_backups
+
     return observe_data_backups(await hook.get_data_backup_tasks(cluster_id))
 
 

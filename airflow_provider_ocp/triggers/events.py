@@ -7,18 +7,19 @@ import copy
 import random
 from collections.abc import AsyncIterator
 from datetime import datetime, timezone
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from airflow.triggers.base import BaseEventTrigger, TriggerEvent
 
 from airflow_provider_ocp.client.errors import OCPAPIError, OCPInputError
-from airflow_provider_ocp.hooks.ocp_async import OCPAsyncHook
 from airflow_provider_ocp.log_backup.clusters import cluster_choice
-from airflow_provider_ocp.log_backup.criteria import validate_max_delay
-from airflow_provider_ocp.log_backup.event_reading import event_criteria, observation, observe_log_backup
+from airflow_provider_ocp.log_backup.criteria import event_criteria, validate_max_delay
 from airflow_provider_ocp.log_backup.events import Watch, step
 from airflow_provider_ocp.triggers import event_sources as sources
 from airflow_provider_ocp.triggers.event_memory import EventMemory, memory_key
+
+if TYPE_CHECKING:
+    from airflow_provider_ocp.hooks.ocp_async import OCPAsyncHook
 
 
 class OCPLogBackupEventTrigger(BaseEventTrigger):
@@ -126,6 +127,8 @@ class OCPLogBackupEventTrigger(BaseEventTrigger):
         while True:
             failed = 0
             try:
+                from airflow_provider_ocp.hooks.ocp_async import OCPAsyncHook  # the triggerer's, not the DAG file's
+
                 async with OCPAsyncHook(self.ocp_conn_id) as hook:
                     if not clusters or asyncio.get_running_loop().time() - listed_at >= self.relist_interval:
                         clusters, listed_at = await self._clusters(hook), asyncio.get_running_loop().time()
@@ -161,6 +164,8 @@ class OCPLogBackupEventTrigger(BaseEventTrigger):
     async def _poll(
         self, hook: OCPAsyncHook, cluster_id: int, name: str | None, memory: Any, watch: Watch
     ) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+        from airflow_provider_ocp.log_backup.event_reading import observation, observe_log_backup
+
         table = await sources.latest_log_backup_tasks(hook, cluster_id)
         units, verdict = observe_log_backup(table, self._criteria, cluster_id)
         data = await sources.data_backups(hook, cluster_id) if self.watch_data_backups else None
