@@ -62,6 +62,7 @@ class EmulatorConfig:
     :param delay: ``[start, end, over]`` of a linear delay profile, or None for the emulator's default.
     :param fast: freeze the clock and cache responses, so the emulator's rendering does not stand in for latency.
     :param warm: ``[cluster_index, page_size, pages]`` to request once before the latency is switched on.
+    :param not_found: answer every task query 404 (OCP's error envelope): what keeps ``HttpSensorTrigger`` waiting.
     """
 
     clusters: int | list[dict[str, Any]] = 1
@@ -71,6 +72,7 @@ class EmulatorConfig:
     delay: list[float] | None = None
     fast: bool = False
     warm: list[list[int]] = field(default_factory=list)
+    not_found: bool = False
 
 
 @dataclass
@@ -91,8 +93,8 @@ class RunningEmulator:
         return json.dumps({**self.connection, "extra": {**self.connection.get("extra", {}), **extra}})
 
     def command(self, line: str) -> dict[str, Any]:
-        """Send ``stats`` (CPU seconds since ready) or ``delay START END OVER`` (every current task's delay, linear
-        from now; answers ``set_wall``) and return the emulator's answer.
+        """Send ``stats`` (CPU seconds since ready), ``requests`` (task queries received so far) or ``delay START END
+        OVER`` (every current task's delay, linear from now; answers ``set_wall``) and return the emulator's answer.
 
         :param line: the command.
         """

@@ -2,8 +2,8 @@
 
 It serves :class:`airflow_provider_ocp.testing.OCPEmulator` on 127.0.0.1 in its own process, so the client under
 test shares no GIL or core with the server, as with a real, remote OCP. It prints one JSON line once it listens (URL,
-cluster ids, an Airflow connection), then answers stdin lines: ``stats`` (its CPU seconds since then) and ``delay
-START END OVER`` (every current task's delay, linear from now). It stops when stdin closes or after LIFETIME_SECONDS.
+cluster ids, an Airflow connection), then answers stdin lines: ``stats`` (its CPU seconds since then), ``requests``
+(task queries received so far) and ``delay START END OVER`` (every current task's delay, linear from now). It stops when stdin closes or after LIFETIME_SECONDS.
 
 With ``fast`` (a benchmark-only adjustment; the provider is not touched) the clock is frozen and each distinct answer
 is cached after a warm-up: rendering 2,000 synthetic records in Python takes tens of ms of CPU per page, which would
@@ -108,6 +108,8 @@ def main(argv: list[str]) -> int:
     if config["fast"]:
         emu.clock.freeze()
     warm_up(emu, config["warm"])
+    if config.get("not_found"):
+        emu.faults.add("http_error", times=None, status=404)
     emu.latency = float(config["latency"])
     cpu_at_ready = sum(os.times()[:2])
     ready = {"url": emu.url, "cluster_ids": emu.cluster_ids, "connection": emu.airflow_connection()}
@@ -122,6 +124,9 @@ def main(argv: list[str]) -> int:
                 for cluster_id in emu.cluster_ids:
                     emu.set_current_task(cluster_id, delay=profile)
                 print(json.dumps({"set_wall": time.time()}), flush=True)
+            elif command == "requests":
+                queries = sum("logBackupTasks" in request.path for request in emu.requests)
+                print(json.dumps({"task_queries": queries, "wall": time.time()}), flush=True)
             elif command == "stats":
                 print(json.dumps({"cpu_seconds": sum(os.times()[:2]) - cpu_at_ready}), flush=True)
         done.set()

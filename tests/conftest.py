@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import atexit
 import os
 import tempfile
 from typing import Any
@@ -10,6 +11,21 @@ os.environ.setdefault("AIRFLOW_HOME", tempfile.mkdtemp(prefix="ocp-tests-airflow
 if os.environ.get("PYTEST_XDIST_WORKER"):  # pytest-xdist (scripts/test runs -n 4): one SQLite DB and log folder each
     os.environ["AIRFLOW_HOME"] = os.path.join(os.environ["AIRFLOW_HOME"], os.environ["PYTEST_XDIST_WORKER"])
     os.makedirs(os.environ["AIRFLOW_HOME"], exist_ok=True)
+
+    def _exit_without_finalizing() -> None:
+        """Registered before Airflow is imported, so it runs after every atexit handler Airflow, tempfile and the
+        tests register: the worker has sent its results by then, and tearing down the interpreter (every module and
+        the whole object graph of a session's Airflow) took 2-3 s of CPU per worker, which the controller waited for.
+        """
+        import logging
+        import sys
+
+        logging.shutdown()
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(0)
+
+    atexit.register(_exit_without_finalizing)
 os.environ["AIRFLOW__CORE__LOAD_EXAMPLES"] = "False"
 os.environ.setdefault("AIRFLOW__CORE__DAGS_FOLDER", os.path.join(os.path.dirname(__file__), "..", "example_dags"))
 
@@ -32,6 +48,13 @@ def airflow_db() -> None:
 SHARED_PER_RUN = ("tests/e2e/",)  # one airflow standalone for the session: every e2e test goes to the same worker
 STARTS_PROCESSES = {"standalone", "browser", "packaging", "readme", "dags_test"}  # Airflow, Chromium, pip: first
 WAITS = "waits"  # mostly waiting on real timeouts: next, while the files above keep the CPUs busy
+SECONDS_PER_UNIT = "ocp/seconds_per_unit"  # pytest cache key: how long each unit (file) took in the latest run of it
+
+
+def unit_of(nodeid: str) -> str:
+    """The unit the scheduler hands to one worker: a test file, or tests/e2e/ as a whole."""
+    path = nodeid.split("::", 1)[0]
+    return next((shared for shared in SHARED_PER_RUN if path.startswith(shared)), path)
 
 
 @pytest.hookimpl(optionalhook=True)
@@ -44,8 +67,7 @@ def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
 
     class FileScheduling(LoadScopeScheduling):
         def _split_scope(self, nodeid: str) -> str:
-            path = nodeid.split("::", 1)[0]
-            return next((shared for shared in SHARED_PER_RUN if path.startswith(shared)), path)
+            return unit_of(nodeid)
 
     config.option.loadscopereorder = False
     return FileScheduling(config, log)
@@ -53,11 +75,38 @@ def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Under xdist, start the files that run other programs first, so that no worker is left with one at the end,
-    then the files that mostly wait, so that their waiting overlaps with those programs' computing."""
+    then the files that mostly wait, so that their waiting overlaps with those programs' computing; within each of
+    the three, the files that took longest in the latest run first (from the pytest cache, which every worker reads
+    alike: the controller writes it only at the end), so that short files fill the workers' ends."""
+    if not os.environ.get("PYTEST_XDIST_WORKER"):
+        return
+    cache = getattr(config, "cache", None)  # None with -p no:cacheprovider
+    seconds = cache.get(SECONDS_PER_UNIT, {}) if cache is not None else {}
+    if not isinstance(seconds, dict):
+        seconds = {}
 
-    def rank(item: pytest.Item) -> int:
+    def rank(item: pytest.Item) -> tuple[int, float]:
         marks = {mark.name for mark in item.iter_markers()}
-        return 0 if STARTS_PROCESSES & marks else 1 if WAITS in marks else 2
+        tier = 0 if STARTS_PROCESSES & marks else 1 if WAITS in marks else 2
+        taken = seconds.get(unit_of(item.nodeid), 0.0)
+        return tier, -(taken if isinstance(taken, int | float) else 0.0)
 
-    if os.environ.get("PYTEST_XDIST_WORKER"):
-        items.sort(key=rank)
+    items.sort(key=rank)
+
+
+_seconds_this_run: dict[str, float] = {}
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    if not os.environ.get("PYTEST_XDIST_WORKER"):  # the controller (or a run without xdist) adds up every phase
+        unit = unit_of(report.nodeid)
+        _seconds_this_run[unit] = _seconds_this_run.get(unit, 0.0) + report.duration
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    cache = getattr(session.config, "cache", None)
+    if os.environ.get("PYTEST_XDIST_WORKER") or cache is None or not _seconds_this_run:
+        return
+    known = cache.get(SECONDS_PER_UNIT, {})
+    merged = {**(known if isinstance(known, dict) else {}), **{k: round(v, 2) for k, v in _seconds_this_run.items()}}
+    cache.set(SECONDS_PER_UNIT, merged)

@@ -107,7 +107,8 @@ def hostile_server(
         httpd.socket = context.wrap_socket(httpd.socket, server_side=True)
         scheme = "https"
     server.url = f"{scheme}://127.0.0.1:{httpd.server_address[1]}"
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    # poll_interval: shutdown() waits for the loop to look at its flag, 0.5 s by default, on every test's teardown
+    thread = threading.Thread(target=httpd.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True)
     thread.start()
     try:
         yield server

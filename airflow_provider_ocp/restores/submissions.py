@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
 
-from airflow_provider_ocp.client.errors import OCPAPIError, OCPInputError
+from airflow_provider_ocp.client.errors import OCPAPIError, OCPInputError, OCPRequestRejectedError
 from airflow_provider_ocp.client.timestamps import isoformat_utc
 from airflow_provider_ocp.log_backup.records import parse_id
 from airflow_provider_ocp.validation import coerce_instant, validate_positive_id, whole_number
@@ -194,7 +194,7 @@ def backup_task_ids(data: Any, target: str) -> list[int]:
             f"error code {r.get('errorCode')}: {r.get('hint')}" if isinstance(r, Mapping) else repr(r) for r in refused
         )
         started = f" (it started tasks {ids}: they run on)" if ids else ""
-        raise OCPAPIError(
+        raise OCPRequestRejectedError(  # OCP answered: what it refused did not start; repeating would not help
             f"OCP refused to back up {len(refused)} of {len(results)} objects: {reasons}{started}", path=target
         )
     if not ids:

@@ -86,6 +86,10 @@ class OCPLogBackupDelaySensor(BaseSensorOperator):
     :param deferrable: check once on the worker, then wait in the triggerer without holding a worker slot.
     :param max_consecutive_failures: in deferrable mode, how many polls in a row may fail with a transient API error
         (after the connection's own per-request retries) before the task fails with the last error.
+    :param emit_metrics: at each check (poke, or poll in the triggerer), send the selected tenants' delay and running
+        state as Airflow ``Stats`` gauges ``ocp.log_backup.delay`` and ``ocp.log_backup.running``, tagged
+        ``cluster_id``, ``tenant_id``, ``tenant_name`` (:mod:`~airflow_provider_ocp.log_backup.metrics`: which
+        metrics backends keep the tags). Off by default.
     :param kwargs: standard sensor arguments (``poke_interval``, ``timeout``, ``mode``, ``soft_fail``,
         ``exponential_backoff``, ``max_wait``...), with their usual meaning in every mode, except that no wait
         outlasts ``timeout``: with ``timeout`` shorter than ``poke_interval`` (a warning when the DAG is parsed), the
@@ -112,6 +116,7 @@ class OCPLogBackupDelaySensor(BaseSensorOperator):
         max_consecutive_failures: int = 5,
         wait_for_missing_tenants: bool = False,
         check_recoverable: bool | None = None,
+        emit_metrics: bool = False,
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
@@ -129,6 +134,7 @@ class OCPLogBackupDelaySensor(BaseSensorOperator):
         self.max_consecutive_failures = checked_max_failures(max_consecutive_failures)
         warn_at_parse(self)  # timeout < poke_interval
         self.wait_for_missing_tenants = wait_for_missing_tenants
+        self.emit_metrics = emit_metrics
         # What one run learns, in the order it learns it: set by validate(), the first check, and the checks.
         self._criteria: GateCriteria | None = None
         self._cluster: int | str | None = None  # the validated id, or the cleaned name still to look up
@@ -194,6 +200,10 @@ class OCPLogBackupDelaySensor(BaseSensorOperator):
         if self._rescheduled and not self._warned:  # an earlier poke of this try, another process, warned already
             self._warned.update(verdict.warnings)
         log_verdict(self.log, verdict, self._warned)
+        if self.emit_metrics:
+            from airflow_provider_ocp.log_backup.metrics import emit_delay_gauges
+
+            emit_delay_gauges(verdict, query.cluster_id)
         self._last_verdict = verdict  # the timeout error says what the gate was still waiting for
         return verdict
 

@@ -157,7 +157,7 @@ class EmulatorHTTPServer(ThreadingHTTPServer):
             self.address_family = socket.AF_INET6
         super().__init__(address, EmulatorRequestHandler)
         self._thread = threading.Thread(
-            target=self.serve_forever, kwargs={"poll_interval": 0.1}, name="ocp-emulator", daemon=True
+            target=self.serve_forever, kwargs={"poll_interval": 0.02}, name="ocp-emulator", daemon=True
         )
         self._thread.start()  # serve from a daemon thread, so the test (or command) that started it keeps running
 

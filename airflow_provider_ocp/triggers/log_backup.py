@@ -15,8 +15,10 @@ from airflow_provider_ocp.client.timestamps import isoformat_utc
 from airflow_provider_ocp.exceptions import OCPAPIError
 from airflow_provider_ocp.hooks.ocp import OCPAsyncHook
 from airflow_provider_ocp.log_backup.gate import GateCriteria, GateVerdict, LatestTasks, evaluate, log_verdict
+from airflow_provider_ocp.log_backup.metrics import emit_delay_gauges
 from airflow_provider_ocp.log_backup.query import LogBackupQuery, log_backup_tasks_query
 from airflow_provider_ocp.log_backup.recoverable import judge_recoverable, wants_windows, window_request_tenants
+from airflow_provider_ocp.triggers.coalescing import SharedPolls, poll_stamp, shared_polls
 from airflow_provider_ocp.validation import coerce_instant
 
 
@@ -42,6 +44,11 @@ class OCPLogBackupDelayTrigger(BaseTrigger):
     :param max_consecutive_failures: transient failures in a row tolerated before the ``error`` event.
     :param exponential_backoff: double the wait after each poll, like the sensor's option in poke mode.
     :param max_wait: cap on one wait with ``exponential_backoff``, in seconds.
+    :param coalesce: share each poll's OCP request with the other gates of this connection and cluster in this
+        triggerer (:mod:`~airflow_provider_ocp.triggers.coalescing`): OCP's load then grows with the clusters, not
+        the waiting tasks. False polls alone, as before (each gate then fires within one interval, not two).
+    :param emit_metrics: send per-tenant delay gauges at each poll
+        (:mod:`~airflow_provider_ocp.log_backup.metrics`).
     """
 
     def __init__(
@@ -55,6 +62,8 @@ class OCPLogBackupDelayTrigger(BaseTrigger):
         max_consecutive_failures: int = 5,
         exponential_backoff: bool = False,
         max_wait: float | None = None,
+        coalesce: bool = True,
+        emit_metrics: bool = False,
     ) -> None:
         super().__init__()
         self.cluster_id = cluster_id
@@ -65,6 +74,8 @@ class OCPLogBackupDelayTrigger(BaseTrigger):
         self.max_consecutive_failures = max(1, int(max_consecutive_failures))
         self.exponential_backoff = exponential_backoff
         self.max_wait = max_wait
+        self.coalesce = coalesce
+        self.emit_metrics = emit_metrics
 
     @classmethod
     def for_sensor(
@@ -86,6 +97,7 @@ class OCPLogBackupDelayTrigger(BaseTrigger):
             max_consecutive_failures=sensor.max_consecutive_failures,
             exponential_backoff=sensor.exponential_backoff,
             max_wait=sensor.max_wait.total_seconds() if sensor.max_wait else None,
+            emit_metrics=sensor.emit_metrics,
         )
 
     def serialize(self) -> tuple[str, dict[str, Any]]:
@@ -101,12 +113,16 @@ class OCPLogBackupDelayTrigger(BaseTrigger):
                 "max_consecutive_failures": self.max_consecutive_failures,
                 "exponential_backoff": self.exponential_backoff,
                 "max_wait": self.max_wait,
+                "coalesce": self.coalesce,
+                "emit_metrics": self.emit_metrics,
             },
         )
 
     def _wait(self, polls: int) -> float:
-        # +-10 % jitter: triggers deferred together would otherwise poll OCP, and load the event loop, in lockstep.
-        jitter = random.uniform(0.9, 1.1)
+        # 10 % jitter: triggers deferred together would otherwise poll OCP, and load the event loop, in lockstep.
+        # Coalesced, only upwards: the gate that fetched last is the next to fetch, so the shortest wait of a
+        # cluster's gates sets its request rate, and a wait below the interval would mean more than one per interval.
+        jitter = random.uniform(1.0, 1.1) if self.coalesce else random.uniform(0.9, 1.1)
         if polls == 0:  # the sensor has just checked on the worker: spread first polls over one interval
             return self.poke_interval * random.random()
         if not self.exponential_backoff:
@@ -133,15 +149,18 @@ class OCPLogBackupDelayTrigger(BaseTrigger):
                 criteria = GateCriteria.from_dict(self.criteria)
                 query = log_backup_tasks_query(self.cluster_id)  # checked once: every poll sends this query
                 deadline = coerce_instant(self.deadline, "deadline") if self.deadline else None
+                started = poll_stamp()  # the first poll may share any fetch started from now on
                 # The first, spread-out wait comes before reading the connection and opening the client: triggers
                 # deferred together then also do that set-up at different moments instead of all at once.
                 await asyncio.sleep(self._bounded_wait(0, deadline))
                 hook = await resources.enter_async_context(OCPAsyncHook(self.ocp_conn_id))
+                joined = shared_polls(hook, self.cluster_id, since=started) if self.coalesce else None
+                shared = await resources.enter_async_context(joined) if joined is not None else None
             except Exception as error:  # a bad connection or argument: nothing a retry fixes
                 yield TriggerEvent({"status": "error", "message": f"Cannot start the log backup check: {error}"})
                 return
             try:
-                event = await self._watch(hook, query, criteria, deadline)
+                event = await self._watch(hook, query, criteria, deadline, shared)
             except Exception as error:  # a bug or a response nothing anticipated: still end with an event
                 self.log.exception("Log backup check of cluster %s failed unexpectedly", self.cluster_id)
                 event = {
@@ -152,7 +171,12 @@ class OCPLogBackupDelayTrigger(BaseTrigger):
         yield TriggerEvent(event)
 
     async def _watch(
-        self, hook: OCPAsyncHook, query: LogBackupQuery, criteria: GateCriteria, deadline: datetime | None
+        self,
+        hook: OCPAsyncHook,
+        query: LogBackupQuery,
+        criteria: GateCriteria,
+        deadline: datetime | None,
+        shared: SharedPolls | None,
     ) -> dict[str, Any]:
         """Poll OCP until the gate is decided; return the event."""
         failures, polls = 0, 0
@@ -165,7 +189,7 @@ class OCPLogBackupDelayTrigger(BaseTrigger):
                 return event
             polls += 1
             try:
-                verdict = await self._check(hook, query, criteria)
+                verdict = await self._check(hook, query, criteria, shared)
             except OCPAPIError as error:
                 failures += 1
                 if not error.retryable or failures >= self.max_consecutive_failures:
@@ -188,16 +212,24 @@ class OCPLogBackupDelayTrigger(BaseTrigger):
                     return {"status": "failed", "message": last.message}
             await asyncio.sleep(self._bounded_wait(polls, deadline))
 
-    async def _check(self, hook: OCPAsyncHook, query: LogBackupQuery, criteria: GateCriteria) -> GateVerdict:
-        """One poll: the gate's verdict on the log backup tasks and, with ``check_recoverable`` once the delay rule
-        holds, on the recoverable windows (:mod:`~airflow_provider_ocp.log_backup.recoverable`): one more GET."""
-        table = LatestTasks()  # the latest task of each unit only, not the cluster's whole history
-        async for page in hook.iter_query_pages(query, every_status=True):
-            table.take(page)
+    async def _check(
+        self, hook: OCPAsyncHook, query: LogBackupQuery, criteria: GateCriteria, shared: SharedPolls | None
+    ) -> GateVerdict:
+        """One poll: the gate's verdict on the log backup tasks (shared with the cluster's other gates when
+        coalescing) and, with ``check_recoverable`` once the delay rule holds, on the recoverable windows
+        (:mod:`~airflow_provider_ocp.log_backup.recoverable`): one more GET, this gate's own."""
+        if shared is not None:
+            table = await shared.poll()  # shared with the cluster's other gates: evaluate only reads it
+        else:
+            table = LatestTasks()  # the latest task of each unit only, not the cluster's whole history
+            async for page in hook.iter_query_pages(query, every_status=True):
+                table.take(page)
         verdict = evaluate(table, criteria, cluster_id=self.cluster_id)
         if wants_windows(verdict, criteria) and criteria.target_time is not None:
             windows = await hook.get_recoverable_windows(self.cluster_id, window_request_tenants(verdict))
             verdict = judge_recoverable(verdict, windows, criteria.target_time)
+        if self.emit_metrics:
+            emit_delay_gauges(verdict, self.cluster_id)
         return verdict
 
     def _timeout_event(self, deadline: datetime, last: GateVerdict | None) -> dict[str, Any]:

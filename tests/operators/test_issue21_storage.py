@@ -68,6 +68,22 @@ def writing(emu: OCPEmulator, directory: Path, answered: str) -> bool:
     return answered in pages and any(p.stat().st_size > 0 for p in directory.glob(".*.tmp"))
 
 
+def hold_page(monkeypatch: pytest.MonkeyPatch, emu: OCPEmulator, page: int) -> threading.Event:
+    """The emulator holds its answer to the first request for ``page`` until the returned event is set (at most 60 s):
+    the run asking for it waits there, its temporary file open, while the test runs another one. (Before, a ``slow``
+    fault of a fixed 5-8 s did this, a wait that the other run had to fit in.)"""
+    release, held = threading.Event(), threading.Lock()
+    answer = emu.api.handle
+
+    def handle(request: Any, shape: Any) -> Any:
+        if request.params.get("page") == str(page) and held.acquire(blocking=False):
+            release.wait(60)
+        return answer(request, shape)
+
+    monkeypatch.setattr(emu.api, "handle", handle)
+    return release
+
+
 def wait_for(condition: Any, seconds: float, what: str) -> None:
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
@@ -183,7 +199,7 @@ def test_a_file_written_meanwhile_by_a_run_of_another_window_is_not_replaced_at_
     target = tmp_path / "t.jsonl"
     with deterministic_emulator() as emu:
         use_emulator(monkeypatch, emu, concurrency=1)
-        emu.faults.add("slow", times=1, page=3, seconds=5)
+        release = hold_page(monkeypatch, emu, page=3)
         cluster = emu.cluster_ids[0]
         failures: list[BaseException] = []
 
@@ -197,9 +213,14 @@ def test_a_file_written_meanwhile_by_a_run_of_another_window_is_not_replaced_at_
 
         thread = threading.Thread(target=slow_day)
         thread.start()
-        wait_for(lambda: writing(emu, tmp_path, answered="2"), 30, "run A to write page 2 and wait on page 3")
-        OCPLogBackupTasksOperator(task_id="b", cluster_id=cluster, output_path=str(target)).execute(manual_context())
-        written_meanwhile = digest(target)
+        try:
+            wait_for(lambda: writing(emu, tmp_path, answered="2"), 30, "run A to write page 2 and wait on page 3")
+            OCPLogBackupTasksOperator(task_id="b", cluster_id=cluster, output_path=str(target)).execute(
+                manual_context()
+            )
+            written_meanwhile = digest(target)
+        finally:
+            release.set()
         thread.join(timeout=60)
     assert len(failures) == 1 and isinstance(failures[0], OCPInputError), failures
     assert "[2024-08-06T06:00:00Z, 2024-08-07T06:00:00Z)" in str(failures[0])
@@ -249,14 +270,14 @@ print("DONE", operator.execute(context)["records"], flush=True)
 
 
 def test_two_runs_writing_one_path_at_once_both_complete(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Run A, a separate process, holds its temporary file open while page 4 is slow; run B writes the same path
+    """Run A, a separate process, holds its temporary file open while page 4 is held; run B writes the same path
     meanwhile. B must leave A's live temporary file alone, and A must then complete (it replaces B's file of the same
     window)."""
     target = tmp_path / "t.jsonl"
     with deterministic_emulator() as emu:
         use_emulator(monkeypatch, emu, concurrency=1)
         cluster = emu.cluster_ids[0]
-        emu.faults.add("slow", times=1, page=4, seconds=8)
+        release = hold_page(monkeypatch, emu, page=4)
         env = {**os.environ, "AIRFLOW_CONN_OCP_DEFAULT": os.environ["AIRFLOW_CONN_OCP_DEFAULT"]}
         writer_a = subprocess.Popen(
             [sys.executable, "-c", SLOW_WRITER, str(cluster), str(target)],
@@ -270,8 +291,10 @@ def test_two_runs_writing_one_path_at_once_both_complete(tmp_path: Path, monkeyp
             (temp_of_a,) = [p for p in tmp_path.iterdir() if p.name.endswith(".tmp")]
             summary_b = OCPLogBackupTasksOperator(task_id="b", cluster_id=cluster, output_path=str(target)).execute(DAY)
             assert temp_of_a.exists()  # B's clean-up left A's live temporary file alone
+            release.set()
             output_a = writer_a.communicate(timeout=120)[0]
         finally:
+            release.set()
             if writer_a.poll() is None:
                 writer_a.kill()
                 writer_a.wait(timeout=30)

@@ -27,6 +27,7 @@ def test_benchmarks_quick_run_prints_every_table(tmp_path: Path) -> None:
         "### 2. Memory",
         "### 3. Triggerer",
         "### 4. Parse cost",
+        "### 5. Fleet",
         "### Targets",
     ):
         assert heading in done.stdout

@@ -42,6 +42,7 @@ KINDS = {
     "excerpt-of",
     "pytest-file",
     "sensor-xcom",
+    "xcom-of",  # a return value's shape; the argument is DAG id.task id of a dag-against-emulator block
 }
 
 
@@ -174,9 +175,11 @@ def run_python(code: str, env: dict[str, str], cwd: Path) -> subprocess.Complete
 def test_python_blocks_print_what_they_promise(block: Block, emulator_env: dict[str, str], tmp_path: Path) -> None:
     result = run_python(block.code, emulator_env, tmp_path)
     assert result.returncode == 0, result.stderr[-2000:]
-    # Airflow 3.0 also logs to stdout; the snippet's own lines start with the tenant name.
+    # Airflow 3.0 also logs to stdout; the snippet's own lines start with the tenant name, then a status: a log
+    # backup task's, a data backup task's (DONE) or RECOVERABLE before a recoverable window.
     printed = [line for line in result.stdout.splitlines() if line.startswith("tenant_")]
-    assert printed and all(line.split()[1] in {"RUNNING", "STOPPED"} for line in printed), result.stdout
+    statuses = {"RUNNING", "STOPPED", "DONE", "RECOVERABLE"}
+    assert printed and all(line.split()[1] in statuses for line in printed), result.stdout
 
 
 DAG_RUNNER = textwrap.dedent(
@@ -242,14 +245,61 @@ def test_the_extraction_dag_writes_records(dag_results: dict[str, dict]) -> None
     assert len(lines) == summary["records"] and json.loads(lines[0])["clusterId"] == 1000001
 
 
+def keys_of(value: object) -> set[str]:
+    """Every key of a JSON value: its own, and those of the dicts inside it (a list's first dict stands for all)."""
+    if isinstance(value, dict):
+        return set(value).union(*(keys_of(inner) for inner in value.values()))
+    if isinstance(value, list) and value:
+        return keys_of(value[0])
+    return set()
+
+
+def documented_keys(block: Block) -> set[str]:
+    return set(re.findall(r'"(\w+)":', block.code))
+
+
 def test_the_restore_gate_dag_passes_and_its_xcom_is_as_documented(dag_results: dict[str, dict]) -> None:
     result = dag_results["restore_orders"]
     assert result["state"] == "success"
     gate = result["xcom"]["wait_for_log_backup"]
     assert gate["cluster_id"] == 1000001 and [u["tenant_name"] for u in gate["units"]] == ["tenant_1"]
+    assert "recoverable_windows" not in gate["units"][0]  # no restore point: check_recoverable is off
+    drill_gate = dag_results["restore_drill"]["xcom"]["wait_for_log_backup"]
+    assert [set(w) for w in drill_gate["units"][0]["recoverable_windows"]] == [{"start", "end"}]
     (block,) = blocks("sensor-xcom")
-    documented = set(re.findall(r'"(\w+)":', block.code))
-    assert documented == set(gate) | set(gate["units"][0])
+    assert documented_keys(block) == keys_of(gate) | keys_of(drill_gate)
+
+
+def test_the_restore_drill_restores_once_and_its_evidence_meets_the_rpo(dag_results: dict[str, dict]) -> None:
+    result = dag_results["restore_drill"]
+    assert result["state"] == "success"
+    gate, restore, evidence = (result["xcom"][task] for task in ("wait_for_log_backup", "restore", "evidence"))
+    assert restore["status"] == "SUCCESSFUL" and restore["restore_tenant_name"].startswith("drill_")
+    assert restore["restore_cluster_id"] == 1000002 and evidence["backup_cluster_id"] == 1000001
+    assert restore["url"] == f"http://127.0.0.1:8777/task/{restore['ocp_task_id']}"
+    (window,) = gate["units"][0]["recoverable_windows"]
+    assert window["start"] <= restore["restore_end_time"] <= window["end"]
+    assert evidence["rpo_met"] is True and evidence["achieved_rpo_seconds"] == 15 * 60
+    assert evidence["ocp_task_id"] == restore["ocp_task_id"] and evidence["rto_seconds"] > 0
+
+
+def test_the_backup_dag_backs_up_once_and_the_sensor_sees_its_task(dag_results: dict[str, dict]) -> None:
+    result = dag_results["backup_now"]
+    assert result["state"] == "success"
+    backup, watch = result["xcom"]["backup"], result["xcom"]["watch"]
+    assert backup["attached"] is False and [t["status"] for t in backup["tasks"]] == ["SUCCESSFUL"]
+    assert watch["ocp_task_id"] == backup["ocp_task_ids"][0] and watch["status"] == "SUCCESSFUL"
+    assert watch["subtasks_done"] == watch["subtasks_total"] > 0
+    whole_cluster = result["xcom"]["backup_cluster_2"]
+    assert whole_cluster["cluster_id"] == 1000002 and whole_cluster["tenant_id"] is None
+    assert len(whole_cluster["ocp_task_ids"]) == 3  # the emulator: one OCP task per tenant
+
+
+@pytest.mark.parametrize("block", blocks("xcom-of"), ids=lambda b: b.arg)
+def test_documented_return_values_have_exactly_the_real_keys(block: Block, dag_results: dict[str, dict]) -> None:
+    assert block.arg is not None
+    dag_id, task_id = block.arg.split(".")
+    assert documented_keys(block) == keys_of(dag_results[dag_id]["xcom"][task_id])
 
 
 @pytest.mark.parametrize("block", blocks("pytest-file"), ids=lambda b: f"line-{b.line}")

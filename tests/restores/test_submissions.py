@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from airflow_provider_ocp.client.errors import OCPAPIError, OCPInputError
+from airflow_provider_ocp.client.errors import OCPAPIError, OCPInputError, OCPRequestRejectedError
 from airflow_provider_ocp.restores.submissions import (
     RestoreRequest,
     backup_now_request,
@@ -121,5 +121,5 @@ def test_a_refused_backup_part_is_an_error_with_ocps_hint_and_the_tasks_that_did
             {"beSuccessful": False, "errorCode": 60018, "hint": "a backup is already running"},
         ]
     }
-    with pytest.raises(OCPAPIError, match=r"60018: a backup is already running \(it started tasks \[5\]"):
+    with pytest.raises(OCPRequestRejectedError, match=r"60018: a backup is already running \(it started tasks \[5\]"):
         backup_task_ids(data, "/p")
