@@ -15,6 +15,7 @@ from airflow_provider_ocp.client.errors import OCPAPIError, OCPInputError
 from airflow_provider_ocp.log_backup.clusters import cluster_choice
 from airflow_provider_ocp.log_backup.criteria import event_criteria, validate_max_delay
 from airflow_provider_ocp.log_backup.events import Watch, step
+from airflow_provider_ocp.log_backup.metrics import emit_delay_gauges
 from airflow_provider_ocp.triggers import event_sources as sources
 from airflow_provider_ocp.triggers.event_memory import EventMemory, memory_key
 
@@ -124,34 +125,36 @@ class OCPLogBackupEventTrigger(BaseEventTrigger):
         clusters: list[sources.ClusterRef] = []
         listed_at, failures = -float("inf"), 0
         watch = Watch(_tuple(self.tenant_ids), _tuple(self.tenant_names))
-        while True:
-            failed = 0
-            try:
-                from airflow_provider_ocp.hooks.ocp_async import OCPAsyncHook  # the triggerer's, not the DAG file's
+        async with sources.SharedTables() as tables:  # each cluster's shared fetch, left on cancellation too
+            while True:
+                failed = 0
+                try:
+                    from airflow_provider_ocp.hooks.ocp_async import OCPAsyncHook  # the triggerer's, not the DAG's
 
-                async with OCPAsyncHook(self.ocp_conn_id) as hook:
-                    if not clusters or asyncio.get_running_loop().time() - listed_at >= self.relist_interval:
-                        clusters, listed_at = await self._clusters(hook), asyncio.get_running_loop().time()
-                    for cluster_id, name in clusters:
-                        key = str(cluster_id)
-                        try:
-                            events, new = await self._poll(hook, cluster_id, name, state["clusters"].get(key), watch)
-                        except Exception as error:  # one cluster's failure does not stop the others' events
-                            failed += 1
-                            self._log_failure(error, failures + 1, cluster_id)
-                            continue
-                        state["clusters"][key] = new
-                        for event in events:
-                            self.log.info("Backup event %s: %s", event["kind"], event["message"])
-                            yield TriggerEvent(event)
-            except Exception as error:  # the connection, OCP's cluster list, or a bug: log it and keep watching
-                failed += 1
-                self._log_failure(error, failures + 1, None)
-            failures = failures + 1 if failed else 0
-            if state != saved:  # after the events were handed over: a crash in between fires again, never loses
-                await self._memory.save(state)
-                saved = copy.deepcopy(state)
-            await asyncio.sleep(self._wait(failures))
+                    async with OCPAsyncHook(self.ocp_conn_id) as hook:
+                        if not clusters or asyncio.get_running_loop().time() - listed_at >= self.relist_interval:
+                            clusters, listed_at = await self._clusters(hook), asyncio.get_running_loop().time()
+                            await tables.keep_only(cluster_id for cluster_id, _ in clusters)
+                        for cluster_id, name in clusters:
+                            key = str(cluster_id)
+                            try:
+                                events, new = await self._poll(hook, tables, cluster_id, name, state, watch)
+                            except Exception as error:  # one cluster's failure does not stop the others' events
+                                failed += 1
+                                self._log_failure(error, failures + 1, cluster_id)
+                                continue
+                            state["clusters"][key] = new
+                            for event in events:
+                                self.log.info("Backup event %s: %s", event["kind"], event["message"])
+                                yield TriggerEvent(event)
+                except Exception as error:  # the connection, OCP's cluster list, or a bug: log it, keep watching
+                    failed += 1
+                    self._log_failure(error, failures + 1, None)
+                failures = failures + 1 if failed else 0
+                if state != saved:  # after the events were handed over: a crash in between fires again, never loses
+                    await self._memory.save(state)
+                    saved = copy.deepcopy(state)
+                await asyncio.sleep(self._wait(failures))
 
     async def _clusters(self, hook: OCPAsyncHook) -> list[sources.ClusterRef]:
         if self._matcher is not None:
@@ -162,28 +165,28 @@ class OCPLogBackupEventTrigger(BaseEventTrigger):
         return await sources.one_cluster(hook, self.cluster_id, self.cluster_name)
 
     async def _poll(
-        self, hook: OCPAsyncHook, cluster_id: int, name: str | None, memory: Any, watch: Watch
+        self,
+        hook: OCPAsyncHook,
+        tables: sources.SharedTables,
+        cluster_id: int,
+        name: str | None,
+        state: dict[str, Any],
+        watch: Watch,
     ) -> tuple[list[dict[str, Any]], dict[str, Any]]:
         from airflow_provider_ocp.log_backup.event_reading import observation, observe_log_backup
 
-        table = await sources.latest_log_backup_tasks(hook, cluster_id)
+        table = await tables.latest(hook, cluster_id)  # one request per interval for the cluster's gates and watchers
         units, verdict = observe_log_backup(table, self._criteria, cluster_id)
         data = await sources.data_backups(hook, cluster_id) if self.watch_data_backups else None
         if self.emit_metrics:
-            self._metrics(verdict, name)
+            emit_delay_gauges(verdict, cluster_id)  # the watched tenants (the tenant filter's), never failing
         seen = observation(cluster_id, name, units, table.server_time or datetime.now(timezone.utc), data)
-        return step(memory, seen, watch, self.max_delay)
-
-    def _metrics(self, verdict: Any, cluster_name: str | None) -> None:
-        if not getattr(self, "_metrics_warned", False):
-            self._metrics_warned = True
-            self.log.warning("emit_metrics: no delay gauge is available in this release of the provider yet")
+        return step(state["clusters"].get(str(cluster_id)), seen, watch, self.max_delay)
 
     def _wait(self, failures: int) -> float:
-        base = (
-            self.poll_interval if not failures else min(self.max_backoff, self.poll_interval * 2 ** min(failures, 20))
-        )
-        return base * random.uniform(0.9, 1.1)
+        if not failures:  # jitter only upwards, as coalesced gates: a shorter wait would mean two fetches an interval
+            return self.poll_interval * random.uniform(1.0, 1.1)
+        return min(self.max_backoff, self.poll_interval * 2 ** min(failures, 20)) * random.uniform(0.9, 1.1)
 
     def _log_failure(self, error: Exception, failures: int, cluster_id: int | None) -> None:
         # The provider's errors carry no credential (they are built for logs); anything else: its type only.
