@@ -1,9 +1,10 @@
 """Backup alerts on Airflow 3's event-driven scheduling: an Asset watched by ``OCPLogBackupEventTrigger``, and a DAG
 scheduled on it that alerts once per event.
 
-The triggerer runs the trigger for as long as the DAG exists (it is unpaused): it polls OCP and, when a watched
-tenant's log backup falls behind ``max_delay``, stops (STOPPED, FAILED, INTERRUPTED), runs again or recovers, and
-optionally when a data backup finishes, it records an event on the Asset ``ocp_log_backup_events``. Each event runs
+The triggerer runs the trigger while the DAG is unpaused (from the dag-processor's next parse of this file after
+unpausing; DAGs are paused at creation by default): it polls OCP and, when a watched tenant's log backup falls behind
+``max_delay``, stops (STOPPED, FAILED, INTERRUPTED), runs again or recovers, and optionally when a data backup
+finishes, it records an event on the Asset ``ocp_log_backup_events``. Each event runs
 ``example_ocp_backup_events`` once; its task reads the events that triggered the run (``triggering_asset_events``:
 each event's ``extra["payload"]`` is the trigger's JSON: ``kind``, ``cluster_id``, ``tenant_name``, ``delay``,
 ``event_key``...) and hands each to ``alert``, a notifier-style callable. Here ``alert`` logs; in production use an

@@ -9,7 +9,13 @@ from collections.abc import AsyncIterator
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
 
-from airflow.triggers.base import BaseEventTrigger, TriggerEvent
+try:
+    from airflow.triggers.base import BaseEventTrigger, TriggerEvent
+except ImportError as missing:  # pragma: no cover - every supported line (3.0.6 on) has it
+    raise ImportError(
+        "OCPLogBackupEventTrigger needs Airflow's BaseEventTrigger (Airflow 3.0 on, for AssetWatcher); "
+        f"this Airflow has none ({missing}). Gate with OCPLogBackupDelaySensor instead."
+    ) from missing
 
 from airflow_provider_ocp.client.errors import OCPAPIError, OCPInputError
 from airflow_provider_ocp.log_backup.clusters import cluster_choice
@@ -37,6 +43,18 @@ class OCPLogBackupEventTrigger(BaseEventTrigger):
     state store (Airflow 3.3), so a triggerer restart does not fire it again: :mod:`~airflow_provider_ocp.triggers.
     event_memory`.
 
+    **One request per cluster and interval.** Each poll reads a cluster's log backup tasks through the triggerer's
+    coalesced fetch (:mod:`~airflow_provider_ocp.triggers.coalescing`): the deferred gates and event triggers of the
+    same connection and cluster in one triggerer share one OCP request per interval (per triggerer: several
+    triggerers each poll). The cluster list and data backups are this trigger's own reads.
+
+    **Airflow lines.** ``BaseEventTrigger`` and ``AssetWatcher`` exist on every line this provider supports (3.0.6
+    on); where ``airflow.triggers.base`` has no ``BaseEventTrigger`` importing this module raises an ImportError that
+    says so. The memory of what was reported needs Airflow 3.3's asset state store: on 3.0 to 3.2 (or an asset whose
+    store refuses) it is kept in the trigger only, a warning says so once, and a triggerer restart fires again the
+    conditions still current (an alert twice rather than none). Airflow attaches a watcher's trigger to its asset
+    when the dag-processor parses the file of an unpaused DAG: a DAG just unpaused starts watching at its next parse.
+
     Give exactly one of ``cluster_id``, ``cluster_name`` or ``cluster_name_pattern``.
 
     :param cluster_id: OCP's cluster id.
@@ -52,7 +70,8 @@ class OCPLogBackupEventTrigger(BaseEventTrigger):
     :param poll_interval: seconds between polls.
     :param relist_interval: seconds between two reads of OCP's cluster list (a fleet only).
     :param max_backoff: the longest wait after OCP errors, seconds (the wait doubles from ``poll_interval``).
-    :param emit_metrics: at each poll, send each watched tenant's delay as a gauge (see the README).
+    :param emit_metrics: at each poll, send each watched tenant's delay and running state as gauges
+        (:mod:`~airflow_provider_ocp.log_backup.metrics`; a metrics failure never stops the watching).
     """
 
     def __init__(
