@@ -26,6 +26,7 @@ from airflow_provider_ocp.hooks.shared_client import acquire_client, release_cli
 from airflow_provider_ocp.hooks.transport import transport_error
 from airflow_provider_ocp.log_backup.clusters import a_missing_cluster, cluster_choice, cluster_named
 from airflow_provider_ocp.log_backup.query import LogBackupQuery, validated_query
+from airflow_provider_ocp.log_backup.records import DATA_BACKUP_TASKS
 from airflow_provider_ocp.log_backup.snapshot import LogBackupSnapshot
 from airflow_provider_ocp.log_backup.task_pages import task_page, walk_identity
 from airflow_provider_ocp.restores.windows import Window, recoverable_windows
@@ -163,6 +164,15 @@ class OCPAsyncHook(OCPBaseHook):
         """
         pages = self.iter_log_backup_task_pages(cluster_id, cluster_name=cluster_name)
         return LogBackupSnapshot.from_pages([page async for page in pages])
+
+    async def get_data_backup_tasks(self, cluster_id: int) -> list[dict[str, Any]]:
+        """A cluster's data backup tasks now (every page, no window), normalised, each once by ``taskId``: the event
+        trigger's ``watch_data_backups``.
+
+        :param cluster_id: a validated cluster id.
+        """
+        query = validated_query(int(cluster_id), kind=DATA_BACKUP_TASKS)
+        return [record async for page in self.iter_query_pages(query) for record in page.records]
 
     async def list_clusters(self, name: str | None = None) -> list[dict[str, Any]]:
         """OCP's clusters, as :meth:`OCPHook.list_clusters`.

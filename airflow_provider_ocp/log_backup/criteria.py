@@ -214,3 +214,23 @@ class GateCriteria:
     def filtered(self) -> bool:
         """Whether only some tenants are selected."""
         return self.tenant_ids is not None or self.tenant_names is not None
+
+
+def event_criteria(
+    threshold: float, tenant_ids: Iterable[int] | None, tenant_names: Iterable[str] | None
+) -> GateCriteria:
+    """The gate's criteria for the backup events (:mod:`~airflow_provider_ocp.log_backup.event_reading`):
+    ``max_delay`` the threshold, no status fails (a stop is an event, not a verdict), a watched tenant without tasks
+    is waited for.
+
+    :param threshold: ``max_delay`` in seconds.
+    :param tenant_ids: watched tenant ids, or None.
+    :param tenant_names: watched tenant names, or None.
+    """
+    return GateCriteria.build(
+        max_delay=threshold,
+        tenant_ids=None if tenant_ids is None else list(tenant_ids),
+        tenant_names=None if tenant_names is None else list(tenant_names),
+        fail_on_status=[],
+        wait_for_missing_tenants=True,
+    )

@@ -96,8 +96,8 @@ def stats_facades() -> tuple[Any, ...]:
 def emit_delay_gauges(verdict_or_table: GateVerdict | LatestTasks, cluster_id: int) -> int:
     """Send the gauges of the module docstring for each unit; return how many gauges were sent (per ``Stats``).
 
-    :param verdict_or_table: a gate's verdict (its selected units: what a gate waits for) or a cluster's whole
-        :class:`LatestTasks` table (every unit: what an event trigger watches). Only read.
+    :param verdict_or_table: a gate's or event trigger's verdict (its selected units: what a gate waits for, the
+        tenants an event trigger watches) or a cluster's whole :class:`LatestTasks` table (every unit). Only read.
     :param cluster_id: the OCP cluster id, the ``cluster_id`` tag.
     """
     try:

@@ -162,6 +162,8 @@ class AirflowStandalone:
         """The environment of ``airflow standalone``: this process's, without any AIRFLOW_ setting, plus ours."""
         base = {k: v for k, v in os.environ.items() if not k.startswith(("AIRFLOW_", "AIRFLOW__", "OCP_"))}
         base["PATH"] = f"{_venv_bin()}{os.pathsep}{base.get('PATH', '')}"  # standalone runs `airflow <component>`
+        # This checkout's provider, also where the venv's editable install points at another one (a git worktree).
+        base["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO_ROOT), base.get("PYTHONPATH")]))
         base.update(
             {
                 "AIRFLOW_HOME": str(self.home),

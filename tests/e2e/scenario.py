@@ -57,6 +57,9 @@ TASKS_PER_TENANT = 32
 HISTORY_END = DAY_END + TASK_INTERVAL
 
 DELAY_FROM, DELAY_TO, DELAY_OVER = 120.0, 5.0, 20.0
+EVENTS_DAG = "example_ocp_backup_events"
+EVENTS_POLL_SECONDS = 2
+EVENTS_MAX_DELAY = 60.0
 
 
 @dataclass
@@ -195,6 +198,9 @@ class E2EScenario:
             "OCP_DRILL_EVIDENCE_URL": self.evidence_dir.as_uri(),
             "OCP_DRILL_TENANT": DRILL_TENANT,
             "OCP_DRILL_POLL_SECONDS": str(DRILL_POLL_SECONDS),
+            # example_ocp_backup_events: paused until test_standalone_events unpauses it (its watcher runs only then).
+            "OCP_EVENTS_POLL_SECONDS": str(EVENTS_POLL_SECONDS),
+            "OCP_EVENTS_MAX_DELAY_SECONDS": str(EVENTS_MAX_DELAY),
         }
 
     def expected_records(self) -> list[dict[str, Any]]:

@@ -1,5 +1,6 @@
 """Per-tenant gauges (log_backup/metrics.py) through Airflow's real StatsD client to a UDP socket acting as the
-StatsD server: the sensor's poke and the trigger's poll, with ``[metrics] statsd_on`` and InfluxDB-style tags."""
+StatsD server: the sensor's poke, the trigger's poll and the event trigger's, with ``[metrics] statsd_on`` and
+InfluxDB-style tags."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from airflow_provider_ocp.log_backup.metrics import emit_delay_gauges, stats_fac
 from airflow_provider_ocp.log_backup.verdict import GateVerdict
 from airflow_provider_ocp.sensors.log_backup import OCPLogBackupDelaySensor
 from airflow_provider_ocp.testing import OCPEmulator
+from airflow_provider_ocp.triggers.events import OCPLogBackupEventTrigger
 from airflow_provider_ocp.triggers.log_backup import OCPLogBackupDelayTrigger
 
 
@@ -110,3 +112,23 @@ def test_the_trigger_poll_sends_tagged_gauges(statsd_server: socket.socket, emu:
 
     assert asyncio.run(first())["status"] == "failed"
     assert received(statsd_server, 4) == expected(cluster_id, emu)
+
+
+def test_the_event_trigger_poll_sends_the_watched_tenants_gauges(
+    statsd_server: socket.socket, emu: OCPEmulator
+) -> None:
+    cluster_id = emu.cluster_ids[0]
+    trigger = OCPLogBackupEventTrigger(
+        cluster_id=cluster_id, tenant_names=["tenant_2"], max_delay=50, poll_interval=0.05, emit_metrics=True
+    )
+
+    async def first() -> dict[str, Any]:
+        events = trigger.run()
+        try:
+            return (await anext(events)).payload  # type: ignore[no-any-return]
+        finally:
+            await events.aclose()  # type: ignore[attr-defined]
+
+    assert asyncio.run(first())["kind"] == "log_backup_stopped"
+    watched = {gauge for gauge in expected(cluster_id, emu) if "tenant_name=tenant_2:" in gauge}
+    assert len(watched) == 2 and received(statsd_server, 2) == watched  # the tenant filter's tenants only
