@@ -88,7 +88,7 @@ class OCPLogBackupDelaySensor(BaseSensorOperator):
         (after the connection's own per-request retries) before the task fails with the last error.
     :param emit_metrics: at each check (poke, or poll in the triggerer), send the selected tenants' delay and running
         state as Airflow ``Stats`` gauges ``ocp.log_backup.delay`` and ``ocp.log_backup.running``, tagged
-        ``cluster_id``, ``tenant_id``, ``tenant_name`` (:mod:`~airflow_provider_ocp.log_backup.metrics`: which
+        ``cluster_id``, ``tenant_id``, ``tenant_name`` (:mod:`~airflow_provider_ocp.triggers.metrics`: which
         metrics backends keep the tags). Off by default.
     :param kwargs: standard sensor arguments (``poke_interval``, ``timeout``, ``mode``, ``soft_fail``,
         ``exponential_backoff``, ``max_wait``...), with their usual meaning in every mode, except that no wait
@@ -201,7 +201,7 @@ class OCPLogBackupDelaySensor(BaseSensorOperator):
             self._warned.update(verdict.warnings)
         log_verdict(self.log, verdict, self._warned)
         if self.emit_metrics:
-            from airflow_provider_ocp.log_backup.metrics import emit_delay_gauges
+            from airflow_provider_ocp.triggers.metrics import emit_delay_gauges
 
             emit_delay_gauges(verdict, query.cluster_id)
         self._last_verdict = verdict  # the timeout error says what the gate was still waiting for

@@ -21,9 +21,9 @@ from airflow_provider_ocp.client.errors import OCPAPIError, OCPInputError
 from airflow_provider_ocp.log_backup.clusters import cluster_choice
 from airflow_provider_ocp.log_backup.criteria import event_criteria, validate_max_delay
 from airflow_provider_ocp.log_backup.events import Watch, step
-from airflow_provider_ocp.log_backup.metrics import emit_delay_gauges
 from airflow_provider_ocp.triggers import event_sources as sources
 from airflow_provider_ocp.triggers.event_memory import EventMemory, memory_key
+from airflow_provider_ocp.triggers.metrics import emit_delay_gauges
 
 if TYPE_CHECKING:
     from airflow_provider_ocp.hooks.ocp_async import OCPAsyncHook
@@ -71,7 +71,7 @@ class OCPLogBackupEventTrigger(BaseEventTrigger):
     :param relist_interval: seconds between two reads of OCP's cluster list (a fleet only).
     :param max_backoff: the longest wait after OCP errors, seconds (the wait doubles from ``poll_interval``).
     :param emit_metrics: at each poll, send each watched tenant's delay and running state as gauges
-        (:mod:`~airflow_provider_ocp.log_backup.metrics`; a metrics failure never stops the watching).
+        (:mod:`~airflow_provider_ocp.triggers.metrics`; a metrics failure never stops the watching).
     """
 
     def __init__(
@@ -203,8 +203,8 @@ class OCPLogBackupEventTrigger(BaseEventTrigger):
         return step(state["clusters"].get(str(cluster_id)), seen, watch, self.max_delay)
 
     def _wait(self, failures: int) -> float:
-        if not failures:  # jitter only upwards, as coalesced gates: a shorter wait would mean two fetches an interval
-            return self.poll_interval * random.uniform(1.0, 1.1)
+        if not failures:  # exact, as coalesced gates: shorter would mean two fetches an interval, longer a later event
+            return self.poll_interval
         return min(self.max_backoff, self.poll_interval * 2 ** min(failures, 20)) * random.uniform(0.9, 1.1)
 
     def _log_failure(self, error: Exception, failures: int, cluster_id: int | None) -> None:

@@ -15,10 +15,10 @@ from airflow_provider_ocp.client.timestamps import isoformat_utc
 from airflow_provider_ocp.exceptions import OCPAPIError
 from airflow_provider_ocp.hooks.ocp import OCPAsyncHook
 from airflow_provider_ocp.log_backup.gate import GateCriteria, GateVerdict, LatestTasks, evaluate, log_verdict
-from airflow_provider_ocp.log_backup.metrics import emit_delay_gauges
 from airflow_provider_ocp.log_backup.query import LogBackupQuery, log_backup_tasks_query
 from airflow_provider_ocp.log_backup.recoverable import judge_recoverable, wants_windows, window_request_tenants
 from airflow_provider_ocp.triggers.coalescing import SharedPolls, poll_stamp, shared_polls
+from airflow_provider_ocp.triggers.metrics import emit_delay_gauges
 from airflow_provider_ocp.validation import coerce_instant
 
 
@@ -48,7 +48,7 @@ class OCPLogBackupDelayTrigger(BaseTrigger):
         triggerer (:mod:`~airflow_provider_ocp.triggers.coalescing`): OCP's load then grows with the clusters, not
         the waiting tasks. False polls alone, as before (each gate then fires within one interval, not two).
     :param emit_metrics: send per-tenant delay gauges at each poll
-        (:mod:`~airflow_provider_ocp.log_backup.metrics`).
+        (:mod:`~airflow_provider_ocp.triggers.metrics`).
     """
 
     def __init__(

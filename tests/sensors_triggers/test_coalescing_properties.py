@@ -16,8 +16,8 @@ from hypothesis import strategies as st
 
 from airflow_provider_ocp.log_backup.criteria import GateCriteria
 from airflow_provider_ocp.log_backup.gate import LatestTasks, evaluate
-from airflow_provider_ocp.log_backup.metrics import emit_delay_gauges
 from airflow_provider_ocp.log_backup.records import normalize_task
+from airflow_provider_ocp.triggers.metrics import emit_delay_gauges
 
 NOW = datetime(2024, 8, 6, 12, 0, tzinfo=timezone.utc)
 
@@ -65,7 +65,7 @@ def test_gates_sharing_a_table_judge_it_as_if_it_were_their_own(
     before = _state(shared)
     for criteria in gates + gates[::-1]:  # each gate, in both orders, as gates of one cluster poll in any order
         alone = evaluate(LatestTasks.of(tasks, server_time), criteria, cluster_id=1000001)
-        assert evaluate(shared, criteria, cluster_id=1000001) == alone
-        emit_delay_gauges(alone, 1000001)
-    emit_delay_gauges(shared, 1000001)
+        verdict = evaluate(shared, criteria, cluster_id=1000001)
+        assert verdict == alone
+        emit_delay_gauges(verdict, 1000001)  # reads the shared table's tasks through the verdict
     assert _state(shared) == before  # evaluate and the metrics only read the shared table

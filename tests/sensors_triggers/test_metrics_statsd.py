@@ -1,4 +1,4 @@
-"""Per-tenant gauges (log_backup/metrics.py) through Airflow's real StatsD client to a UDP socket acting as the
+"""Per-tenant gauges (triggers/metrics.py) through Airflow's real StatsD client to a UDP socket acting as the
 StatsD server: the sensor's poke, the trigger's poll and the event trigger's, with ``[metrics] statsd_on`` and
 InfluxDB-style tags."""
 
@@ -12,12 +12,12 @@ from typing import Any
 import pytest
 
 from airflow_provider_ocp.log_backup.criteria import GateCriteria
-from airflow_provider_ocp.log_backup.metrics import emit_delay_gauges, stats_facades
 from airflow_provider_ocp.log_backup.verdict import GateVerdict
 from airflow_provider_ocp.sensors.log_backup import OCPLogBackupDelaySensor
 from airflow_provider_ocp.testing import OCPEmulator
 from airflow_provider_ocp.triggers.events import OCPLogBackupEventTrigger
 from airflow_provider_ocp.triggers.log_backup import OCPLogBackupDelayTrigger
+from airflow_provider_ocp.triggers.metrics import emit_delay_gauges, stats_facades
 
 
 def test_every_airflow_line_has_a_stats_facade_with_gauges() -> None:
@@ -38,7 +38,7 @@ def test_a_broken_backend_never_fails_the_poll(monkeypatch: pytest.MonkeyPatch) 
             raise OSError("no route to statsd")
 
     stats_facades.cache_clear()
-    monkeypatch.setattr("airflow_provider_ocp.log_backup.metrics.stats_facades", lambda: (Broken,))
+    monkeypatch.setattr("airflow_provider_ocp.triggers.metrics.stats_facades", lambda: (Broken,))
     verdict = GateVerdict("waiting", (), "m")
     assert emit_delay_gauges(verdict, 1) == 0
 
