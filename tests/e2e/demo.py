@@ -20,9 +20,12 @@ from types import FrameType
 from typing import Any
 
 from airflow_standalone import REPO_ROOT, AirflowClient, AirflowStandalone, StandaloneError, read_json_log
+from events_scenario import BREACH_DELAY, EventsOutcome, run_backup_event
 from scenario import (
     DRILL_DAG,
     DRILL_RESTORE,
+    EVENTS_DAG,
+    EVENTS_MAX_DELAY,
     EXTRACT_DAG,
     GATE_DAG,
     GATE_SENSOR,
@@ -127,6 +130,19 @@ def show_drill(drill: DrillOutcome) -> bool:
     for name, value in rows:
         say(f"     {name:<30} {value}")
     return True
+
+
+def show_events(events: EventsOutcome) -> bool:
+    say(
+        f"== {EVENTS_DAG}: unpaused; its Asset watcher polls OCP from the triggerer; tenant {events.breached_tenant}'s "
+        f"log backup delay set to {BREACH_DELAY:g} s (max_delay {EVENTS_MAX_DELAY:g} s)"
+    )
+    say(f"   asset-triggered run {events.run['dag_run_id']} -> {events.result.state}; its task alerted on:")
+    for payload in events.payloads:
+        say(f"     [{payload['kind']}] {payload['message']}")
+        say(f"     event_key {payload['event_key']}")
+    say(f"   runs of {EVENTS_DAG} after more polls of the same breach: {len(events.runs_later)} (no second alert)")
+    return events.result.state == "success" and len(events.payloads) == 1 and len(events.runs_later) == 1
 
 
 def show_scheduled_runs(client: AirflowClient) -> None:
@@ -242,6 +258,7 @@ def main(argv: list[str] | None = None) -> int:
                 gate_ok = show_gate(gate)
                 ok = show_drill(drill) and gate_ok and extract_ok
                 ok = run_sla(client, sla_base, scenario) and ok
+                ok = show_events(run_backup_event(airflow, scenario)) and ok
                 if not ok:
                     say(f"!! a run failed; Airflow's output ends with:\n{airflow.output_tail(30)}")
                     say(f"!! task logs: {relative(airflow.logs_dir)}")
