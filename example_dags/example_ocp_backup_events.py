@@ -7,21 +7,13 @@ unpausing; DAGs are paused at creation by default): it polls OCP and, when a wat
 finishes, it records an event on the Asset ``ocp_log_backup_events``. Each event runs
 ``example_ocp_backup_events`` once; its task reads the events that triggered the run (``triggering_asset_events``:
 each event's ``extra["payload"]`` is the trigger's JSON: ``kind``, ``cluster_id``, ``tenant_name``, ``delay``,
-``event_key``...) and hands each to ``alert``, a notifier-style callable. Here ``alert`` logs; in production use an
-Airflow notifier, e.g.::
+``event_key``...) and hands each to ``alert``: it logs the event and, with ``OCP_EVENTS_ALERT_EMAIL`` set, mails it
+through Airflow's ``SmtpNotifier`` (the ``smtp_default`` connection: your mail relay). Any Airflow notifier works
+the same way, e.g. Slack (``apache-airflow-providers-slack``)::
 
     from airflow.providers.slack.notifications.slack import SlackNotifier
 
-    def alert(payload, context):
-        SlackNotifier(slack_conn_id="slack_ops", channel="#dba", text=payload["message"]).notify(context)
-
-or, by mail::
-
-    from airflow.providers.smtp.notifications.smtp import SmtpNotifier
-
-    def alert(payload, context):
-        SmtpNotifier(to="dba@example.com", subject=f"OCP: {payload['kind']}", html_content=payload["message"]
-                     ).notify(context)
+    SlackNotifier(slack_conn_id="slack_ops", channel="#dba", text=payload["message"]).notify(context)
 
 A run without events (a manual run, ``airflow dags test``) alerts nothing and says so.
 
@@ -29,7 +21,8 @@ Configuration (environment variables, read when the file is parsed): ``OCP_EVENT
 OCP's cluster names, default ``*``: every cluster), ``OCP_EVENTS_TENANTS`` (comma-separated tenant names; empty:
 every tenant), ``OCP_EVENTS_MAX_DELAY_SECONDS`` (default 600), ``OCP_EVENTS_DATA_BACKUPS`` (``1``: also alert when a
 data backup finishes), ``OCP_EVENTS_POLL_SECONDS`` (default 60: how often the triggerer asks OCP; demos and tests use
-a few seconds). The OCP connection is ``ocp_default``.
+a few seconds), ``OCP_EVENTS_ALERT_EMAIL`` (comma-separated addresses; empty: log only). The OCP connection is
+``ocp_default``.
 
 What the trigger has reported is kept in the Asset's state store on Airflow 3.3, so restarting the triggerer does not
 alert again; on Airflow 3.0 to 3.2 a restart alerts again about conditions still current (twice rather than never).
@@ -51,6 +44,7 @@ TENANTS = [name.strip() for name in os.environ.get("OCP_EVENTS_TENANTS", "").spl
 MAX_DELAY = float(os.environ.get("OCP_EVENTS_MAX_DELAY_SECONDS", "600"))
 DATA_BACKUPS = os.environ.get("OCP_EVENTS_DATA_BACKUPS", "") == "1"
 POLL_SECONDS = float(os.environ.get("OCP_EVENTS_POLL_SECONDS", "60"))
+ALERT_EMAIL = [mail for mail in os.environ.get("OCP_EVENTS_ALERT_EMAIL", "").replace(" ", "").split(",") if mail]
 
 log = logging.getLogger(__name__)
 
@@ -73,10 +67,16 @@ BACKUP_EVENTS = Asset(
 
 
 def alert(payload: dict[str, Any], context: Any) -> None:
-    """The alert: a notifier-style callable (see the module docstring for Slack and SMTP)."""
-    log.warning(
-        "OCP backup alert [%s] %s (event_key %s)", payload.get("kind"), payload.get("message"), payload.get("event_key")
-    )
+    """One alert per backup event: a log line, and a mail when ``OCP_EVENTS_ALERT_EMAIL`` is set."""
+    log.warning("OCP backup alert [%s] %s (event_key %s)", payload["kind"], payload["message"], payload["event_key"])
+    if ALERT_EMAIL:
+        from airflow.providers.smtp.notifications.smtp import SmtpNotifier
+
+        SmtpNotifier(
+            to=ALERT_EMAIL,
+            subject=f"OCP log backup: {payload['kind']} on {payload['cluster_name']}",
+            html_content=payload["message"],
+        ).notify(context)
 
 
 @dag(
