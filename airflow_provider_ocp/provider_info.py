@@ -158,7 +158,11 @@ def get_provider_info() -> dict[str, Any]:
         "triggers": [
             {
                 "integration-name": INTEGRATION,
-                "python-modules": ["airflow_provider_ocp.triggers.log_backup", "airflow_provider_ocp.triggers.task"],
+                "python-modules": [
+                    "airflow_provider_ocp.triggers.log_backup",
+                    "airflow_provider_ocp.triggers.task",
+                    "airflow_provider_ocp.triggers.events",
+                ],
             }
         ],
         "extra-links": ["airflow_provider_ocp.operators.links.OCPTaskLink"],
