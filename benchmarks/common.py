@@ -25,6 +25,9 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 RESULTS_DIR = Path(__file__).resolve().parent / "results"
 PYTHON = sys.executable
 BASELINE_REF = "01517b9"
+FETCH_ALLOWANCE = 1.0
+"""Seconds allowed beyond two poke intervals for a gate to fire after its condition holds: the bound of coalesced
+gates (``triggers/coalescing.py``) is two intervals plus the fetch a gate awaits, here one 20 ms request."""
 """The provider before issue #14 (2026-11-26): "not worse than before" is judged against it, run alternately with
 this checkout's code in the same benchmark run."""
 

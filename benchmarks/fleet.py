@@ -27,6 +27,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from benchmarks.common import (
+    FETCH_ALLOWANCE,
     EmulatorConfig,
     benchmark_main,
     emulator_process,
@@ -37,9 +38,6 @@ from benchmarks.common import (
 )
 
 TICK, THRESHOLD, DELAY_HIGH, FALL_FROM = 0.02, 60.0, 600.0, 120.0
-FETCH_ALLOWANCE = 1.0
-"""Seconds allowed beyond two intervals for the fetch a gate awaits (the bound of ``triggers/coalescing.py``: two
-poke intervals plus one fetch; a fetch here is one 20 ms request)."""
 VARIANTS = ("coalesced", "alone", "http anchor")
 
 

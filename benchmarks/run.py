@@ -23,7 +23,7 @@ if not __package__:  # run as a script: python benchmarks/run.py
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from benchmarks import fleet, memory, parse_cost, throughput, triggerer
-from benchmarks.common import REPO_ROOT, RESULTS_DIR, format_table, median, run_module, write_json
+from benchmarks.common import FETCH_ALLOWANCE, REPO_ROOT, RESULTS_DIR, format_table, median, run_module, write_json
 
 MODULES = {
     "throughput": throughput,
@@ -77,7 +77,7 @@ def targets(results: dict[str, dict[str, Any]]) -> list[list[str]]:
         runs = [pair[triggerer.SHIPPED] for pair in t["pairs"]]
         rows.append(
             [
-                "5. every trigger fired within 2 poke intervals",
+                "5. every trigger fired within 2 poke intervals + a fetch",
                 f"{sum(r['all_fired_in_time'] for r in runs)}/{len(runs)} runs",
                 all(r["all_fired_in_time"] for r in runs),
             ]
@@ -100,7 +100,7 @@ def fleet_targets(runs: dict[str, Any]) -> list[list[Any]]:
         [f"6. {size}: OCP requests per interval <= {run['clusters']}", f"{requests:.1f}", requests <= run["clusters"]],
         [f"6. {size}: lag p99 (steady) < 100 ms", f"{lag:.1f} ms", lag < 100],
         [
-            f"6. every gate fires within 2 intervals + a fetch ({2 * run['poke_s']:g} + {fleet.FETCH_ALLOWANCE:g} s)",
+            f"6. every gate fires within 2 intervals + a fetch ({2 * run['poke_s']:g} + {FETCH_ALLOWANCE:g} s)",
             fired,
             run["all_fired_within_2_intervals"],
         ],

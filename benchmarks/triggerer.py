@@ -4,7 +4,8 @@ The emulator serves 10 clusters whose current log backup delay starts far above 
 over the clusters) start at once and poll every ``poke`` seconds; once every one has polled, and after a few steady
 poll cycles, the delay is made to fall linearly across the threshold, and every trigger must fire. Measured: the
 event loop's lag (a ticker sleeping 20 ms: the overshoot of each sleep) over the whole run and in the steady phase,
-CPU seconds per 1,000 polls, and whether every trigger fired within two poke intervals of the crossing.
+CPU seconds per 1,000 polls, and whether every trigger fired within two poke intervals (plus one fetch: the bound of
+coalesced gates, the default since issue 25) of the crossing.
 
 "Not worse than before" is judged in the same run: the provider before issue #14 (:data:`BASELINE_REF`, taken from
 git) runs the same benchmark, alternating with this checkout's code pair after pair, each run a fresh interpreter
@@ -22,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks.common import (
+    FETCH_ALLOWANCE,
     EmulatorConfig,
     benchmark_main,
     emulator_process,
@@ -150,7 +152,7 @@ async def run_once(emu: Any, triggers: int, poke: float, steady_cycles: int) -> 
         "cpu_s_per_1000_polls_steady": 1000 * (end_cpu - steady_cpu) / max(end_polls - steady_polls, 1),
         "caught_up": caught_up,
         "last_fire_after_crossing_s": last - crossing,
-        "all_fired_in_time": caught_up == triggers and last - crossing <= 2 * poke,
+        "all_fired_in_time": caught_up == triggers and last - crossing <= 2 * poke + FETCH_ALLOWANCE,
     }
 
 
