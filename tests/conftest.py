@@ -30,6 +30,16 @@ os.environ["AIRFLOW__CORE__LOAD_EXAMPLES"] = "False"
 os.environ.setdefault("AIRFLOW__CORE__DAGS_FOLDER", os.path.join(os.path.dirname(__file__), "..", "example_dags"))
 
 import pytest
+from hypothesis import settings
+from hypothesis_support import CI_EXAMPLES
+
+# Hypothesis profiles, chosen by $OCP_HYPOTHESIS_PROFILE: "ci" (the default; --airflow, --all-lines and CI) runs
+# Hypothesis's default 100 examples per property and each ``examples(n)`` of tests/hypothesis_support.py n; "quick"
+# (the quick loop, scripts/test without arguments) a fifth of both. Loaded here, before any test module is imported.
+HYPOTHESIS_PROFILE = "OCP_HYPOTHESIS_PROFILE"
+settings.register_profile("ci", max_examples=CI_EXAMPLES)
+settings.register_profile("quick", max_examples=CI_EXAMPLES // 5)
+settings.load_profile(os.environ.get(HYPOTHESIS_PROFILE, "ci"))
 
 # The emulator's ``ocp_emulator`` fixture is opt-in for users (never auto-loaded into their pytest runs): opt in.
 pytest_plugins = ["airflow_provider_ocp.testing.pytest_plugin"]

@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from hypothesis_support import examples
 
 from airflow_provider_ocp.client.response import decode_json
 
@@ -47,7 +48,7 @@ def test_decoding_answers_as_json_loads_does(body: bytes) -> None:
     assert _decoded(decode_json, body) == _decoded(_reference, body)
 
 
-@settings(max_examples=500, deadline=None)
+@settings(max_examples=examples(500), deadline=None)
 @given(st.floats(allow_nan=False) | st.integers() | st.text())
 def test_values_decode_as_json_loads_decodes_them(value: Any) -> None:
     body = json.dumps({"value": value}).encode()

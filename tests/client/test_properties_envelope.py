@@ -12,6 +12,7 @@ from typing import Any
 
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
+from hypothesis_support import examples
 
 from airflow_provider_ocp.client.response import RETRYABLE_STATUSES, Envelope, parse_response
 from airflow_provider_ocp.client.retry import RetryPolicy
@@ -62,7 +63,7 @@ def _check(status: int, headers: dict[str, str], body: bytes) -> Envelope | OCPA
         return error
 
 
-@settings(max_examples=500, deadline=None)
+@settings(max_examples=examples(500), deadline=None)
 @given(STATUSES, BODIES, RETRY_AFTER | HTTP_DATES)
 @example(200, b"[" * 100_000, None)  # nesting deeper than the JSON decoder's recursion limit
 @example(200, b'{"a":' * 100_000, None)
@@ -91,7 +92,7 @@ def test_parse_response_returns_an_envelope_or_raises_ocp_api_error(
         assert outcome.retryable, f"HTTP {status} must be retried"
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=examples(200), deadline=None)
 @given(ENVELOPES, st.sampled_from([200, 201]))
 def test_successful_false_is_retried_only_for_a_5xx_or_429_status(document: dict[str, Any], status: int) -> None:
     """HTTP 200 with ``successful: false``: the envelope's own status decides (a 5xx may pass, a 4xx never will)."""
@@ -103,7 +104,7 @@ def test_successful_false_is_retried_only_for_a_5xx_or_429_status(document: dict
     assert outcome.retryable == (inner_status in RETRYABLE_STATUSES)
 
 
-@settings(max_examples=100, deadline=None)
+@settings(max_examples=examples(100), deadline=None)
 @given(
     st.text(alphabet="abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789+/=", min_size=12, max_size=40),
     STATUSES.filter(lambda s: s >= 400),
@@ -123,7 +124,7 @@ def test_secrets_echoed_by_the_server_never_reach_the_message(
         raise AssertionError("an error status returned data")
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 @given(
     max_retries=st.integers(min_value=0, max_value=8),
     backoff=st.floats(min_value=0, max_value=10),
@@ -150,7 +151,7 @@ def test_retry_policy_waits(
         assert 0.5 * full <= wait <= full
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=examples(150), deadline=None)
 @given(
     st.text(alphabet="ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789+/=", min_size=16, max_size=40),
     st.integers(min_value=0, max_value=700),

@@ -14,6 +14,7 @@ from typing import Any
 
 from hypothesis import event, example, given, settings
 from hypothesis import strategies as st
+from hypothesis_support import examples
 
 from airflow_provider_ocp.client.pagination import PageWalk, parse_page
 from airflow_provider_ocp.client.response import parse_response
@@ -58,7 +59,7 @@ def expected_count(value: Any) -> int:
     return value if isinstance(value, int) else int(value.strip())
 
 
-@settings(max_examples=600, deadline=None)
+@settings(max_examples=examples(600), deadline=None)
 @given(INFOS | VALUES, st.lists(st.builds(record, st.integers(0, 99)), max_size=3))
 @example({"totalElements": 10**400}, [])
 @example({"totalPages": "9" * 5000}, [])
@@ -88,7 +89,7 @@ def test_parse_page_reads_exact_longs_or_raises_ocp_api_error(info: Any, records
             assert value == expected_count(sent) and 0 <= value <= LONG_MAX
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 @given(st.fixed_dictionaries({}, optional={key: GOOD_COUNTS for key in KEYS}))
 def test_every_count_ocp_can_send_is_accepted(info: dict[str, Any]) -> None:
     page = parse_page({"contents": [], "page": info}, target=TARGET)
@@ -111,7 +112,7 @@ def page_info(number: int, served: int, records: int, exact: bool) -> st.SearchS
     )
 
 
-@settings(max_examples=400, deadline=None)
+@settings(max_examples=examples(400), deadline=None)
 @given(
     data=st.data(),
     records=st.integers(min_value=0, max_value=30),
@@ -148,7 +149,7 @@ def test_a_walk_over_any_metadata_ends_accounted_for_or_raises_ocp_api_error(
         assert walk.records_returned == records
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=examples(60), deadline=None)
 @given(st.sampled_from(KEYS), st.integers(min_value=4301, max_value=6000), st.booleans())
 def test_numbers_of_thousands_of_digits_on_the_wire_are_refused_once(key: str, digits: int, negative: bool) -> None:
     number = ("-" if negative else "") + "9" * digits

@@ -18,6 +18,7 @@ from typing import Any
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from hypothesis_support import examples
 
 from airflow_provider_ocp.client.pagination import MAX_PASSES, PageWalk, parse_page
 from airflow_provider_ocp.exceptions import OCPAPIError
@@ -183,13 +184,13 @@ def check_every_surviving_record_once(layout: Layout) -> None:
     assert state.passes <= MAX_PASSES
 
 
-@settings(max_examples=400, deadline=None)
+@settings(max_examples=examples(400), deadline=None)
 @given(layouts())
 def test_every_surviving_record_comes_out_exactly_once(layout: Layout) -> None:
     check_every_surviving_record_once(layout)
 
 
-@settings(max_examples=100, deadline=None)
+@settings(max_examples=examples(100), deadline=None)
 @given(
     records=st.integers(min_value=2, max_value=30),
     asked=st.integers(min_value=1, max_value=6),
@@ -206,7 +207,7 @@ def test_a_whole_page_of_new_tasks_is_drift_not_an_ignored_page(records: int, as
     assert server.present_throughout <= set(keys)
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=examples(150), deadline=None)
 @given(layouts(with_drift=False))
 def test_without_drift_the_output_is_the_data_in_order(layout: Layout) -> None:
     server = SimulatedOCP(layout)
@@ -215,7 +216,7 @@ def test_without_drift_the_output_is_the_data_in_order(layout: Layout) -> None:
     assert state.passes == 1
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=examples(150), deadline=None)
 @given(layouts(with_drift=False))
 def test_a_server_ignoring_page_is_refused_not_looped(layout: Layout) -> None:
     """Serving page 1 for every ``page``: fine when one page holds everything, else an OCPAPIError, never duplicates."""

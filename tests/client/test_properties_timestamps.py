@@ -13,6 +13,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
+from hypothesis_support import examples
 
 from airflow_provider_ocp.client.timestamps import isoformat_utc, parse_ocp_timestamp
 
@@ -56,7 +57,7 @@ def ocp_instants(draw: st.DrawFn) -> tuple[str, datetime]:
     return text, expected
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 @given(ocp_instants())
 @example(("2021-09-23T14:33:17.357+0800", datetime(2021, 9, 23, 14, 33, 17, 357000, timezone(timedelta(hours=8)))))
 @example(("2021-09-23T06:34:35Z", datetime(2021, 9, 23, 6, 34, 35, tzinfo=timezone.utc)))
@@ -79,7 +80,7 @@ def test_parser_round_trips_ocp_instants_exactly(case: tuple[str, datetime]) -> 
     assert parse_ocp_timestamp(f"  {text}\n") == parsed
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=examples(150), deadline=None)
 @given(
     LOCAL_TIMES,
     st.sampled_from(["", "+8:00", "+080", "08:00", "+08:00:00", " +08:00", "GMT", "UTC", "+19:00", "+08:60"]),
@@ -91,7 +92,7 @@ def test_texts_without_a_usable_offset_are_refused(local: datetime, suffix: str)
         parse_ocp_timestamp(text)
 
 
-@settings(max_examples=100, deadline=None)
+@settings(max_examples=examples(100), deadline=None)
 @given(st.text(max_size=40))
 def test_arbitrary_text_parses_or_raises_value_error(text: str) -> None:
     """Any text either parses to an aware datetime or raises ValueError (records keep unknown text as is)."""

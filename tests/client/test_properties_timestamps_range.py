@@ -12,6 +12,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
+from hypothesis_support import examples
 
 from airflow_provider_ocp.client.timestamps import (
     isoformat_utc,
@@ -63,7 +64,7 @@ def assert_usable_in_utc(moment: datetime) -> None:
     assert parse_ocp_timestamp(isoformat_utc(moment)) == moment
 
 
-@settings(max_examples=500, deadline=None)
+@settings(max_examples=examples(500), deadline=None)
 @given(ANY_TEXT)
 @example("0001-01-01T00:00:00+08:00")
 @example("9999-12-31T23:59:59-08:00")

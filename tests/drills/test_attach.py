@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from hypothesis_support import examples
 
 from airflow_provider_ocp.restores.attach import RestoreConflict, find_restore, running_backups, since_run_start
 from airflow_provider_ocp.restores.submissions import RestoreRequest
@@ -158,7 +159,7 @@ def is_running(r: dict[str, Any]) -> bool:
     return r.get("status") not in ("RESTORE_SUCCESS", "RESTORE_FAIL")
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 @given(st.lists(hostile, max_size=6))
 def test_never_attaches_to_another_request_never_misses_a_running_one(records: list[dict[str, Any]]) -> None:
     conflicts = [r for r in records if is_into_our_tenant(r) and is_running(r) and not is_same_request(r)]

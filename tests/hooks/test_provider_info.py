@@ -53,20 +53,29 @@ def test_conn_fields_are_what_the_form_shows() -> None:
     }
 
 
-def _airflow(*args: str, tmp_path: Path) -> str:
-    # Airflow 3.0 logs INFO lines (alembic plugins) to stdout ahead of the JSON; warnings and errors still show.
-    env = {**os.environ, "AIRFLOW_HOME": str(tmp_path), "AIRFLOW__LOGGING__LOGGING_LEVEL": "WARNING"}
-    result = subprocess.run(
-        [sys.executable, "-m", "airflow", *args], capture_output=True, text=True, env=env, timeout=180, check=True
-    )
-    return result.stdout
+SEPARATOR = "--- next command ---"
+TWO_COMMANDS = f"""
+import sys
+from airflow.__main__ import main
+sys.argv = ["airflow", "providers", "list", "--output", "json"]
+main()
+print({SEPARATOR!r}, flush=True)
+sys.argv = ["airflow", "providers", "hooks", "--output", "json"]
+main()
+"""
 
 
 def test_airflow_cli_lists_provider_and_hook(tmp_path: Path) -> None:
-    providers = _airflow("providers", "list", "--output", "json", tmp_path=tmp_path)
+    """``airflow providers list`` and ``airflow providers hooks``, through Airflow's own CLI entry point (what
+    ``python -m airflow`` runs), one after the other in one fresh interpreter: one Airflow start-up, not two."""
+    # Airflow 3.0 logs INFO lines (alembic plugins) to stdout ahead of the JSON; warnings and errors still show.
+    env = {**os.environ, "AIRFLOW_HOME": str(tmp_path), "AIRFLOW__LOGGING__LOGGING_LEVEL": "WARNING"}
+    result = subprocess.run(
+        [sys.executable, "-c", TWO_COMMANDS], capture_output=True, text=True, env=env, timeout=180, check=True
+    )
+    providers, hooks = result.stdout.split(SEPARATOR + "\n")
     assert "airflow-provider-ocp" in {p["package_name"] for p in json.loads(providers)}
-    hooks = json.loads(_airflow("providers", "hooks", "--output", "json", tmp_path=tmp_path))
-    ocp = [h for h in hooks if h["connection_type"] == "ocp"]
+    ocp = [h for h in json.loads(hooks) if h["connection_type"] == "ocp"]
     assert ocp and ocp[0]["class"] == "airflow_provider_ocp.hooks.ocp.OCPHook"
 
 

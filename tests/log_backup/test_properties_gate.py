@@ -17,6 +17,7 @@ from typing import Any
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from hypothesis_support import examples
 
 from airflow_provider_ocp.log_backup.criteria import GateCriteria
 from airflow_provider_ocp.log_backup.gate import LatestTasks, evaluate
@@ -213,7 +214,7 @@ def oracle_may_pass(tasks: list[dict[str, Any]], server_time: datetime | None, c
 # -- the properties ------------------------------------------------------------------------------------------------
 
 
-@settings(max_examples=400, deadline=None)
+@settings(max_examples=examples(400), deadline=None)
 @given(
     st.lists(st.one_of(ready_task(), hostile_task()), max_size=8),
     st.sampled_from([NOW, NOW, None]),
@@ -237,7 +238,7 @@ def test_the_gate_never_passes_where_the_rule_forbids_it(
     )  # order and repeats change nothing
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 @given(st.lists(st.one_of(ready_task(), clean_task()), max_size=8), st.sampled_from([NOW, NOW, None]), CRITERIA)
 def test_on_clean_data_the_gate_passes_exactly_where_the_rule_allows(
     raws: list[dict[str, Any]], server_time: datetime | None, criteria: GateCriteria

@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from hypothesis_support import examples
 
 from airflow_provider_ocp.exceptions import OCPInputError
 from airflow_provider_ocp.log_backup.criteria import GateCriteria
@@ -73,7 +74,7 @@ def gate(windows: dict[int, list[tuple[datetime, datetime]]], *, filtered: bool,
     return judge_recoverable(verdict, sent, TARGET)
 
 
-@settings(max_examples=400, deadline=None)
+@settings(max_examples=examples(400), deadline=None)
 @given(windows=WINDOWS, filtered=st.booleans())
 def test_the_gate_passes_only_inside_every_watched_tenants_window(
     windows: dict[int, list[tuple[datetime, datetime]]], filtered: bool
@@ -95,7 +96,7 @@ def test_the_gate_passes_only_inside_every_watched_tenants_window(
         assert sorted(unit["tenant_id"] for unit in xcom["units"] if "recoverable_windows" in unit) == sorted(watched)
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=examples(150), deadline=None)
 @given(windows=WINDOWS, lagging=st.sampled_from(WATCHED))
 def test_windows_are_not_read_while_the_delay_rule_waits(
     windows: dict[int, list[tuple[datetime, datetime]]], lagging: int

@@ -13,6 +13,7 @@ from typing import Any
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from hypothesis_support import examples
 
 from airflow_provider_ocp.log_backup.criteria import GateCriteria
 from airflow_provider_ocp.log_backup.gate import LatestTasks, evaluate
@@ -55,7 +56,7 @@ def _state(table: LatestTasks) -> Any:
     return copy.deepcopy(vars(table))
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=examples(200), deadline=None)
 @given(st.lists(TASK, max_size=8), st.sampled_from([NOW, None]), st.lists(CRITERIA, min_size=1, max_size=4))
 def test_gates_sharing_a_table_judge_it_as_if_it_were_their_own(
     raws: list[dict[str, Any]], server_time: datetime | None, gates: list[GateCriteria]
