@@ -22,6 +22,7 @@ from typing import Any
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from hypothesis_support import examples
 
 from airflow_provider_ocp.log_backup.event_reading import event_criteria, observe_log_backup
 from airflow_provider_ocp.log_backup.events import (
@@ -106,7 +107,7 @@ def check_alternation(events: list[dict[str, Any]]) -> None:
             data_fired.add(event["task_id"])
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 @given(polls, watches)
 def test_events_alternate_and_only_for_watched_tenants(sequence: Any, watch: Watch) -> None:
     fired = run(sequence, watch)
@@ -119,7 +120,7 @@ def test_events_alternate_and_only_for_watched_tenants(sequence: Any, watch: Wat
         assert not [e for e in fired[0] if e["kind"] == "data_backup_finished"], "first look fired old backups"
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 @given(polls, watches)
 def test_the_same_observation_twice_fires_nothing_new(sequence: Any, watch: Watch) -> None:
     doubled = [poll for poll in sequence for _ in range(2)]
@@ -127,7 +128,7 @@ def test_the_same_observation_twice_fires_nothing_new(sequence: Any, watch: Watc
     assert all(events == [] for events in fired[1::2]), fired
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 @given(polls, watches)
 def test_unknown_fires_nothing_and_forgets_nothing(sequence: Any, watch: Watch) -> None:
     state: Any = None
@@ -139,7 +140,7 @@ def test_unknown_fires_nothing_and_forgets_nothing(sequence: Any, watch: Watch) 
         assert events == [] and after == state
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=examples(200), deadline=None)
 @given(polls, watches, st.integers(0, 11))
 def test_a_restart_with_the_stored_state_fires_what_an_uninterrupted_run_fires(
     sequence: Any, watch: Watch, restart_at: int
@@ -181,7 +182,7 @@ def observe(tasks: list[dict[str, Any]], watch: Watch, clock: bool) -> ClusterOb
     return ClusterObservation(7, "c", "2024-08-06T12:00:00Z", seen)
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 @given(st.lists(st.tuples(raw_tasks(), st.booleans()), max_size=8), watches)
 def test_ocp_records_keep_the_promises(sequence: Any, watch: Watch) -> None:
     state: Any = None
@@ -197,7 +198,7 @@ def test_ocp_records_keep_the_promises(sequence: Any, watch: Watch) -> None:
         assert watch.selects(event["tenant_id"], event["tenant_name"]), event
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 @given(raw_tasks())
 def test_ambiguous_or_clockless_data_never_fires_a_recovery(tasks: list[dict[str, Any]]) -> None:
     """A tenant reported stopped and behind, then data without OCP's clock or with tied tasks: no recovery."""
