@@ -12,8 +12,12 @@ Every message is safe to log: none carries a password, an AccessKey secret, a si
 from __future__ import annotations
 
 from airflow_provider_ocp.client.errors import OCPAPIError, OCPError, OCPInputError, OCPRequestRejectedError
-from airflow_provider_ocp.restores.attach import RestoreConflict
-from airflow_provider_ocp.restores.errors import OCPSubmissionUnknownError, OCPTaskFailedError, OCPTaskPollError
+from airflow_provider_ocp.restores.errors import (
+    OCPSubmissionUnknownError,
+    OCPTaskFailedError,
+    OCPTaskPollError,
+    RestoreConflict,
+)
 
 __all__ = [
     "OCPAPIError",

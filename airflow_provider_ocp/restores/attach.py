@@ -26,18 +26,14 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
-from airflow_provider_ocp.client.errors import OCPInputError
 from airflow_provider_ocp.client.timestamps import isoformat_utc
+from airflow_provider_ocp.restores.errors import RestoreConflict
 from airflow_provider_ocp.restores.submissions import RestoreRequest
 
 CLOCK_SKEW_MARGIN = timedelta(minutes=15)
 """How far before the DAG run's start a restore may have been created and still count as an earlier try's."""
 RESTORE_TERMINAL = frozenset({"RESTORE_SUCCESS", "RESTORE_FAIL"})
 BACKUP_TERMINAL = frozenset({"DONE", "FAILED", "CANCELED", "CANCELLED"})
-
-
-class RestoreConflict(OCPInputError):
-    """A different restore into the same tenant name is running: OCP would refuse ours, and no retry fixes that."""
 
 
 @dataclass(frozen=True)

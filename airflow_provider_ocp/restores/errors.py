@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
-from airflow_provider_ocp.client.errors import OCPError
+from airflow_provider_ocp.client.errors import OCPError, OCPInputError
+
+
+class RestoreConflict(OCPInputError):
+    """A different restore into the same tenant name is running: OCP would refuse ours, and no retry fixes that."""
 
 
 class OCPTaskFailedError(OCPError, RuntimeError):
