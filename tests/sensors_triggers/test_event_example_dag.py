@@ -98,7 +98,9 @@ def test_each_event_is_mailed_through_airflows_smtp_notifier(
         "message": "cluster prod-1 (1000001), tenant sales (2001001): log backup STOPPED",
         "event_key": "log_backup_stopped/1000001/id:2001001/2024-08-06T10:00:00Z",
     }
-    module.alert(payload, {})
+    from airflow.sdk import DAG
+
+    module.alert(payload, {"dag": DAG("alerting", schedule=None)})  # a task's context has its DAG (3.0 needs it)
     (mail,) = mail_relay
     assert mail["Subject"] == "OCP log backup: log_backup_stopped on prod-1"
     assert mail["To"] == "dba@example.com, oncall@example.com"
