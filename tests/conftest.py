@@ -8,7 +8,7 @@ import tempfile
 from typing import Any
 
 os.environ.setdefault("AIRFLOW_HOME", tempfile.mkdtemp(prefix="ocp-tests-airflow-home-"))
-if os.environ.get("PYTEST_XDIST_WORKER"):  # pytest-xdist (scripts/test runs -n 3): one SQLite DB and log folder each
+if os.environ.get("PYTEST_XDIST_WORKER"):  # pytest-xdist (scripts/test): one SQLite DB and log folder each
     os.environ["AIRFLOW_HOME"] = os.path.join(os.environ["AIRFLOW_HOME"], os.environ["PYTEST_XDIST_WORKER"])
     os.makedirs(os.environ["AIRFLOW_HOME"], exist_ok=True)
 
@@ -53,7 +53,7 @@ def airflow_db() -> None:
     resetdb()
 
 
-# -- pytest-xdist (scripts/test runs the suite on 3 workers) ----------------------------------------------------------
+# -- pytest-xdist (scripts/test runs the suite on 3 or 4 workers) -----------------------------------------------------
 
 SHARED_PER_RUN = ("tests/e2e/",)  # one airflow standalone for the session: every e2e test goes to the same worker
 STARTS_PROCESSES = {"standalone", "browser", "packaging", "readme", "dags_test"}  # Airflow, Chromium, pip: first
