@@ -46,7 +46,7 @@ from typing import Any
 
 from airflow_provider_ocp.client.settings import OCPSettings
 from airflow_provider_ocp.hooks.ocp import OCPAsyncHook
-from airflow_provider_ocp.log_backup.query import log_backup_tasks_query
+from airflow_provider_ocp.log_backup.query import LogBackupQuery, log_backup_tasks_query
 from airflow_provider_ocp.log_backup.units import LatestTasks
 
 _stamps = itertools.count(1)
@@ -89,10 +89,20 @@ class _Entry:
         # A hook of its own (on the loop's shared client of the connection): the gate that started the fetch may
         # leave, and close its hook, while others await it.
         async with OCPAsyncHook(self.ocp_conn_id, settings=self.settings) as hook:
-            table = LatestTasks()  # the latest task of each unit only, not the cluster's whole history
-            async for page in hook.iter_query_pages(log_backup_tasks_query(self.cluster_id), every_status=True):
-                table.take(page)
-            return table
+            return await latest_tasks(hook, log_backup_tasks_query(self.cluster_id))
+
+
+async def latest_tasks(hook: OCPAsyncHook, query: LogBackupQuery) -> LatestTasks:
+    """One walk of a cluster's log backup tasks (every status), keeping the latest task of each unit only, not the
+    cluster's whole history: what a gate or a shared fetch judges.
+
+    :param hook: an entered hook.
+    :param query: the validated query of the cluster's tasks, without a window.
+    """
+    table = LatestTasks()
+    async for page in hook.iter_query_pages(query, every_status=True):
+        table.take(page)
+    return table
 
 
 _entries: dict[Hashable, _Entry] = {}

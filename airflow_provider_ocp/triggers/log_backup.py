@@ -14,10 +14,10 @@ from airflow.triggers.base import BaseTrigger, TriggerEvent
 from airflow_provider_ocp.client.timestamps import isoformat_utc
 from airflow_provider_ocp.exceptions import OCPAPIError
 from airflow_provider_ocp.hooks.ocp import OCPAsyncHook
-from airflow_provider_ocp.log_backup.gate import GateCriteria, GateVerdict, LatestTasks, evaluate, log_verdict
+from airflow_provider_ocp.log_backup.gate import GateCriteria, GateVerdict, evaluate, log_verdict
 from airflow_provider_ocp.log_backup.query import LogBackupQuery, log_backup_tasks_query
 from airflow_provider_ocp.log_backup.recoverable import judge_recoverable, wants_windows, window_request_tenants
-from airflow_provider_ocp.triggers.coalescing import SharedPolls, poll_stamp, shared_polls
+from airflow_provider_ocp.triggers.coalescing import SharedPolls, latest_tasks, poll_stamp, shared_polls
 from airflow_provider_ocp.triggers.metrics import emit_delay_gauges
 from airflow_provider_ocp.validation import coerce_instant
 
@@ -219,12 +219,8 @@ class OCPLogBackupDelayTrigger(BaseTrigger):
         """One poll: the gate's verdict on the log backup tasks (shared with the cluster's other gates when
         coalescing) and, with ``check_recoverable`` once the delay rule holds, on the recoverable windows
         (:mod:`~airflow_provider_ocp.log_backup.recoverable`): one more GET, this gate's own."""
-        if shared is not None:
-            table = await shared.poll()  # shared with the cluster's other gates: evaluate only reads it
-        else:
-            table = LatestTasks()  # the latest task of each unit only, not the cluster's whole history
-            async for page in hook.iter_query_pages(query, every_status=True):
-                table.take(page)
+        # Shared with the cluster's other gates (evaluate only reads it), or this gate's own.
+        table = await shared.poll() if shared is not None else await latest_tasks(hook, query)
         verdict = evaluate(table, criteria, cluster_id=self.cluster_id)
         if wants_windows(verdict, criteria) and criteria.target_time is not None:
             windows = await hook.get_recoverable_windows(self.cluster_id, window_request_tenants(verdict))
