@@ -8,12 +8,11 @@ a walk ends well only when the records it returned account for the ``totalElemen
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from airflow_provider_ocp.client.errors import OCPAPIError
-from airflow_provider_ocp.client.page import Page, PageResult, parse_page, whole_record_identity
+from airflow_provider_ocp.client.page import Identity, Page, PageResult, parse_page, whole_record_identity
 from airflow_provider_ocp.client.response import Envelope
 from airflow_provider_ocp.client.timestamps import parse_server_time
 
@@ -36,8 +35,10 @@ class PageWalk:
     Bound on records: a page may hold at most ``page_size`` records (OCP may lower the size asked, never raise it; a
     larger page is an error) and a walk makes at most ``max_pages`` requests over all its passes (1,000 by default),
     so one walk returns at most ``max_pages * page_size`` records (1,000 * 2,000 with the connection's defaults). Its
-    state is one set holding the identity of every record returned, within that bound: OCP reports a few log backup
-    tasks per tenant a day, so a walk is usually one page.
+    state is one set holding the 16-byte key (:func:`~airflow_provider_ocp.client.page.record_key`) of every record
+    returned, within that bound (about 100 bytes a record with the set's own slots: 200 MB at the two million that
+    bound allows, 10 MB at 100,000): OCP reports a few log backup tasks per tenant a day, so a walk is usually one
+    page.
 
     OCP pages by offset over a live, newest-first list, so a task created while we page pushes every later record one
     slot down (the last record of page N shows up again as the first of page N+1), and a removed task pulls them up
@@ -48,23 +49,23 @@ class PageWalk:
     :param page_size: the size requested, hence the most records a page may hold.
     :param max_pages: the most requests one walk may make before failing, all passes together.
     :param target: the request path, for errors.
-    :param identity: the fingerprint telling records apart.
+    :param identity: the key telling records apart (:data:`~airflow_provider_ocp.client.page.Identity`).
     """
 
     page_size: int
     max_pages: int
     target: str = ""
-    identity: Callable[[dict[str, Any]], int] = whole_record_identity
+    identity: Identity = whole_record_identity
     next_page: int | None = 1
     requests_made: int = 0
     total_elements: int | None = None
     total_pages: int | None = None
     passes: int = 1
-    _seen: set[int] = field(default_factory=set)
+    _seen: set[bytes] = field(default_factory=set)
     _pass_records: int = 0
     _pass_baseline: int | None = None
     _drift: bool = False
-    _previous_keys: list[int] = field(default_factory=list)
+    _previous_keys: list[bytes] = field(default_factory=list)
 
     def take(self, envelope: Envelope) -> PageResult:
         """Take the envelope of page ``next_page`` and return its new records with the walk's progress.

@@ -18,6 +18,7 @@ from typing import Any, ParamSpec, TypeVar
 from airflow.providers.common.compat.sdk import BaseHook
 from tenacity import AsyncRetrying, Retrying
 
+from airflow_provider_ocp.client.page import Identity
 from airflow_provider_ocp.client.pagination import PageWalk
 from airflow_provider_ocp.client.prefetch import ReadAheadCancelled
 from airflow_provider_ocp.client.request import OCPRequest
@@ -28,8 +29,6 @@ from airflow_provider_ocp.validation import validate_page_size
 
 P = ParamSpec("P")
 T = TypeVar("T")
-Identity = Callable[[dict[str, Any]], int]
-"""Tells a walk's records apart, so a record shifted across pages is returned once."""
 
 
 class OCPBaseHook(BaseHook):

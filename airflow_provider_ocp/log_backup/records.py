@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
 
+from airflow_provider_ocp.client.page import record_key
 from airflow_provider_ocp.client.timestamps import isoformat_utc, parse_ocp_timestamp
 
 log = logging.getLogger(__name__)
@@ -116,13 +117,13 @@ class TaskKind:
     def __post_init__(self) -> None:
         object.__setattr__(self, "blank", dict.fromkeys(self.documented))
 
-    def identity(self, record: dict[str, Any]) -> int:
+    def identity(self, record: dict[str, Any]) -> bytes:
         """What tells two of this kind's records apart: the key field, or :func:`record_identity` without one.
 
         :param record: a raw or normalised record.
         """
         value = record.get(self.key) if self.key else None
-        return record_identity(record) if value is None else hash((self.key, repr(value)))
+        return record_identity(record) if value is None else record_key((self.key, value))
 
 
 LOG_BACKUP_TASKS = TaskKind("logBackupTasks", DOCUMENTED_FIELDS, TIME_FIELDS, ID_FIELDS)
@@ -205,10 +206,10 @@ def normalize_tasks(raws: list[dict[str, Any]], kind: TaskKind = LOG_BACKUP_TASK
     return [normalize_task(raw, kind) for raw in raws]
 
 
-def record_identity(record: dict[str, Any]) -> int:
-    """A 64-bit fingerprint of the fields that identify a task (OCP gives tasks no single id field): its cluster
-    (``clusterId``, ``obClusterId``), tenant (``tenantId``, ``obTenantId``, ``tenantName``), ``createTime`` and
-    ``backupUri``.
+def record_identity(record: dict[str, Any]) -> bytes:
+    """The :func:`~airflow_provider_ocp.client.page.record_key` of the fields that identify a task (OCP gives tasks
+    no single id field): its cluster (``clusterId``, ``obClusterId``), tenant (``tenantId``, ``obTenantId``,
+    ``tenantName``), ``createTime`` and ``backupUri``.
 
     Fields that change while a task runs (status, checkpoint, delay, modifyTime) are left out, so the same task seen
     twice while paging is recognised as one (extraction writes each task once). The fields are spelled out, not
@@ -222,7 +223,7 @@ def record_identity(record: dict[str, Any]) -> int:
     """
     get = record.get
     if get("createTime") is None:
-        return hash(repr(sorted(record.items(), key=lambda item: str(item[0]))))
+        return record_key(sorted(record.items(), key=lambda item: str(item[0])))
     values = (
         get("clusterId"),
         get("obClusterId"),
@@ -232,20 +233,17 @@ def record_identity(record: dict[str, Any]) -> int:
         get("createTime"),
         get("backupUri"),
     )
-    try:
-        return hash(values)
-    except TypeError:  # an unhashable value (a list or object where OCP documents a scalar)
-        return hash(tuple(repr(value) for value in values))
+    return record_key(values)
 
 
-def record_status_identity(record: dict[str, Any]) -> int:
+def record_status_identity(record: dict[str, Any]) -> bytes:
     """:func:`record_identity` with the ``status``: the walk a gate reads keeps a task seen RUNNING on one page and
     FAILED on another twice, instead of silently keeping whichever came first; the gate then sees two statuses at one
     ``createTime`` and waits.
 
     :param record: a raw or normalised record.
     """
-    return hash((record_identity(record), repr(record.get("status"))))
+    return record_key((record_identity(record), record.get("status")))
 
 
 def to_json_safe(record: dict[str, Any]) -> dict[str, Any]:

@@ -8,11 +8,10 @@ below trust that query. :func:`walk_identity` and :func:`task_page` are how both
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime
-from typing import Any
 
+from airflow_provider_ocp.client.page import Identity
 from airflow_provider_ocp.client.pagination import PageResult
 from airflow_provider_ocp.log_backup.clusters import cluster_choice
 from airflow_provider_ocp.log_backup.query import LogBackupQuery, validated_query
@@ -67,7 +66,7 @@ class TaskInput:
         return validated_query(cluster_id, self.start, self.end, self.tenant_id, kind)
 
 
-def walk_identity(every_status: bool, kind: TaskKind = LOG_BACKUP_TASKS) -> Callable[[dict[str, Any]], int]:
+def walk_identity(every_status: bool, kind: TaskKind = LOG_BACKUP_TASKS) -> Identity:
     """What tells a walk's records apart: the task, or the task and its status (the gate's walk).
 
     :param every_status: whether a task seen again with another status comes again (the gate must see both).

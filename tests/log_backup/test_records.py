@@ -11,8 +11,10 @@ from typing import Any
 
 import pytest
 
+from airflow_provider_ocp.client.page import whole_record_identity
 from airflow_provider_ocp.log_backup.records import (
     DOCUMENTED_FIELDS,
+    RESTORE_TASKS,
     normalize_task,
     normalize_tasks,
     record_identity,
@@ -161,3 +163,13 @@ def test_the_status_identity_tells_a_task_apart_by_its_status_only() -> None:
 def test_an_unhashable_value_still_gets_an_identity() -> None:
     assert record_identity({**TASK, "backupUri": ["a"]}) == record_identity({**TASK, "backupUri": ["a"]})
     assert record_identity({**TASK, "backupUri": ["a"]}) != record_identity({**TASK, "backupUri": ["b"]})
+
+
+def test_identities_are_keys_not_hashes_so_tasks_whose_hashes_collide_stay_apart() -> None:
+    """``hash(-1) == hash(-2)`` and ints ``2**61 - 1`` apart hash alike: a hash as identity would drop a task."""
+    assert record_identity({**TASK, "tenantId": -1}) != record_identity({**TASK, "tenantId": -2})
+    assert record_identity({**TASK, "clusterId": 1}) != record_identity({**TASK, "clusterId": 2**61})
+    assert record_status_identity({**TASK, "tenantId": -1}) != record_status_identity({**TASK, "tenantId": -2})
+    assert whole_record_identity({"id": -1}) != whole_record_identity({"id": -2})
+    assert whole_record_identity({"id": 1}) != whole_record_identity({"id": "1"})
+    assert RESTORE_TASKS.identity({"id": -1}) != RESTORE_TASKS.identity({"id": -2})
