@@ -23,7 +23,7 @@ class Delay:
 
     :param seconds: the delay the gate judges (never negative), or None when there is none to judge.
     :param source: ``ocp`` (OCP's ``delay`` field), ``computed`` (OCP's clock minus ``checkpoint``, when OCP left
-        ``delay`` out) or None.
+        ``delay`` out or its ``delay`` hides an older checkpoint) or None.
     :param problem: why there is no usable delay, in words naming the field; None when ``seconds`` is usable.
     """
 
@@ -41,8 +41,13 @@ def effective_delay(raw: object, checkpoint: datetime | None, server_time: datet
       as ``"NaN"``); anything else is a problem: the gate cannot tell how far behind the archive is.
     * Without OCP's ``delay``: OCP's clock (the envelope ``timestamp``) minus ``checkpoint``, when both are known;
       otherwise there is no delay (a problem: unknown).
-    * A negative delay means the checkpoint is after OCP's clock (clock skew). Down to ``-CLOCK_TOLERANCE`` it counts
-      as 0; beyond, it is a problem.
+    * A negative delay means the checkpoint is after OCP's clock (clock skew). Below ``-CLOCK_TOLERANCE`` it is a
+      problem; otherwise it counts as 0 (after the next rule).
+    * OCP's ``delay`` never hides an older checkpoint: when OCP's clock minus ``checkpoint`` exceeds OCP's ``delay``
+      by more than ``CLOCK_TOLERANCE`` (a delay frozen since archiving stopped, ``"0.00"`` beside a day-old
+      checkpoint, a checkpoint in the wrong unit), that computed delay is the one judged (source ``computed``):
+      the checkpoint is the restore point the gate hands on. Within the tolerance the two are the same lag read on
+      two clocks (OCP's sample: 77.64 s against 77.79 s), and OCP's own figure is kept.
 
     :param raw: the task's normalised ``delay`` (a float, text kept as sent, or None when OCP left it out).
     :param checkpoint: the task's checkpoint, if readable.
@@ -56,13 +61,15 @@ def effective_delay(raw: object, checkpoint: datetime | None, server_time: datet
         seconds, source = float(raw), "ocp"
     else:
         return Delay(None, None, f"delay {raw!r} from OCP is not a number of seconds")
-    if seconds >= 0:
-        return Delay(seconds, source, None)
-    if seconds >= -CLOCK_TOLERANCE:
-        return Delay(0.0, source, None)
-    return Delay(
-        None,
-        source,
-        f"delay {seconds:g}s is negative beyond the {CLOCK_TOLERANCE:g}s allowed for clock skew (OceanBase's and "
-        "OCP's clocks disagree)",
-    )
+    if seconds < -CLOCK_TOLERANCE:
+        return Delay(
+            None,
+            source,
+            f"delay {seconds:g}s is negative beyond the {CLOCK_TOLERANCE:g}s allowed for clock skew (OceanBase's and "
+            "OCP's clocks disagree)",
+        )
+    if source == "ocp" and checkpoint is not None and server_time is not None:
+        computed = round((server_time - checkpoint).total_seconds(), 4)
+        if computed > seconds + CLOCK_TOLERANCE:  # the checkpoint is older than OCP's delay says
+            seconds, source = computed, "computed"
+    return Delay(max(seconds, 0.0), source, None)

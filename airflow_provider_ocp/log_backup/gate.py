@@ -8,14 +8,16 @@ normalised tasks of one cluster and OCP's clock and returns a :class:`GateVerdic
 **The rule.** The gate passes only if, for every selected unit (tenant, or the cluster level),
 
 1. the unit's latest task is known: no task that might be newer is in doubt (a missing or unreadable ``createTime``,
-   an unreadable or ambiguous tenant identity: see :mod:`~airflow_provider_ocp.log_backup.units`), and tasks tied at
-   the latest ``createTime`` do not disagree on the status;
+   an unreadable or ambiguous tenant identity, a task left out by the tenant filter that carries only the identity
+   field this unit lacks: see :mod:`~airflow_provider_ocp.log_backup.units`), and tasks tied at the latest
+   ``createTime`` do not disagree on the status;
 2. that task is in a running status (RUNNING, INPROGRESS, DOING);
 3. its checkpoint is readable and not after OCP's clock by more than
    :data:`~airflow_provider_ocp.log_backup.delay.CLOCK_TOLERANCE` (5 minutes); without OCP's clock this cannot be
    checked, and the unit waits;
-4. its effective delay (:func:`~airflow_provider_ocp.log_backup.delay.effective_delay`) is a finite number of seconds
-   at most ``max_delay``;
+4. its effective delay (:func:`~airflow_provider_ocp.log_backup.delay.effective_delay`: OCP's ``delay``, but never
+   less than OCP's clock minus the checkpoint beyond the clock tolerance) is a finite number of seconds at most
+   ``max_delay``;
 5. with ``target_time``, its checkpoint is at or after ``target_time``.
 
 Tasks tied at the latest ``createTime`` with one status are each judged; the worst decides. A selected unit whose
@@ -124,7 +126,9 @@ def evaluate(table: LatestTasks, criteria: GateCriteria, cluster_id: int | None 
     """
     server_time = table.server_time
     units = table.units()
-    reports = tuple(sorted((judge_unit(u, server_time, criteria) for u in units if _selected(u, criteria)), key=_order))
+    left_out = [unit for unit in units if not _selected(unit, criteria)]
+    chosen = [unit.doubted_by(o for o in left_out if unit.might_be(o)) for unit in units if _selected(unit, criteria)]
+    reports = tuple(sorted((judge_unit(unit, server_time, criteria) for unit in chosen), key=_order))
     where = f"cluster {cluster_id}" if cluster_id is not None else "the cluster"
     known = ", ".join(sorted(u.label for u in units if not u.cluster_level)) or "none"
     unsure = table.doubt_everywhere
@@ -145,7 +149,9 @@ def evaluate(table: LatestTasks, criteria: GateCriteria, cluster_id: int | None 
         return GateVerdict("failed", reports, message, tuple(warnings), cluster_id, server_time)
     waiting = [f"{r.label}: {r.reason}" for r in reports if r.state != "caught_up"]
     waiting += [f"selected {what}: no log backup task yet (tenants OCP knows: {known})" for what in missing]
-    waiting += [f"{unsure.reason} names no readable tenant"] if unsure else []
+    # Filtered, a task naming no readable tenant matters only where it could be a selected unit's current task
+    # (each unit's doubt, above); unfiltered, it may be a tenant no other task shows, which the gate cannot judge.
+    waiting += [f"{unsure.reason} names no readable tenant"] if unsure and not criteria.filtered else []
     waiting += [] if units or unsure else [f"{where} has no log backup task yet"]
     if waiting:
         warnings += [reason for reason in waiting if "no log backup task yet" in reason]

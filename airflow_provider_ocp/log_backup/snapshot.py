@@ -34,7 +34,8 @@ class LogBackupSnapshot:
 
     @classmethod
     def from_pages(cls, pages: Iterable[PageResult]) -> LogBackupSnapshot:
-        """Collect a walk's pages: every record, and the newest server clock any page carried.
+        """Collect a walk's pages: every record, and the clock of the last page that carried one (OCP's clock when the
+        walk ended, as :meth:`~airflow_provider_ocp.log_backup.units.LatestTasks.take` keeps it for the gate).
 
         :param pages: the normalised pages of one walk.
         """
@@ -51,8 +52,9 @@ def snapshot_records(snapshot: LogBackupSnapshot, now: datetime | None = None) -
 
     ``delay`` is the task's effective delay, the number the gate would judge
     (:func:`~airflow_provider_ocp.log_backup.delay.effective_delay`: a small negative delay is 0, a missing one is
-    computed from OCP's clock). Where there is none to judge, OCP's ``delay`` stays as sent and ``delaySource`` is
-    None. ``current`` marks each unit's latest task(s), as the gate picks them
+    computed from OCP's clock, and so is one that hides an older checkpoint, such as a stopped task's delay, frozen
+    when it stopped: its checkpoint's age is the delay then). Where there is none to judge, OCP's ``delay`` stays as
+    sent and ``delaySource`` is None. ``current`` marks each unit's latest task(s), as the gate picks them
     (:class:`~airflow_provider_ocp.log_backup.units.LatestTasks`).
 
     :param snapshot: every normalised task of a cluster with OCP's clock.

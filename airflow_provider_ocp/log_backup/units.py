@@ -15,13 +15,16 @@ the unit of its readable field and casts a doubt on it; with no readable field i
 so it casts a doubt on its unit. Tasks with the same ``createTime`` (at the precision OCP sends) are all latest.
 
 **Doubts** matter only where they could change the answer: a doubt about a task created strictly before a unit's
-latest task cannot, any other doubt keeps the unit from passing (see :attr:`Unit.doubt`).
+latest task cannot, any other doubt keeps the unit from passing (see :attr:`Unit.doubt`). A tenant known by
+``tenantId`` only and one known by ``tenantName`` only might be one tenant: when a tenant filter leaves one of them
+out, its tasks cast a doubt on the other (:meth:`Unit.doubted_by`), so a gate filtered on the id never misses the
+tenant's newer task sent with its name only.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
@@ -113,6 +116,38 @@ class Unit:
         if self.cluster_level:
             return "cluster-level log backup"
         return f"tenant {'/'.join(self.names) or None} (tenantId {self.tenant_id})"
+
+    @property
+    def latest_created(self) -> datetime | None:
+        """The unit's latest readable ``createTime``; None when it has none."""
+        created = self.latest[0].get("createTime") if self.latest else None
+        return created if isinstance(created, datetime) else None
+
+    def might_be(self, other: Unit) -> bool:
+        """Whether ``other``, another unit, might be this tenant: one is known by ``tenantId`` only and the other by
+        ``tenantName`` only, and no task ties that name to an id (otherwise the two would be one unit).
+
+        :param other: another unit of the same cluster.
+        """
+        if self.cluster_level or other.cluster_level:
+            return False
+        return (self.tenant_id is None) != (other.tenant_id is None) and not (self.names and other.names)
+
+    def doubted_by(self, suspects: Iterable[Unit]) -> Unit:
+        """This unit, in doubt when one of ``suspects`` (units that :meth:`might_be` it) has a task that could be
+        newer than its latest: that task might be this tenant's current one.
+
+        :param suspects: units the gate does not judge (a tenant filter leaves them out) that might be this one.
+        """
+        doubt = self.doubt
+        for suspect in suspects:
+            times = [suspect.latest_created] + ([suspect.doubt.created] if suspect.doubt else [])
+            created = None if None in times else max(times)  # type: ignore[type-var]  # None excluded
+            field_lacking = "tenantId" if suspect.tenant_id is None else "tenantName"
+            candidate = Doubt(f"a task of {suspect.label} without {field_lacking}", created)
+            if candidate.could_be_after(self.latest_created):
+                doubt = _stronger(doubt, candidate)
+        return self if doubt is self.doubt else replace(self, doubt=doubt)
 
 
 def _readable_id(value: object) -> int | None:

@@ -335,3 +335,73 @@ def test_a_target_time_template_rendering_an_absent_value_means_no_target(render
 def test_the_criteria_refuse_the_text_none_as_a_target_time() -> None:
     with pytest.raises(OCPInputError, match="target_time"):
         GateCriteria.build(max_delay=60, target_time="None")
+
+
+@pytest.mark.parametrize(
+    ("delay", "checkpoint_age", "judged"),
+    [
+        pytest.param("0.00", 86400, 86400.0, id="a-default-delay-beside-a-day-old-checkpoint"),
+        pytest.param(-250, 86400, 86400.0, id="a-negative-delay-is-not-skew-when-the-checkpoint-is-a-day-old"),
+        pytest.param(3, 301 + 3 + 0.5, 304.5, id="just-beyond-the-clock-tolerance"),
+    ],
+)
+def test_ocp_delay_never_hides_an_older_checkpoint(delay: Any, checkpoint_age: float, judged: float) -> None:
+    """OCP says the archive is seconds behind, its checkpoint says more than the 300 s clocks may disagree by: the
+    checkpoint's age is judged, so a gate with a generous max_delay still cannot pass on the frozen figure."""
+    verdict = evaluate(LatestTasks.of([task(1, delay=delay, checkpoint_age=checkpoint_age)], NOW), crit(max_delay=60))
+    assert verdict.state == "waiting"
+    assert verdict.units[0].delay == judged and verdict.units[0].delay_source == "computed"
+    assert f"delay {judged:g}s is above max_delay 60s" in verdict.units[0].reason
+
+
+def test_ocp_delay_is_kept_when_the_checkpoint_agrees_within_the_clock_tolerance() -> None:
+    """OCP's sample: delay 77.6421 with a checkpoint 77.792 s before its clock; and up to 300 s of skew either way."""
+    for age in (77.792, 5 + 300):
+        verdict = evaluate(
+            LatestTasks.of([task(1, delay=5 if age > 100 else 77.6421, checkpoint_age=age)], NOW), crit(max_delay=100)
+        )
+        assert verdict.caught_up and verdict.units[0].delay_source == "ocp"
+
+
+def _old_and_new(old_fields: dict[str, Any], new_fields: dict[str, Any]) -> list[dict[str, Any]]:
+    """A tenant's caught-up task from 08-01 and its FAILED one from an hour ago, each sent with one identity field."""
+    old = {"status": "RUNNING", "createTime": "2024-08-01T00:00:00.000+0000", "delay": 5}
+    old["checkpoint"] = "2024-08-06T11:59:55Z"
+    new = {"status": "FAILED", "errorMsg": "archive full", "createTime": "2024-08-06T11:00:00.000+0000"}
+    return [normalize_task({**old, **old_fields}), normalize_task({**new, **new_fields})]
+
+
+@pytest.mark.parametrize(
+    ("tasks", "criteria"),
+    [
+        pytest.param(_old_and_new({"tenantId": 1}, {"tenantName": "t1"}), {"tenant_ids": [1]}, id="filter-by-id"),
+        pytest.param(_old_and_new({"tenantName": "t1"}, {"tenantId": 1}), {"tenant_names": ["t1"]}, id="by-name"),
+    ],
+)
+def test_a_newer_task_sent_with_the_other_identity_field_only_keeps_a_filtered_gate_waiting(
+    tasks: list[dict[str, Any]], criteria: dict[str, Any]
+) -> None:
+    """No task ties tenantId 1 to the name t1, so the newer FAILED task may be the selected tenant's current one."""
+    verdict = evaluate(LatestTasks.of(tasks, NOW), crit(**criteria))
+    assert verdict.state == "waiting"
+    assert "without tenant" in verdict.units[0].reason and "might be its current task" in verdict.units[0].reason
+    assert evaluate(LatestTasks.of(tasks, NOW), crit()).failed  # unfiltered, that task is judged: it failed
+
+
+def test_an_older_task_sent_with_the_other_identity_field_only_changes_nothing() -> None:
+    """tenantId 1's FAILED task is an hour old; t1's caught-up task, half an hour: even if they are one tenant, the
+    caught-up task is the newer."""
+    old, new = _old_and_new({"tenantName": "t1"}, {"tenantId": 1})
+    newer_ready = {**old, "createTime": NOW - timedelta(minutes=30)}
+    assert evaluate(LatestTasks.of([newer_ready, new], NOW), crit(tenant_names=["t1"])).caught_up
+
+
+def test_an_old_task_naming_no_readable_tenant_does_not_hold_a_filtered_gate_forever() -> None:
+    """A 2023 task with ``tenantId: "abc"`` cannot be the current task of a tenant with a task from an hour ago."""
+    broken = normalize_task({"tenantId": "abc", "status": "STOPPED", "createTime": "2023-01-01T00:00:00.000+0000"})
+    verdict = evaluate(LatestTasks.of([task(1), broken], NOW), crit(tenant_ids=[2001]))
+    assert verdict.caught_up
+    assert any("names no readable tenant" in warning for warning in verdict.warnings)
+    assert evaluate(LatestTasks.of([task(1), broken], NOW), crit()).state == "waiting"  # unfiltered: maybe a tenant
+    newer = {**broken, "createTime": NOW}
+    assert evaluate(LatestTasks.of([task(1), newer], NOW), crit(tenant_ids=[2001])).state == "waiting"

@@ -148,13 +148,21 @@ def test_an_unreadable_tenant_id_waits_with_a_warning_instead_of_crashing(
 # -- 5. snapshot and gate agree ------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("delay", "recorded"), [(-10, 0.0), (-300, 0.0), (12.5, 12.5)])
+@pytest.mark.parametrize(
+    ("delay", "recorded", "source"),
+    [
+        (-10, 0.0, "ocp"),
+        (-290, 0.0, "ocp"),
+        (-300, 5.0, "computed"),  # the checkpoint, 5 s old, is older than -300 s says by more than the 300 s tolerance
+        (12.5, 12.5, "ocp"),
+    ],
+)
 def test_snapshot_records_the_delay_the_gate_judges(
-    monkeypatch: pytest.MonkeyPatch, delay: float, recorded: float
+    monkeypatch: pytest.MonkeyPatch, delay: float, recorded: float, source: str
 ) -> None:
     task = normalize_task({**RUNNING, "delay": delay})
     stamped = snapshot_records(LogBackupSnapshot([task], datetime(2024, 8, 6, 12, tzinfo=timezone.utc)))
-    assert stamped[0]["delay"] == recorded and stamped[0]["delaySource"] == "ocp"
+    assert stamped[0]["delay"] == recorded and stamped[0]["delaySource"] == source
     with serve([{**RUNNING, "delay": delay}]) as server:
         result = poke(monkeypatch, server.url)
     assert result.xcom_value["units"][0]["delay"] == recorded
