@@ -66,9 +66,9 @@ def validate_max_delay(value: object) -> float:
     else:
         try:
             seconds = float(value)
-        except ValueError:
+        except (ValueError, OverflowError):  # OverflowError: an int past what a float holds (10**400)
             raise OCPInputError(
-                f"max_delay must be a number of seconds or a timedelta (e.g. 300); got {value!r}."
+                f"max_delay must be a number of seconds or a timedelta (e.g. 300); got {str(value)[:40]!r}."
             ) from None
     if not math.isfinite(seconds) or seconds < 0:
         raise OCPInputError(f"max_delay must be a finite number of seconds >= 0; got {value!r}.")
