@@ -22,6 +22,7 @@ from airflow_provider_ocp.log_backup.records import (
     ID_FIELDS,
     SNAPSHOT_FIELDS,
     TIME_FIELDS,
+    json_safe,
     to_json_safe,
 )
 from airflow_provider_ocp.log_backup.surrogates import replace_lone_surrogates
@@ -78,8 +79,9 @@ class JsonLinesWriter(RecordWriter):
     Encoded by msgspec: a time becomes a UTC datetime that msgspec writes as ``isoformat_utc`` does
     (``2024-08-06T00:00:00Z``, ``...00.397000Z``), so no Python string formatting runs per record. Values are those
     of ``json.dumps``; the text differs only where JSON allows it (``1e16`` for ``1e+16``), and a non-finite number
-    (only possible in a field the normaliser does not own) is written ``null``, where ``json.dumps`` wrote ``NaN``,
-    which is not JSON.
+    (only possible in a field the normaliser does not own) is written ``null``, at any depth, where ``json.dumps``
+    wrote ``NaN``, which is not JSON: the rule of :func:`~airflow_provider_ocp.log_backup.records.json_safe`, which
+    XCom and Parquet's JSON text follow, applied by msgspec itself (no pass over each record in Python).
 
     :param file: the open binary file.
     :param window: the extraction window, stamped on every record.
@@ -123,9 +125,10 @@ class ParquetWriter(RecordWriter):
     Documented fields have typed columns (times ``timestamp[us, UTC]``, ids int64, ``delay`` float64, the rest
     strings), then ``windowStart``/``windowEnd``, then, in snapshot files only, ``snapshotTime`` (timestamp, UTC),
     ``current`` (bool) and ``delaySource`` (string), then ``extraFields``: the fields OCP sent beyond its docs as JSON
-    text. A typed value that does not fit its column type (say, a time in an unknown format) is also kept in
-    ``extraFields``, so nothing is lost. The footer's key-value metadata names the window (``ocp.window``), even in a
-    file with no rows.
+    text, with the values JSON lines hold (:func:`~airflow_provider_ocp.log_backup.records.to_json_safe`: a NaN or
+    infinity is ``null``). A typed value that does not fit its column type (say, a time in an unknown format) is also
+    kept in ``extraFields``, so nothing is lost. The footer's key-value metadata names the window (``ocp.window``),
+    even in a file with no rows.
 
     :param file: the open binary file.
     :param window: the extraction window, stamped on every row.
@@ -166,9 +169,7 @@ class ParquetWriter(RecordWriter):
                 columns[name].append(value)
             columns["windowStart"].append(self.window.start)
             columns["windowEnd"].append(self.window.end)
-            columns[EXTRA_FIELDS_COLUMN].append(
-                json.dumps(to_json_safe(extra), ensure_ascii=False, sort_keys=True, default=str) if extra else None
-            )
+            columns[EXTRA_FIELDS_COLUMN].append(_json_text(to_json_safe(extra), sort_keys=True) if extra else None)
         return self._pa.Table.from_pydict(columns, schema=self.schema)
 
     def finish(self) -> None:
@@ -195,7 +196,15 @@ def _fit(name: str, value: Any) -> Any:
         return value if isinstance(value, int) and not isinstance(value, bool) and value in _INT64_RANGE else _MISFIT
     if name == "delay":
         return value if isinstance(value, float) else _MISFIT
-    return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False, default=str)
+    if isinstance(value, str):
+        return value
+    value = json_safe(value)  # a non-finite number: null, as in JSON lines
+    return None if value is None else _json_text(value)
+
+
+def _json_text(value: Any, sort_keys: bool = False) -> str:
+    """JSON text of a :func:`~airflow_provider_ocp.log_backup.records.json_safe` value (so never ``NaN``)."""
+    return json.dumps(value, ensure_ascii=False, sort_keys=sort_keys, default=str, allow_nan=False)
 
 
 def parquet_schema(snapshot: bool = False) -> Any:

@@ -139,3 +139,18 @@ def test_a_lone_surrogate_is_written_as_a_replacement_character(
     assert [r["errorMsg"] for r in rows] == ["archive dest full \ufffd", "fine \U0001f600"]
     assert rows[0]["note"] == {"detail": ["\ufffd low half"]}
     assert rows == written(rerun, output_format)
+
+
+# -- NaN and infinities, which OCP's decoder accepts: strict JSON in XCom --------------------------------------------
+
+
+def test_xcom_holds_null_for_non_finite_numbers_at_any_depth(monkeypatch: pytest.MonkeyPatch) -> None:
+    def refuse(constant: str) -> Any:
+        raise ValueError(f"not JSON: {constant}")
+
+    records = [task(1, createTime=INSIDE, progress=float("nan"), nested={"a": float("inf"), "b": [-float("inf")]})]
+    with serve(records) as ocp:  # json.dumps sends them as the bare words NaN, Infinity, -Infinity
+        use_server(monkeypatch, ocp.url)
+        (kept,) = OCPLogBackupTasksOperator(task_id="e", cluster_id=1).execute(WINDOW)
+    assert json.loads(json.dumps(kept, allow_nan=False), parse_constant=refuse) == kept
+    assert kept["progress"] is None and kept["nested"] == {"a": None, "b": [None]}
