@@ -18,6 +18,8 @@ operators read OCP's task lists and apply these rules (tests in ``tests/drills/t
   is a running record into that name without a readable restore cluster (OCP leaves ``restoreClusterId`` out when
   null), even when it is otherwise the same request: it may be an earlier try of this task or a restore into
   another cluster, nothing else in it tells which, and only failing is sure never to start a second restore.
+- A restore whose record names no OCP task (no ``ocpJobId``) is matched to one by
+  :func:`~airflow_provider_ocp.restores.attach_task.restore_task_of`.
 - **Data backups** (``dataBackupTasks`` records): a backup of the same cluster (and tenant, when one is given) in
   any status but ``DONE`` / ``FAILED`` / ``CANCELED`` is running: attach to it rather than start another.
 """
@@ -46,11 +48,13 @@ class FoundRestore:
     :param record_id: the restore record's ``id``.
     :param ocp_task_id: its OCP task instance id (``ocpJobId`` [inferred]), None when OCP left it out.
     :param status: the record's status.
+    :param created: the record's ``createTime`` (aware), None when unreadable.
     """
 
     record_id: Any
     ocp_task_id: int | None
     status: str
+    created: datetime | None = None
 
 
 def since_run_start(run_start: datetime) -> datetime:
@@ -153,7 +157,8 @@ def find_restore(records: Iterable[Mapping[str, Any]], request: RestoreRequest, 
     if not ours:
         return None
     _, _, record = max(ours, key=lambda item: (item[0], item[1]))  # a running one first, then the newest
-    return FoundRestore(record.get("id"), _positive_id(record.get("ocpJobId")), _status(record))
+    made = record.get("createTime") if _ms(record.get("createTime")) is not None else None
+    return FoundRestore(record.get("id"), _positive_id(record.get("ocpJobId")), _status(record), made)
 
 
 def running_backups(records: Iterable[Mapping[str, Any]], tenant_id: int | None) -> list[Mapping[str, Any]]:
