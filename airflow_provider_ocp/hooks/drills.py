@@ -227,25 +227,34 @@ class DrillMethods:
         data = self.get_envelope(f"/tasks/instances/{task}").data
         return dict(data) if isinstance(data, dict) else {}
 
+    def list_task_instances(self, cluster_id: int, tenant_name: str, *, status: str | None = None) -> list[Any]:
+        """OCP's task instances of a tenant (``GET /tasks/instances``) as OCP sent them, any kind.
+
+        :param cluster_id: the cluster the tasks run on (``clusterId``).
+        :param tenant_name: the tenant's name (``tenantName``).
+        :param status: OCP's task status filter (RUNNING, FAILED, SUCCESSFUL); None for any.
+        """
+        cluster = validate_positive_id(cluster_id, "cluster_id")
+        params = [("clusterId", str(cluster)), ("tenantName", tenant_name)]
+        params += [("status", status)] if status else []
+        return [record for page in self.iter_pages("/tasks/instances", params) for record in page.records]
+
     def find_task_ids(
         self, cluster_id: int, tenant_name: str, *, status: str | None = "RUNNING", name_contains: str | None = None
     ) -> list[int]:
-        """OCP task instance ids of a tenant (``GET /tasks/instances``), newest (highest id) first: how a restore or
-        backup record without its task id is matched to its task [inferred: OCP's records do not link them].
+        """OCP task instance ids of a tenant (:meth:`list_task_instances`), newest (highest id) first: how a backup
+        record without its task id is matched to its task [inferred: OCP's records do not link them].
 
         :param cluster_id: the cluster the task runs on (``clusterId``).
         :param tenant_name: the tenant's name (``tenantName``).
         :param status: OCP's task status filter (RUNNING, FAILED, SUCCESSFUL); None for any.
         :param name_contains: keep only tasks whose name contains this, case-insensitively (checked here too).
         """
-        cluster = validate_positive_id(cluster_id, "cluster_id")
-        params = [("clusterId", str(cluster)), ("tenantName", tenant_name)]
-        params += [("status", status)] if status else []
         ids = {
             parse_id(record.get("id"))
-            for page in self.iter_pages("/tasks/instances", params)
-            for record in page.records
-            if record.get("tenantName") in (None, tenant_name)
+            for record in self.list_task_instances(cluster_id, tenant_name, status=status)
+            if isinstance(record, dict)
+            and record.get("tenantName") in (None, tenant_name)
             and (name_contains is None or name_contains.casefold() in str(record.get("name", "")).casefold())
         }
         return sorted((i for i in ids if isinstance(i, int) and not isinstance(i, bool) and i > 0), reverse=True)

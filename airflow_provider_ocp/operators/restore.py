@@ -222,19 +222,13 @@ class OCPRestoreTenantOperator(OCPSubmitOperator):
 
     @failing_at_once()
     def _task_of(self, found: FoundRestore, request: RestoreRequest) -> int:
-        from airflow_provider_ocp.exceptions import OCPAPIError
+        from airflow_provider_ocp.restores.attach_task import restore_task_of
 
         self.log.info("Attaching to OCP's restore record %s (%s), not starting another", found.record_id, found.status)
         if found.ocp_task_id is not None:
             return found.ocp_task_id
-        status = "RUNNING" if found.status not in ("RESTORE_SUCCESS", "RESTORE_FAIL") else None
-        ids = self.hook.find_task_ids(request.restore_cluster_id, request.tenant_name, status=status)
-        if not ids:
-            raise OCPAPIError(
-                f"OCP's restore record {found.record_id} into tenant {request.tenant_name!r} names no OCP task "
-                "(ocpJobId) and OCP's task list shows none for that tenant: follow it in OCP's Task Center."
-            )
-        return ids[0]
+        cluster, name = request.restore_cluster_id, request.tenant_name
+        return restore_task_of(found, self.hook.list_task_instances(cluster, name), cluster, name)
 
     def result(self, outcomes: list[dict[str, Any]], carry: dict[str, Any]) -> dict[str, Any]:
         """The XCom value of the class docstring."""

@@ -14,7 +14,12 @@ operators read OCP's task lists and apply these rules (tests in ``tests/drills/t
   is a conflict: :class:`RestoreConflict` names both (tenant name, backup tenants, restore points, OCP's record and
   task), and nothing is POSTed.
 - A record whose identifying fields cannot be read (no tenant name, cluster, backup tenant or restore point) is never
-  ours; when it is running into the same tenant name it is a conflict, because OCP would refuse the POST anyway.
+  ours; when it is running into the same tenant name it is a conflict, because OCP would refuse the POST anyway. So
+  is a running record into that name without a readable restore cluster (OCP leaves ``restoreClusterId`` out when
+  null), even when it is otherwise the same request: it may be an earlier try of this task or a restore into
+  another cluster, nothing else in it tells which, and only failing is sure never to start a second restore.
+- A restore whose record names no OCP task (no ``ocpJobId``) is matched to one by
+  :func:`~airflow_provider_ocp.restores.attach_task.restore_task_of`.
 - **Data backups** (``dataBackupTasks`` records): a backup of the same cluster (and tenant, when one is given) in
   any status but ``DONE`` / ``FAILED`` / ``CANCELED`` is running: attach to it rather than start another.
 """
@@ -43,11 +48,13 @@ class FoundRestore:
     :param record_id: the restore record's ``id``.
     :param ocp_task_id: its OCP task instance id (``ocpJobId`` [inferred]), None when OCP left it out.
     :param status: the record's status.
+    :param created: the record's ``createTime`` (aware), None when unreadable.
     """
 
     record_id: Any
     ocp_task_id: int | None
     status: str
+    created: datetime | None = None
 
 
 def since_run_start(run_start: datetime) -> datetime:
@@ -87,6 +94,28 @@ def _describe(record: Mapping[str, Any]) -> str:
     )
 
 
+def _conflict_message(
+    request: RestoreRequest, conflicts: list[Mapping[str, Any]], unplaced: list[Mapping[str, Any]]
+) -> str:
+    name, parts = request.tenant_name, []
+    if conflicts:
+        described = "; ".join(_describe(record) for record in conflicts)
+        parts.append(
+            f"A different restore into tenant {name!r} (cluster {request.restore_cluster_id}) is running: {described}."
+        )
+    if unplaced:
+        parts.append(
+            f"A restore into tenant {name!r} whose record gives no readable restore cluster (restoreClusterId) is "
+            f"running: {'; '.join(_describe(record) for record in unplaced)}. It may be an earlier try of this task "
+            "or a restore into another cluster; this task cannot tell which, so it does not attach to it."
+        )
+    return (
+        f"{' '.join(parts)} This task would restore backup tenant {request.backup_tenant_id} to "
+        f"{isoformat_utc(request.restore_end_time)}. Wait for it to end or pick another restore_tenant_name; nothing "
+        "was submitted."
+    )
+
+
 def find_restore(records: Iterable[Mapping[str, Any]], request: RestoreRequest, since: datetime) -> FoundRestore | None:
     """The restore to attach to, per the module's rules; None when a POST may go ahead.
 
@@ -98,16 +127,22 @@ def find_restore(records: Iterable[Mapping[str, Any]], request: RestoreRequest, 
     point, since_ms = _ms(request.restore_end_time), _ms(since)
     ours: list[tuple[bool, int, Mapping[str, Any]]] = []
     conflicts: list[Mapping[str, Any]] = []
+    unplaced: list[Mapping[str, Any]] = []  # running into the name, restore cluster unreadable
     for record in records:
         if not isinstance(record, Mapping) or not _same_name(record.get("restoreTenantName"), request.tenant_name):
             continue
-        if _positive_id(record.get("restoreClusterId")) != request.restore_cluster_id:
+        cluster = _positive_id(record.get("restoreClusterId"))
+        if cluster is not None and cluster != request.restore_cluster_id:
             continue
         status = _status(record)
         running = status not in RESTORE_TERMINAL
         created = _ms(record.get("createTime"))
         recent = status == "RESTORE_SUCCESS" and created is not None and since_ms is not None and created >= since_ms
         if not (running or recent):
+            continue
+        if cluster is None:  # never ours; a conflict while it runs
+            if running:
+                unplaced.append(record)
             continue
         same = (
             _positive_id(record.get("backupTenantId")) == request.backup_tenant_id
@@ -117,17 +152,13 @@ def find_restore(records: Iterable[Mapping[str, Any]], request: RestoreRequest, 
             ours.append((running, created if created is not None else -1, record))
         elif running:
             conflicts.append(record)
-    if conflicts:
-        raise RestoreConflict(
-            f"A different restore into tenant {request.tenant_name!r} (cluster {request.restore_cluster_id}) is "
-            f"running: {'; '.join(_describe(record) for record in conflicts)}. This task would restore backup tenant "
-            f"{request.backup_tenant_id} to {isoformat_utc(request.restore_end_time)}. Wait for it to end or pick "
-            "another restore_tenant_name; nothing was submitted."
-        )
+    if conflicts or unplaced:
+        raise RestoreConflict(_conflict_message(request, conflicts, unplaced))
     if not ours:
         return None
     _, _, record = max(ours, key=lambda item: (item[0], item[1]))  # a running one first, then the newest
-    return FoundRestore(record.get("id"), _positive_id(record.get("ocpJobId")), _status(record))
+    made = record.get("createTime") if _ms(record.get("createTime")) is not None else None
+    return FoundRestore(record.get("id"), _positive_id(record.get("ocpJobId")), _status(record), made)
 
 
 def running_backups(records: Iterable[Mapping[str, Any]], tenant_id: int | None) -> list[Mapping[str, Any]]:

@@ -20,6 +20,9 @@ server clock (nothing moves while it is frozen). The emulator's drill methods an
 
 - ``subtask_seconds``: emulated seconds per subtask by kind, ``{"restore": 60.0, "backup": 30.0}`` (5 restore
   subtasks, 3 backup ones); set small values with ``frozen_clock=False`` for real runs.
+- ``omitted_restore_fields``: restore record fields left out, as OCP leaves out null ones (``{"ocpJobId"}``).
+- ``start_tenant_task(cluster_id, tenant_name, name)``: an OCP task on a tenant that is neither a restore nor a
+  backup (type MODIFY_TENANT), as other work OCP runs beside a drill.
 - ``recoverable_interval_key``: ``"realRecoverableTimeInterval"`` (default) or ``"logRecoverableTimeInterval"``.
 - ``fail_next_task(kind, *, at_subtask=None, log=...)``: the next ``"restore"``/``"backup"`` task fails at that
   subtask (name or index; None: the last) with ``log``; its record turns RESTORE_FAIL / FAILED with ``errorMsg``.

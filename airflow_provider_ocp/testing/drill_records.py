@@ -185,7 +185,7 @@ def _restore_record(drills: Drills, restore: Restore, now: datetime) -> dict[str
     }
     if instance.status(now) == "FAILED":
         record["errorMsg"] = instance.failed_log()
-    return record
+    return {key: value for key, value in record.items() if key not in drills.omitted_restore_fields}
 
 
 def restore_tasks(

@@ -45,9 +45,10 @@ Window = tuple[datetime, datetime]
 class Drills(Dataset):
     """The emulator's backup and restore state, behind the dataset's lock (the emulator inherits these methods).
 
-    ``subtask_seconds``: emulated seconds per subtask, by task kind (``"restore"``, ``"backup"``); changes apply to
-    tasks started afterwards. ``recoverable_interval_key``: ``"realRecoverableTimeInterval"`` (OCP's sample) or
-    ``"logRecoverableTimeInterval"`` (its field table).
+    ``subtask_seconds``: emulated seconds per subtask, by task kind (``"restore"``, ``"backup"``, ``"tenant"``;
+    a kind left out: its default); changes apply to tasks started afterwards. ``recoverable_interval_key``:
+    ``"realRecoverableTimeInterval"`` (OCP's sample) or ``"logRecoverableTimeInterval"`` (its field table).
+    ``omitted_restore_fields``: restore record fields left out, as OCP leaves out null ones (``{"ocpJobId"}``).
     """
 
     def __init__(self, specs: Sequence[ClusterSpec], clock: ServerClock, options: RenderOptions) -> None:
@@ -56,7 +57,8 @@ class Drills(Dataset):
         self.recoverable_interval_key = "realRecoverableTimeInterval"
         self._instances: dict[int, TaskInstance] = {}
         self._next_instance, self._next_subtask, self._next_backup = 5_000_001, 7_000_001, 9_000_001
-        self._failures: dict[str, list[ScriptedFailure]] = {"restore": [], "backup": []}
+        self._failures: dict[str, list[ScriptedFailure]] = {kind: [] for kind in SUBTASKS}
+        self.omitted_restore_fields: set[str] = set()
         self._windows: dict[tuple[int, int], list[Window]] = {}
         self.backups: list[DataBackup] = []
         self.restores: list[Restore] = []
@@ -170,7 +172,7 @@ class Drills(Dataset):
             name,
             whole_ms(self.clock.now()),
             names,
-            float(self.subtask_seconds[kind]),
+            float(self.subtask_seconds.get(kind, DEFAULT_SUBTASK_SECONDS[kind])),
             cluster_id,
             tenant_name,
             failures.pop(0) if failures else None,
@@ -180,6 +182,12 @@ class Drills(Dataset):
         self._next_subtask += len(names)
         self._instances[instance.id] = instance
         return instance
+
+    def start_tenant_task(self, cluster_id: int, tenant_name: str, name: str) -> TaskInstance:
+        """Start an OCP task named ``name`` on a tenant that is neither a restore nor a backup (type MODIFY_TENANT,
+        one subtask), as OCP runs beside a drill (``"Modify tenant drill_1 parameters"``)."""
+        with self.lock:
+            return self._start_task("tenant", name, cluster_id, tenant_name)
 
     def backup_now(self, cluster_id: int, tenant_id: int | None, full: bool) -> list[dict[str, Any]]:
         """Start a data backup per tenant (``tenant_id`` None: every tenant); one result per tenant, failed

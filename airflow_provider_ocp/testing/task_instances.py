@@ -24,8 +24,9 @@ RESTORE_SUBTASKS = (
     "Finish restore",
 )
 BACKUP_SUBTASKS = ("Check backup prerequisites", "Back up tenant data", "Finish data backup")
-DEFAULT_SUBTASK_SECONDS = {"restore": 60.0, "backup": 30.0}
-TASK_TYPES = {"restore": "RESTORE_TENANT", "backup": "DATA_BACKUP"}
+TENANT_SUBTASKS = ("Modify tenant",)  # other work on a tenant, which a drill's task must never be taken for
+DEFAULT_SUBTASK_SECONDS = {"restore": 60.0, "backup": 30.0, "tenant": 30.0}
+TASK_TYPES = {"restore": "RESTORE_TENANT", "backup": "DATA_BACKUP", "tenant": "MODIFY_TENANT"}
 
 
 @dataclass(frozen=True)
@@ -36,7 +37,7 @@ class ScriptedFailure:
     log: str
 
 
-SUBTASKS = {"restore": RESTORE_SUBTASKS, "backup": BACKUP_SUBTASKS}
+SUBTASKS = {"restore": RESTORE_SUBTASKS, "backup": BACKUP_SUBTASKS, "tenant": TENANT_SUBTASKS}
 
 
 def scripted_failure(kind: str, at_subtask: str | int | None, log: str) -> ScriptedFailure:
@@ -58,7 +59,8 @@ def scripted_failure(kind: str, at_subtask: str | int | None, log: str) -> Scrip
 
 @dataclass
 class TaskInstance:
-    """One task instance: ``kind`` ``"restore"`` or ``"backup"``, its subtask names, ``step`` seconds per subtask."""
+    """One task instance: ``kind`` ``"restore"``, ``"backup"`` or ``"tenant"``, its subtask names, ``step`` seconds per
+    subtask."""
 
     id: int
     kind: str

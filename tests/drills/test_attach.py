@@ -81,6 +81,25 @@ def test_finished_or_elsewhere_restores_are_not_ours() -> None:
     assert find_restore(records, REQUEST, SINCE) is None
 
 
+def test_running_same_request_without_restore_cluster_is_a_conflict_naming_it() -> None:
+    """OCP leaves null fields out: without restoreClusterId it may be our earlier try or a restore elsewhere."""
+    unplaced = {k: v for k, v in record().items() if k != "restoreClusterId"}
+    with pytest.raises(RestoreConflict) as caught:
+        find_restore([unplaced], REQUEST, SINCE)
+    message = str(caught.value)
+    assert "whose record gives no readable restore cluster (restoreClusterId) is running: OCP restore record 7" in (
+        message
+    )
+    assert "OCP task 5000001" in message and "nothing was submitted" in message
+    with pytest.raises(RestoreConflict, match="no readable restore cluster"):
+        find_restore([record(restoreClusterId="x")], REQUEST, SINCE)
+
+
+def test_finished_restore_without_restore_cluster_is_neither_ours_nor_a_conflict() -> None:
+    unplaced = record(restoreClusterId=None, status="RESTORE_SUCCESS", createTime=SINCE)
+    assert find_restore([unplaced], REQUEST, SINCE) is None
+
+
 def test_successful_restore_since_the_run_started_is_attached() -> None:
     found = find_restore([record(status="RESTORE_SUCCESS", createTime=SINCE)], REQUEST, SINCE)
     assert found is not None and found.status == "RESTORE_SUCCESS"
@@ -133,14 +152,19 @@ hostile = st.fixed_dictionaries(
 )
 
 
-def is_into_our_tenant(r: dict[str, Any]) -> bool:
+def is_into_our_name(r: dict[str, Any]) -> bool:
     name = r.get("restoreTenantName")
-    return (
-        isinstance(name, str)
-        and name.strip().lower() == "drill_1"
-        and r.get("restoreClusterId") == 2
-        and (r.get("restoreClusterId") is not True)
-    )
+    return isinstance(name, str) and name.strip().lower() == "drill_1"
+
+
+def is_into_our_tenant(r: dict[str, Any]) -> bool:
+    return is_into_our_name(r) and r.get("restoreClusterId") == 2 and (r.get("restoreClusterId") is not True)
+
+
+def is_unplaced(r: dict[str, Any]) -> bool:
+    """Into our name, its restore cluster unreadable (left out, None, text, a bool): never ours."""
+    cluster = r.get("restoreClusterId")
+    return is_into_our_name(r) and (type(cluster) is not int or cluster <= 0)
 
 
 def is_same_request(r: dict[str, Any]) -> bool:
@@ -162,14 +186,16 @@ def is_running(r: dict[str, Any]) -> bool:
 @settings(max_examples=examples(300), deadline=None)
 @given(st.lists(hostile, max_size=6))
 def test_never_attaches_to_another_request_never_misses_a_running_one(records: list[dict[str, Any]]) -> None:
-    conflicts = [r for r in records if is_into_our_tenant(r) and is_running(r) and not is_same_request(r)]
+    conflicts = [
+        r for r in records if is_running(r) and ((is_into_our_tenant(r) and not is_same_request(r)) or is_unplaced(r))
+    ]
     try:
         found = find_restore(records, REQUEST, SINCE)
     except RestoreConflict as conflict:
-        assert conflicts, "a conflict was raised with no different running restore into drill_1"
+        assert conflicts, "a conflict was raised with no different or unplaced running restore into drill_1"
         assert "'drill_1'" in str(conflict)
         return
-    assert not conflicts, "a different running restore into drill_1 was not reported"
+    assert not conflicts, "a different or unplaced running restore into drill_1 was not reported"
     if any(is_same_request(r) and is_running(r) for r in records):
         assert found is not None
     if found is not None:

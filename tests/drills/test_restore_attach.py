@@ -82,3 +82,36 @@ def test_the_same_running_restore_is_attached(emu: OCPEmulator, runner: Runner) 
     assert outcome.state == "success", outcome.log
     assert posts(emu) == []
     assert outcome.value["ocp_task_id"] == 5000001
+
+
+def test_a_running_restore_whose_record_gives_no_restore_cluster_is_a_conflict(
+    emu: OCPEmulator, runner: Runner
+) -> None:
+    """OCP leaves null fields out: a running restore into the name, the same request but without restoreClusterId,
+    may be an earlier try of this task or a restore into another cluster. Neither attached to nor POSTed past."""
+    emu.start_restore(C1, T1, C2, "drill_1", datetime(2024, 8, 6, 12, 0, tzinfo=timezone.utc), {})
+    emu.omitted_restore_fields = {"restoreClusterId"}
+    outcome = restore(runner, retries=1)
+    assert outcome.state == "failed"
+    assert posts(emu) == []  # no second POST, in either try
+    assert len(emu.restores) == 1
+    assert (
+        "A restore into tenant 'drill_1' whose record gives no readable restore cluster (restoreClusterId) is "
+        "running: OCP restore record 1 (OCP task 5000001, status 'RESTORE_DOING') restoring backup tenant 2001001 to "
+        "2024-08-06T12:00:00Z. It may be an earlier try of this task or a restore into another cluster"
+    ) in outcome.flat
+    assert "nothing was submitted" in outcome.flat
+
+
+def test_a_record_without_its_task_id_is_matched_to_the_restore_task_only(emu: OCPEmulator, runner: Runner) -> None:
+    """The record names no task (no ocpJobId) and a newer OCP task of another kind runs on the tenant: the attach
+    waits on the restore's task 5000001, not on the tenant's newest task 5000002."""
+    emu.start_restore(C1, T1, C2, "drill_1", datetime(2024, 8, 6, 12, 0, tzinfo=timezone.utc), {})
+    other = emu.start_tenant_task(C2, "drill_1", "Modify tenant drill_1 parameters")
+    assert other.id == 5000002
+    emu.omitted_restore_fields = {"ocpJobId"}
+    with advance_per_task_read(emu):
+        outcome = restore(runner)
+    assert outcome.state == "success", outcome.log
+    assert posts(emu) == []
+    assert outcome.value["ocp_task_id"] == 5000001 and outcome.value["status"] == "SUCCESSFUL"

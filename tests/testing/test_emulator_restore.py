@@ -169,6 +169,21 @@ def test_scripted_failure_fails_the_subtask_task_and_restore(emu: OCPEmulator) -
         emu.fail_next_task("restore", at_subtask="Replay the log")
 
 
+def test_omitted_restore_fields_and_a_tenant_task_of_another_kind(emu: OCPEmulator) -> None:
+    assert post(emu, body()).status_code == 200
+    emu.omitted_restore_fields = {"ocpJobId", "restoreClusterId"}
+    (record,) = get(emu, f"/ob/clusters/{C2}/backup/task/restoreTasks", page=1, size=10)["contents"]
+    assert "ocpJobId" not in record and "restoreClusterId" not in record and record["id"] == 1
+    other = emu.start_tenant_task(C2, "restored_1", "Modify tenant restored_1 parameters")
+    listed = get(emu, "/tasks/instances", clusterId=C2, tenantName="restored_1", page=1, size=10)["contents"]
+    assert [(t["id"], t["name"], t["type"], t["status"]) for t in listed] == [
+        (5000002, "Modify tenant restored_1 parameters", "MODIFY_TENANT", "RUNNING"),
+        (5000001, "Restore tenant restored_1", "RESTORE_TENANT", "RUNNING"),
+    ]
+    emu.clock.advance(30)  # one subtask of 30 emulated seconds
+    assert other.status(emu.clock.now()) == "SUCCESSFUL"
+
+
 def test_window_bounds_are_inclusive_and_outside_is_refused(emu: OCPEmulator) -> None:
     for end in ("2024-08-06T04:59:59.999Z", "2024-08-06T12:29:30.001Z", "2024-08-06T21:00:00+08:00"):
         message = error(post(emu, body(end=end)), 400, 10001, f"{ROOT}.restoreEndTime")
