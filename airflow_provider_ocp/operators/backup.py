@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from airflow_provider_ocp.hooks.failures import failing_at_once
@@ -15,11 +16,25 @@ if TYPE_CHECKING:
 class OCPDataBackupOperator(OCPSubmitOperator):
     """Start a data backup now, of a whole cluster or one tenant, and wait until OCP's tasks are done.
 
-    A data backup of the same cluster (and tenant) that OCP still runs (any status but DONE, FAILED or CANCELED) is
-    attached to instead of starting another: OCP runs one data backup of a tenant at a time, and an Airflow retry
-    after a lost answer must not start a second. The POST is sent once; if its answer is lost, the running backup is
-    looked for again before the task fails (a retry looks for it first too). A failed OCP task fails the Airflow task
-    with the failing subtask's name and the tail of its log. The return value::
+    Before anything is POSTed, OCP's data backup records are read and the rules of
+    :mod:`~airflow_provider_ocp.restores.backup_attach` applied. In short: OCP's back-up-now starts one data backup per
+    tenant (of the tenant, or of every tenant of the cluster), so this task attaches, instead of POSTing, only to
+    backups of the same type running on every tenant it would back up (a tenant's own backup is not a cluster's). On
+    an Airflow retry (``try_number`` > 1) a successful backup of the same request started since the DAG run began
+    (less 15 minutes of clock skew, as :class:`~airflow_provider_ocp.operators.restore.OCPRestoreTenantOperator` does)
+    counts too: it is re-attached to and reported, not started again; a failed one is not (a retry starts a new
+    backup, which is what a retry is for). Clearing the task after success reports that backup again: start a new DAG
+    run to back up again.
+
+    A running backup on one of those tenants that is not this request (another type or scope) fails the task before
+    any POST, with :class:`~airflow_provider_ocp.restores.errors.BackupConflict` naming it, rather than waiting for it:
+    OCP runs one data backup of a tenant at a time and refuses a second (for a cluster backup it would still start the
+    idle tenants, half a request), and how long the other one runs is unknown; a worker would be held meanwhile. The
+    conflict is not final: Airflow's ``retries`` / ``retry_delay`` are the wait, under the DAG's control.
+
+    The POST is sent once; if its answer is lost, the backup is looked for again before the task fails (a retry
+    looks for it first too). A failed OCP task fails the Airflow task with the failing subtask's name and the tail of
+    its log. ``attached`` is True when no POST was sent. The return value::
 
         {"cluster_id": 1000001, "tenant_id": 2001001, "backup_type": "FULL", "attached": False,
          "ocp_task_ids": [5000001],
@@ -74,7 +89,9 @@ class OCPDataBackupOperator(OCPSubmitOperator):
         return cluster, tenant, str(self.backup_type).strip().upper()
 
     def execute(self, context: Context) -> Any:
-        """Check, resolve, attach to a running backup or start one, then wait."""
+        """Check, resolve, attach to the same backup or start one, then wait (see the class docstring)."""
+        from airflow_provider_ocp.restores.attach import since_of_run
+
         cluster_choice_, tenant_choice_, backup_type = self.checked()
         cluster = self.hook.cluster_id_of(cluster_choice_)
         tenant = (
@@ -82,39 +99,44 @@ class OCPDataBackupOperator(OCPSubmitOperator):
             if tenant_choice_ is None or isinstance(tenant_choice_, int)
             else self.hook.resolve_tenant_id(cluster, tenant_name=tenant_choice_)
         )
-        task_ids = self._running(cluster, tenant)
+        try_number = getattr(context.get("ti"), "try_number", None)
+        since = since_of_run(context) if isinstance(try_number, int) and try_number > 1 else None
+        task_ids = self._existing(cluster, tenant, backup_type, since)
         attached = bool(task_ids)
         if not task_ids:
-            task_ids = self._start(cluster, tenant, backup_type)
+            task_ids = self._start(cluster, tenant, backup_type, since)
         carry = {"cluster_id": cluster, "tenant_id": tenant, "backup_type": backup_type, "attached": attached}
         return self.wait(context, task_ids, carry)
 
     @failing_at_once()
-    def _running(self, cluster: int, tenant: int | None) -> list[int]:
-        """The OCP task ids of the data backups still running there ([] when none)."""
+    def _existing(self, cluster: int, tenant: int | None, backup_type: str, since: datetime | None) -> list[int]:
+        """The OCP task ids of this request's backups ([] when it is to be started), per
+        :mod:`~airflow_provider_ocp.restores.backup_attach`; BackupConflict when another backup runs there."""
         from airflow_provider_ocp.exceptions import OCPAPIError
-        from airflow_provider_ocp.restores.attach import running_backups
+        from airflow_provider_ocp.restores.backup_attach import backup_scope, find_backups
 
-        running = running_backups(self.hook.iter_data_backup_tasks(cluster, tenant_id=tenant), tenant)
-        ids: set[int] = set()
-        for record in running:
-            name = record.get("tenantName")
-            found = self.hook.find_task_ids(cluster, name, name_contains="backup") if isinstance(name, str) else []
+        records = list(self.hook.iter_data_backup_tasks(cluster, tenant_id=tenant))
+        scope = backup_scope(records, tenant, [] if tenant is not None else self.hook.list_tenants(cluster))
+        ids: list[int] = []
+        for backup in find_backups(records, scope, backup_type, since):
+            status = "RUNNING" if backup.running else "SUCCESSFUL"
+            name = backup.tenant_name
+            found = self.hook.find_task_ids(cluster, name, status=status, name_contains="backup") if name else []
             if not found:
                 raise OCPAPIError(
-                    f"A data backup is already running in cluster {cluster} (task {record.get('taskId')!r}, tenant "
-                    f"{name!r}, status {record.get('status')!r}) but OCP's task list shows no running backup task for "
-                    "it; wait for it to end (OCP's Task Center) before starting another."
+                    f"OCP's data backup task {backup.task_id!r} of tenant {name!r} in cluster {cluster} is this "
+                    f"backup, but OCP's task list shows no {status} backup task for that tenant: follow it in OCP's "
+                    "Task Center."
                 )
-            ids.add(found[0])
+            ids.append(found[0])
         if ids:
-            self.log.info("Attaching to the data backup(s) OCP already runs: OCP tasks %s", sorted(ids))
-        return sorted(ids)
+            self.log.info("Attaching to the data backup(s) OCP runs or ran for this request: OCP tasks %s", ids)
+        return ids
 
-    def _start(self, cluster: int, tenant: int | None, backup_type: str) -> list[int]:
+    def _start(self, cluster: int, tenant: int | None, backup_type: str, since: datetime | None) -> list[int]:
         """POST once; when the answer is lost, look for the backup OCP started before giving up."""
         from airflow_provider_ocp.exceptions import OCPAPIError, OCPRequestRejectedError
-        from airflow_provider_ocp.restores.errors import OCPSubmissionUnknownError
+        from airflow_provider_ocp.restores.errors import BackupConflict, OCPSubmissionUnknownError
 
         what = f"tenant {tenant}" if tenant is not None else "every tenant"
         self.log.info("Starting a %s data backup of %s in cluster %s", backup_type, what, cluster)
@@ -126,11 +148,14 @@ class OCPDataBackupOperator(OCPSubmitOperator):
             if error.unsent:
                 raise
             self.log.warning("The back-up-now POST's answer was lost (%s); looking for the backup in OCP", error)
-            found = self._running(cluster, tenant)
+            try:
+                found, looked = self._existing(cluster, tenant, backup_type, since), "OCP lists no such backup yet"
+            except (OCPAPIError, BackupConflict) as lookup_error:
+                found, looked = [], f"looking for it failed ({lookup_error})"
             if not found:
                 raise OCPSubmissionUnknownError(
                     f"The data backup of {what} in cluster {cluster} may have started, but its answer was lost "
-                    f"({error}) and OCP lists no running backup yet. A retry looks for it first."
+                    f"({error}) and {looked}. A retry looks for it first."
                 ) from error
             return found
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime, timezone
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from airflow_provider_ocp.hooks.failures import failing_at_once
@@ -148,7 +148,9 @@ class OCPRestoreTenantOperator(OCPSubmitOperator):
         )
         target = cluster if target_choice is None else hook.cluster_id_of(target_choice)
         request = replace(draft, backup_cluster_id=cluster, backup_tenant_id=tenant, restore_cluster_id=target)
-        since = _run_start(context)
+        from airflow_provider_ocp.restores.attach import since_of_run
+
+        since = since_of_run(context)
         found = self._existing(request, since)
         if found is None:
             self._check_window(request)
@@ -254,14 +256,3 @@ class OCPRestoreTenantOperator(OCPSubmitOperator):
         from airflow_provider_ocp.operators.lineage import restore_lineage
 
         return restore_lineage(self.hook.settings.base_url, self._restored)
-
-
-def _run_start(context: Context) -> datetime:
-    """When this DAG run started (its restores since then, less a clock-skew margin, may be an earlier try's)."""
-    from airflow_provider_ocp.restores.attach import since_run_start
-
-    dag_run = context.get("dag_run")
-    started = getattr(dag_run, "start_date", None) or getattr(context.get("ti"), "start_date", None)
-    if not isinstance(started, datetime) or started.tzinfo is None:
-        started = datetime.now(timezone.utc)
-    return since_run_start(started)

@@ -20,8 +20,7 @@ operators read OCP's task lists and apply these rules (tests in ``tests/drills/t
   another cluster, nothing else in it tells which, and only failing is sure never to start a second restore.
 - A restore whose record names no OCP task (no ``ocpJobId``) is matched to one by
   :func:`~airflow_provider_ocp.restores.attach_task.restore_task_of`.
-- **Data backups** (``dataBackupTasks`` records): a backup of the same cluster (and tenant, when one is given) in
-  any status but ``DONE`` / ``FAILED`` / ``CANCELED`` is running: attach to it rather than start another.
+- **Data backups**: :mod:`~airflow_provider_ocp.restores.backup_attach`, with the same ``since`` and helpers.
 """
 
 from __future__ import annotations
@@ -38,7 +37,6 @@ from airflow_provider_ocp.restores.submissions import RestoreRequest
 CLOCK_SKEW_MARGIN = timedelta(minutes=15)
 """How far before the DAG run's start a restore may have been created and still count as an earlier try's."""
 RESTORE_TERMINAL = frozenset({"RESTORE_SUCCESS", "RESTORE_FAIL"})
-BACKUP_TERMINAL = frozenset({"DONE", "FAILED", "CANCELED", "CANCELLED"})
 
 
 @dataclass(frozen=True)
@@ -63,6 +61,19 @@ def since_run_start(run_start: datetime) -> datetime:
     :param run_start: the DAG run's start (aware).
     """
     return run_start - CLOCK_SKEW_MARGIN
+
+
+def since_of_run(context: Mapping[str, Any]) -> datetime:
+    """:func:`since_run_start` of the DAG run of an Airflow task's context (its task instance's start, else now, when
+    the run has none): what an earlier try of this run may have started is created after it.
+
+    :param context: the task's context.
+    """
+    dag_run = context.get("dag_run")
+    started = getattr(dag_run, "start_date", None) or getattr(context.get("ti"), "start_date", None)
+    if not isinstance(started, datetime) or started.tzinfo is None:
+        started = datetime.now(timezone.utc)
+    return since_run_start(started)
 
 
 def _ms(moment: Any) -> int | None:
@@ -159,18 +170,3 @@ def find_restore(records: Iterable[Mapping[str, Any]], request: RestoreRequest, 
     _, _, record = max(ours, key=lambda item: (item[0], item[1]))  # a running one first, then the newest
     made = record.get("createTime") if _ms(record.get("createTime")) is not None else None
     return FoundRestore(record.get("id"), _positive_id(record.get("ocpJobId")), _status(record), made)
-
-
-def running_backups(records: Iterable[Mapping[str, Any]], tenant_id: int | None) -> list[Mapping[str, Any]]:
-    """The data backups still running for a cluster (or one tenant of it), per the module's rules.
-
-    :param records: the cluster's (or tenant's) ``dataBackupTasks`` records.
-    :param tenant_id: the tenant backed up, or None for the whole cluster.
-    """
-    return [
-        record
-        for record in records
-        if isinstance(record, Mapping)
-        and _status(record) not in BACKUP_TERMINAL
-        and (tenant_id is None or _positive_id(record.get("tenantId")) == tenant_id)
-    ]

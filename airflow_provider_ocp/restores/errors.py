@@ -9,6 +9,13 @@ class RestoreConflict(OCPInputError):
     """A different restore into the same tenant name is running: OCP would refuse ours, and no retry fixes that."""
 
 
+class BackupConflict(OCPError, RuntimeError):
+    """A data backup that is not the one asked for runs on a tenant to back up: OCP runs one data backup of a tenant
+    at a time, so nothing was POSTed. Not final: an Airflow retry (after ``retry_delay``) looks again, and starts the
+    backup once the other one has ended.
+    """
+
+
 class OCPTaskFailedError(OCPError, RuntimeError):
     """An OCP task (a restore, a backup) ended FAILED or CANCELED; the message names the subtask and its log tail.
 

@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis_support import examples
 
-from airflow_provider_ocp.restores.attach import RestoreConflict, find_restore, running_backups, since_run_start
+from airflow_provider_ocp.restores.attach import RestoreConflict, find_restore, since_run_start
 from airflow_provider_ocp.restores.submissions import RestoreRequest
 
 POINT = datetime(2024, 8, 6, 12, 0, 0, 123000, tzinfo=timezone.utc)
@@ -110,18 +110,6 @@ def test_missing_job_id_is_none_and_running_wins_over_finished() -> None:
     running = record(id=2, ocpJobId=None, createTime=datetime(2024, 8, 6, 12, 0, tzinfo=timezone.utc))
     found = find_restore([done, running], REQUEST, SINCE)
     assert found is not None and (found.record_id, found.ocp_task_id) == (2, None)
-
-
-def test_running_backups() -> None:
-    records = [
-        {"taskId": 1, "status": "DONE", "tenantId": 11},
-        {"taskId": 2, "status": "DOING", "tenantId": 11},
-        {"taskId": 3, "status": "BEGINNING", "tenantId": 12},
-        {"taskId": 4, "status": "CANCELED", "tenantId": 12},
-        {"taskId": 5, "status": None, "tenantId": 11},  # unknown: still running
-    ]
-    assert [r["taskId"] for r in running_backups(records, 11)] == [2, 5]
-    assert [r["taskId"] for r in running_backups(records, None)] == [2, 3, 5]
 
 
 # -- properties over hostile records -----------------------------------------------------------------------------
