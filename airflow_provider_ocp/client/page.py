@@ -8,10 +8,10 @@ at it could stop early. The records are not tolerated either: a page that is not
 
 from __future__ import annotations
 
+import marshal
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from hashlib import blake2b
 from typing import Any
 
 from airflow_provider_ocp.client.errors import OCPAPIError
@@ -61,18 +61,21 @@ Identity = Callable[[dict[str, Any]], bytes]
 
 
 def record_key(values: Any) -> bytes:
-    """The 16-byte BLAKE2b digest of ``repr(values)``: what a walk keeps of each record it has returned.
+    """The values that identify a record, as bytes: what a walk keeps of each record it has returned.
 
-    ``repr`` tells apart any two JSON values that differ (``1``, ``1.0``, ``true``, ``"1"``, ``NaN``, ``null``), and
-    a 128-bit digest of it stands for the values: two different records share a key with a probability of about
-    2**-128 per pair, and no server can choose values that do. Python's ``hash`` would not do: ``hash(-1) ==
-    hash(-2)`` and ints ``2**61 - 1`` apart hash alike, so a task would be silently dropped as seen. The values
-    themselves would do, but would keep every record's strings alive for the whole walk (a few hundred bytes per
-    record, against 16 here).
+    ``marshal`` format 0 (C, no references, no interning marks) writes each JSON value with its type, so two values
+    give the same bytes only when they are the same JSON value (``1``, ``1.0``, ``true``, ``"1"``, ``NaN`` and
+    ``null`` all differ); what it cannot write (a datetime of a normalised record) is keyed by its ``repr`` after a
+    byte no marshal output starts with. The key is exact, unlike Python's ``hash``: ``hash(-1) == hash(-2)`` and ints
+    ``2**61 - 1`` apart hash alike, so a hash would silently drop a task as already seen. About 200 bytes a record,
+    where keeping the values themselves would hold every record's strings (about 500).
 
-    :param values: what identifies the record: JSON values, tuples and lists of them, datetimes.
+    :param values: what identifies the record: JSON values, and tuples and lists of them.
     """
-    return blake2b(repr(values).encode("utf-8", "surrogatepass"), digest_size=16).digest()
+    try:
+        return marshal.dumps(values, 0)
+    except ValueError:
+        return b"\xff" + repr(values).encode("utf-8", "surrogatepass")
 
 
 def whole_record_identity(record: dict[str, Any]) -> bytes:

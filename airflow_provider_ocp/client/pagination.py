@@ -35,10 +35,9 @@ class PageWalk:
     Bound on records: a page may hold at most ``page_size`` records (OCP may lower the size asked, never raise it; a
     larger page is an error) and a walk makes at most ``max_pages`` requests over all its passes (1,000 by default),
     so one walk returns at most ``max_pages * page_size`` records (1,000 * 2,000 with the connection's defaults). Its
-    state is one set holding the 16-byte key (:func:`~airflow_provider_ocp.client.page.record_key`) of every record
-    returned, within that bound (about 100 bytes a record with the set's own slots: 200 MB at the two million that
-    bound allows, 10 MB at 100,000): OCP reports a few log backup tasks per tenant a day, so a walk is usually one
-    page.
+    state is one set holding the key (:func:`~airflow_provider_ocp.client.page.record_key`) of every record returned,
+    within that bound (about 200 bytes a record with the set's own slots: 20 MB at 100,000 records, 400 MB at the two
+    million that bound allows): OCP reports a few log backup tasks per tenant a day, so a walk is usually one page.
 
     OCP pages by offset over a live, newest-first list, so a task created while we page pushes every later record one
     slot down (the last record of page N shows up again as the first of page N+1), and a removed task pulls them up

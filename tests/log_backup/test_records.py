@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from airflow_provider_ocp.client.page import whole_record_identity
+from airflow_provider_ocp.client.page import record_key, whole_record_identity
 from airflow_provider_ocp.log_backup.records import (
     DOCUMENTED_FIELDS,
     RESTORE_TASKS,
@@ -173,3 +173,27 @@ def test_identities_are_keys_not_hashes_so_tasks_whose_hashes_collide_stay_apart
     assert whole_record_identity({"id": -1}) != whole_record_identity({"id": -2})
     assert whole_record_identity({"id": 1}) != whole_record_identity({"id": "1"})
     assert RESTORE_TASKS.identity({"id": -1}) != RESTORE_TASKS.identity({"id": -2})
+
+
+@pytest.mark.parametrize(
+    ("first", "second"),
+    [
+        (1, 1.0),
+        (1, True),
+        (1, "1"),
+        (float("nan"), None),
+        (0.0, -0.0),
+        ("a", ["a"]),
+        ([1, 2], (1, 2)),
+        ({"a": 1}, None),
+    ],
+)
+def test_values_that_differ_as_json_give_different_keys(first: Any, second: Any) -> None:
+    assert record_key((first,)) != record_key((second,))
+    assert record_key((first,)) == record_key((first,))  # and the same value, the same key
+
+
+def test_a_normalised_record_with_datetimes_still_has_a_key() -> None:
+    normalised = normalize_task(TASK)
+    assert record_identity(normalised) == record_identity(normalize_task(dict(TASK)))
+    assert record_identity(normalised) != record_identity({**normalised, "tenantId": 7})
