@@ -96,12 +96,16 @@ def _same_name(value: Any, name: str) -> bool:
     return isinstance(value, str) and value.strip().casefold() == name.casefold()
 
 
+def shown_instant(value: Any) -> str:
+    """A record's time for an error message: ISO-8601 UTC when readable, else as OCP sent it."""
+    return isoformat_utc(value) if isinstance(value, datetime) and _ms(value) is not None else repr(value)
+
+
 def _describe(record: Mapping[str, Any]) -> str:
-    point = record.get("restoreEndTime")
-    shown = isoformat_utc(point) if isinstance(point, datetime) and _ms(point) is not None else repr(point)
     return (
         f"OCP restore record {record.get('id')!r} (OCP task {record.get('ocpJobId')!r}, status "
-        f"{record.get('status')!r}) restoring backup tenant {record.get('backupTenantId')!r} to {shown}"
+        f"{record.get('status')!r}) restoring backup tenant {record.get('backupTenantId')!r} to "
+        f"{shown_instant(record.get('restoreEndTime'))}"
     )
 
 

@@ -29,9 +29,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from airflow_provider_ocp.client.timestamps import isoformat_utc
 from airflow_provider_ocp.log_backup.records import parse_id
-from airflow_provider_ocp.restores.attach import _ms, _positive_id, _status
+from airflow_provider_ocp.restores.attach import _ms, _positive_id, _status, shown_instant
 from airflow_provider_ocp.restores.errors import BackupConflict
 
 BACKUP_TERMINAL = frozenset({"DONE", "FAILED", "CANCELED", "CANCELLED"})
@@ -77,12 +76,10 @@ def backup_scope(
 
 
 def _describe(record: Mapping[str, Any]) -> str:
-    started = record.get("startTime")
-    shown = isoformat_utc(started) if isinstance(started, datetime) and _ms(started) is not None else repr(started)
     return (
         f"data backup task {record.get('taskId')!r} of tenant {record.get('tenantName')!r} "
         f"({record.get('tenantId')!r}), {backup_type_of(record) or 'type unknown'}, status {record.get('status')!r}, "
-        f"started {shown}"
+        f"started {shown_instant(record.get('startTime'))}"
     )
 
 
