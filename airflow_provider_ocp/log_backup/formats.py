@@ -17,13 +17,12 @@ import msgspec
 
 from airflow_provider_ocp.client.errors import OCPInputError
 from airflow_provider_ocp.client.timestamps import isoformat_utc
+from airflow_provider_ocp.log_backup.json_values import json_safe, to_json_safe
 from airflow_provider_ocp.log_backup.records import (
     DOCUMENTED_FIELDS,
     ID_FIELDS,
     SNAPSHOT_FIELDS,
     TIME_FIELDS,
-    json_safe,
-    to_json_safe,
 )
 from airflow_provider_ocp.log_backup.surrogates import replace_lone_surrogates
 
@@ -80,7 +79,7 @@ class JsonLinesWriter(RecordWriter):
     (``2024-08-06T00:00:00Z``, ``...00.397000Z``), so no Python string formatting runs per record. Values are those
     of ``json.dumps``; the text differs only where JSON allows it (``1e16`` for ``1e+16``), and a non-finite number
     (only possible in a field the normaliser does not own) is written ``null``, at any depth, where ``json.dumps``
-    wrote ``NaN``, which is not JSON: the rule of :func:`~airflow_provider_ocp.log_backup.records.json_safe`, which
+    wrote ``NaN``, which is not JSON: the rule of :func:`~airflow_provider_ocp.log_backup.json_values.json_safe`, which
     XCom and Parquet's JSON text follow, applied by msgspec itself (no pass over each record in Python).
 
     :param file: the open binary file.
@@ -125,7 +124,7 @@ class ParquetWriter(RecordWriter):
     Documented fields have typed columns (times ``timestamp[us, UTC]``, ids int64, ``delay`` float64, the rest
     strings), then ``windowStart``/``windowEnd``, then, in snapshot files only, ``snapshotTime`` (timestamp, UTC),
     ``current`` (bool) and ``delaySource`` (string), then ``extraFields``: the fields OCP sent beyond its docs as JSON
-    text, with the values JSON lines hold (:func:`~airflow_provider_ocp.log_backup.records.to_json_safe`: a NaN or
+    text, with the values JSON lines hold (:func:`~airflow_provider_ocp.log_backup.json_values.to_json_safe`: a NaN or
     infinity is ``null``). A typed value that does not fit its column type (say, a time in an unknown format) is also
     kept in ``extraFields``, so nothing is lost. The footer's key-value metadata names the window (``ocp.window``),
     even in a file with no rows.
@@ -203,7 +202,7 @@ def _fit(name: str, value: Any) -> Any:
 
 
 def _json_text(value: Any, sort_keys: bool = False) -> str:
-    """JSON text of a :func:`~airflow_provider_ocp.log_backup.records.json_safe` value (so never ``NaN``)."""
+    """JSON text of a :func:`~airflow_provider_ocp.log_backup.json_values.json_safe` value (so never ``NaN``)."""
     return json.dumps(value, ensure_ascii=False, sort_keys=sort_keys, default=str, allow_nan=False)
 
 

@@ -13,7 +13,7 @@ from airflow.providers.common.compat.sdk import Asset, BaseOperator
 from airflow_provider_ocp.exceptions import OCPInputError
 from airflow_provider_ocp.hooks.failures import failing_at_once
 from airflow_provider_ocp.log_backup.formats import OUTPUT_FORMATS, import_pyarrow, make_writer
-from airflow_provider_ocp.log_backup.records import to_json_safe
+from airflow_provider_ocp.log_backup.json_values import to_json_safe
 from airflow_provider_ocp.log_backup.surrogates import replace_lone_surrogates
 from airflow_provider_ocp.operators.replacement import OVERWRITE_MODES, check_replaceable
 from airflow_provider_ocp.operators.storage import (

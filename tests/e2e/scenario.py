@@ -30,7 +30,8 @@ from typing import Any
 
 from airflow_standalone import AirflowClient, RunResult, StandaloneError, iter_jsonl, read_json_log
 
-from airflow_provider_ocp.log_backup.records import normalize_task, to_json_safe
+from airflow_provider_ocp.log_backup.json_values import to_json_safe
+from airflow_provider_ocp.log_backup.records import normalize_task
 from airflow_provider_ocp.testing import DelayProfile, OCPEmulator
 
 EXTRACT_DAG = "example_ocp_log_backup_extract"

@@ -10,7 +10,8 @@ from typing import Any
 import pendulum
 
 from airflow_provider_ocp.log_backup.formats import JsonLinesWriter
-from airflow_provider_ocp.log_backup.records import normalize_task, to_json_safe
+from airflow_provider_ocp.log_backup.json_values import to_json_safe
+from airflow_provider_ocp.log_backup.records import normalize_task
 from airflow_provider_ocp.log_backup.window import ExtractionWindow
 from airflow_provider_ocp.testing import OCPEmulator
 

@@ -19,7 +19,8 @@ from pathlib import Path
 
 import pytest
 
-from airflow_provider_ocp.log_backup.records import normalize_task, to_json_safe
+from airflow_provider_ocp.log_backup.json_values import to_json_safe
+from airflow_provider_ocp.log_backup.records import normalize_task
 from airflow_provider_ocp.operators.log_backup import OCPLogBackupTasksOperator
 from airflow_provider_ocp.testing import OCPEmulator
 

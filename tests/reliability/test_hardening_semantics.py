@@ -16,7 +16,8 @@ from operator_support import DAY_END, DAY_START, deterministic_emulator, extract
 
 from airflow_provider_ocp.exceptions import OCPAPIError, OCPRequestRejectedError
 from airflow_provider_ocp.hooks.ocp import OCPHook
-from airflow_provider_ocp.log_backup.records import normalize_task, to_json_safe
+from airflow_provider_ocp.log_backup.json_values import to_json_safe
+from airflow_provider_ocp.log_backup.records import normalize_task
 from airflow_provider_ocp.operators.log_backup import OCPLogBackupTasksOperator
 from airflow_provider_ocp.testing import OCPEmulator
 
