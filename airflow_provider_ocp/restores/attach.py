@@ -76,7 +76,7 @@ def since_of_run(context: Mapping[str, Any]) -> datetime:
     return since_run_start(started)
 
 
-def _ms(moment: Any) -> int | None:
+def epoch_ms(moment: Any) -> int | None:
     """An aware instant as whole epoch milliseconds (exact integer arithmetic, no float rounding)."""
     if not isinstance(moment, datetime) or moment.tzinfo is None or moment.utcoffset() is None:
         return None
@@ -84,11 +84,13 @@ def _ms(moment: Any) -> int | None:
     return (delta.days * 86_400 + delta.seconds) * 1000 + delta.microseconds // 1000
 
 
-def _positive_id(value: Any) -> int | None:
+def positive_id(value: Any) -> int | None:
+    """An id as OCP's records hold it (an int after normalisation), or None when it is not a positive int."""
     return value if isinstance(value, int) and not isinstance(value, bool) and value > 0 else None
 
 
-def _status(record: Mapping[str, Any]) -> str:
+def status_of(record: Mapping[str, Any]) -> str:
+    """A record's ``status``, trimmed and upper case; empty when absent."""
     return str(record.get("status") or "").strip().upper()
 
 
@@ -98,7 +100,7 @@ def _same_name(value: Any, name: str) -> bool:
 
 def shown_instant(value: Any) -> str:
     """A record's time for an error message: ISO-8601 UTC when readable, else as OCP sent it."""
-    return isoformat_utc(value) if isinstance(value, datetime) and _ms(value) is not None else repr(value)
+    return isoformat_utc(value) if isinstance(value, datetime) and epoch_ms(value) is not None else repr(value)
 
 
 def _describe(record: Mapping[str, Any]) -> str:
@@ -139,19 +141,19 @@ def find_restore(records: Iterable[Mapping[str, Any]], request: RestoreRequest, 
     :param since: :func:`since_run_start` of the DAG run.
     :raises RestoreConflict: a different restore into the same tenant name is running.
     """
-    point, since_ms = _ms(request.restore_end_time), _ms(since)
+    point, since_ms = epoch_ms(request.restore_end_time), epoch_ms(since)
     ours: list[tuple[bool, int, Mapping[str, Any]]] = []
     conflicts: list[Mapping[str, Any]] = []
     unplaced: list[Mapping[str, Any]] = []  # running into the name, restore cluster unreadable
     for record in records:
         if not isinstance(record, Mapping) or not _same_name(record.get("restoreTenantName"), request.tenant_name):
             continue
-        cluster = _positive_id(record.get("restoreClusterId"))
+        cluster = positive_id(record.get("restoreClusterId"))
         if cluster is not None and cluster != request.restore_cluster_id:
             continue
-        status = _status(record)
+        status = status_of(record)
         running = status not in RESTORE_TERMINAL
-        created = _ms(record.get("createTime"))
+        created = epoch_ms(record.get("createTime"))
         recent = status == "RESTORE_SUCCESS" and created is not None and since_ms is not None and created >= since_ms
         if not (running or recent):
             continue
@@ -160,8 +162,8 @@ def find_restore(records: Iterable[Mapping[str, Any]], request: RestoreRequest, 
                 unplaced.append(record)
             continue
         same = (
-            _positive_id(record.get("backupTenantId")) == request.backup_tenant_id
-            and _ms(record.get("restoreEndTime")) == point
+            positive_id(record.get("backupTenantId")) == request.backup_tenant_id
+            and epoch_ms(record.get("restoreEndTime")) == point
         )
         if same:
             ours.append((running, created if created is not None else -1, record))
@@ -172,5 +174,5 @@ def find_restore(records: Iterable[Mapping[str, Any]], request: RestoreRequest, 
     if not ours:
         return None
     _, _, record = max(ours, key=lambda item: (item[0], item[1]))  # a running one first, then the newest
-    made = record.get("createTime") if _ms(record.get("createTime")) is not None else None
-    return FoundRestore(record.get("id"), _positive_id(record.get("ocpJobId")), _status(record), made)
+    made = record.get("createTime") if epoch_ms(record.get("createTime")) is not None else None
+    return FoundRestore(record.get("id"), positive_id(record.get("ocpJobId")), status_of(record), made)

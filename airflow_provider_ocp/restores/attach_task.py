@@ -22,35 +22,23 @@ status) and takes the one that can be the record's task, by these rules (tests i
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from datetime import datetime
 from typing import Any
 
 from airflow_provider_ocp.client.errors import OCPAPIError
-from airflow_provider_ocp.client.timestamps import parse_ocp_timestamp
 from airflow_provider_ocp.log_backup.records import parse_id
-from airflow_provider_ocp.restores.attach import CLOCK_SKEW_MARGIN, RESTORE_TERMINAL, FoundRestore
-from airflow_provider_ocp.restores.tasks import FAILED, SUCCEEDED
+from airflow_provider_ocp.restores.attach import CLOCK_SKEW_MARGIN, RESTORE_TERMINAL, FoundRestore, positive_id
+from airflow_provider_ocp.restores.tasks import FAILED, SUCCEEDED, task_instant
 
 SHOWN_TASKS = 10
 """At most this many tasks are named in an error."""
 
 
 def _task_id(task: Mapping[str, Any]) -> int | None:
-    value = parse_id(task.get("id"))
-    return value if isinstance(value, int) and not isinstance(value, bool) and value > 0 else None
+    return positive_id(parse_id(task.get("id")))
 
 
 def _text(value: Any) -> str:
     return value.strip().casefold() if isinstance(value, str) else ""
-
-
-def _instant(value: Any) -> datetime | None:
-    if isinstance(value, str):
-        try:
-            return parse_ocp_timestamp(value)
-        except ValueError:
-            return None
-    return value if isinstance(value, datetime) and value.utcoffset() is not None else None
 
 
 def is_restore_task(task: Mapping[str, Any]) -> bool:
@@ -68,7 +56,7 @@ def _could_be(task: Mapping[str, Any], found: FoundRestore, cluster_id: int, ten
         in_state = status in (SUCCEEDED if found.status == "RESTORE_SUCCESS" else FAILED)
     else:
         in_state = status not in SUCCEEDED | FAILED
-    created = _instant(task.get("createTime"))
+    created = task_instant("createTime", task.get("createTime"))
     in_time = found.created is None or created is None or abs(created - found.created) <= CLOCK_SKEW_MARGIN
     return (
         _task_id(task) is not None

@@ -30,7 +30,7 @@ from datetime import datetime
 from typing import Any
 
 from airflow_provider_ocp.log_backup.records import parse_id
-from airflow_provider_ocp.restores.attach import _ms, _positive_id, _status, shown_instant
+from airflow_provider_ocp.restores.attach import epoch_ms, positive_id, shown_instant, status_of
 from airflow_provider_ocp.restores.errors import BackupConflict
 
 BACKUP_TERMINAL = frozenset({"DONE", "FAILED", "CANCELED", "CANCELLED"})
@@ -70,8 +70,8 @@ def backup_scope(
     """
     if tenant_id is not None:
         return {tenant_id}
-    listed = {_positive_id(parse_id(t.get("id"))) for t in tenants if isinstance(t, Mapping)} - {None}
-    backed_up = {_positive_id(r.get("tenantId")) for r in records if isinstance(r, Mapping)}
+    listed = {positive_id(parse_id(t.get("id"))) for t in tenants if isinstance(t, Mapping)} - {None}
+    backed_up = {positive_id(r.get("tenantId")) for r in records if isinstance(r, Mapping)}
     return {tenant for tenant in backed_up & listed if tenant is not None}
 
 
@@ -95,14 +95,18 @@ def find_backups(
         None on a first try (only running backups count).
     :raises BackupConflict: a running backup in the scope is not this request.
     """
-    since_ms = _ms(since)
+    since_ms = epoch_ms(since)
     ours: dict[int, tuple[bool, int, Mapping[str, Any]]] = {}
     newest: dict[int, int] = {}
     conflicts: list[Mapping[str, Any]] = []
     for record in records:
         if not isinstance(record, Mapping):
             continue
-        tenant, status, started = _positive_id(record.get("tenantId")), _status(record), _ms(record.get("startTime"))
+        tenant, status, started = (
+            positive_id(record.get("tenantId")),
+            status_of(record),
+            epoch_ms(record.get("startTime")),
+        )
         running = status not in BACKUP_TERMINAL
         if tenant is not None and tenant not in scope:
             continue

@@ -117,12 +117,18 @@ def task_progress(task_id: int, data: Any) -> TaskProgress:
         subtasks_total=len(subtasks),
         running_subtask=running if isinstance(running, str) else None,
         failed_subtask=failed_subtask,
-        started_at=_instant("startTime", record.get("startTime") or record.get("createTime")),
-        finished_at=_instant("finishTime", record.get("finishTime")) if status in SUCCEEDED | FAILED else None,
+        started_at=task_instant("startTime", record.get("startTime") or record.get("createTime")),
+        finished_at=task_instant("finishTime", record.get("finishTime")) if status in SUCCEEDED | FAILED else None,
     )
 
 
-def _instant(name: str, value: Any) -> datetime | None:
+def task_instant(name: str, value: Any) -> datetime | None:
+    """A task instance's time (``createTime``, ``startTime``, ...) as an aware datetime; None when absent or unreadable
+    (read as the task records' times are, with their warning).
+
+    :param name: the field, for the warning.
+    :param value: what OCP sent.
+    """
     moment = parse_time_field(name, value) if value is not None else None
     return moment if isinstance(moment, datetime) and moment.tzinfo is not None else None
 
