@@ -1,12 +1,15 @@
 """The emulator's time: a server clock the tests drive (frozen by default), delay profiles and OCP's time texts.
 
-Everything the emulator reports and the AccessKey ``Date`` check read :meth:`ServerClock.now`.
+Everything the emulator reports and the AccessKey ``Date`` check read :meth:`ServerClock.now`; a response reads
+it once (:meth:`ServerClock.one_reading`), so its records and its envelope's ``timestamp`` agree exactly.
 """
 
 from __future__ import annotations
 
 import re
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone, tzinfo
 
@@ -27,16 +30,35 @@ class ServerClock:
         self, *, offset: timedelta = timedelta(0), tz: tzinfo = DEFAULT_SERVER_TIMEZONE, frozen: bool = True
     ) -> None:
         self._lock = threading.Lock()
+        self._reading = threading.local()  # the instant a response in this thread is rendered at, if any
         self.offset = offset
         self._frozen = datetime.now(timezone.utc) if frozen else None
         self.tz = tz
         self.started = self.now()
 
     def now(self) -> datetime:
-        """The server's current time, aware, in the server's zone (frozen instant or real time, plus the offset)."""
+        """The server's current time, aware, in the server's zone (frozen instant or real time, plus the offset); inside
+        :meth:`one_reading`, that block's instant."""
+        pinned: datetime | None = getattr(self._reading, "moment", None)
+        if pinned is not None:
+            return pinned
         with self._lock:
             moment = (self._frozen or datetime.now(timezone.utc)) + self.offset
         return moment.astimezone(self.tz)
+
+    @contextmanager
+    def one_reading(self) -> Iterator[datetime]:
+        """Read the clock once and answer :meth:`now` with that instant in this thread until the block ends.
+
+        A response is rendered inside one: with a running clock, two readings (a checkpoint rendered as now minus
+        the delay, then the envelope's ``timestamp``) would otherwise be apart by however long rendering took.
+        """
+        moment = self.now()
+        self._reading.moment = moment
+        try:
+            yield moment
+        finally:
+            self._reading.moment = None
 
     def freeze(self, at: datetime | None = None) -> None:
         """Stop the clock at ``at`` (an aware instant; None: the current server time) until moved."""

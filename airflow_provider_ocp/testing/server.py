@@ -104,10 +104,11 @@ class EmulatorRequestHandler(BaseHTTPRequestHandler):
             self.close_connection = True
             return
         try:
-            if plan.respond is not None:
-                response = fault_response(plan.respond, request, emu.clock)
-            else:
-                response = emu.api.handle(request, plan.shape)
+            with emu.clock.one_reading():  # the records and the envelope's timestamp: one server time
+                if plan.respond is not None:
+                    response = fault_response(plan.respond, request, emu.clock)
+                else:
+                    response = emu.api.handle(request, plan.shape)
             for fault in plan.after:
                 apply_after(fault, emu, response.cluster_id)
         except Exception:

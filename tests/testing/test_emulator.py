@@ -40,6 +40,7 @@ from airflow_provider_ocp.testing import (
     DEFAULT_USERNAME,
     DelayProfile,
     OCPEmulator,
+    ServerClock,
 )
 
 pytestmark = pytest.mark.waits  # on real timeouts and poke intervals: scheduled early under xdist (tests/conftest.py)
@@ -447,6 +448,31 @@ def test_delay_falls_over_time() -> None:
         assert lag == timedelta(seconds=5)
         emu.set_current_task(emu.cluster_ids[0], delay=DelayProfile.linear(100, 0, 60))
         assert contents(get_tasks(emu))[0]["delay"] == 100.0
+
+
+def test_a_response_is_rendered_at_one_reading_of_a_running_clock() -> None:
+    # a checkpoint is rendered as now minus the delay; the envelope's timestamp must be that same now, or a client
+    # computing timestamp - checkpoint sees a delay longer than the record's by however long rendering took
+    with OCPEmulator(frozen_clock=False, delay=600) as emu:
+        for _ in range(40):
+            body = get_tasks(emu).json()
+            record = body["data"]["contents"][0]
+            lag = parse_ocp_timestamp(body["timestamp"]) - parse_ocp_timestamp(record["checkpoint"])
+            assert (record["delay"], lag) == (600.0, timedelta(seconds=600))
+
+
+def test_one_reading_pins_a_running_clock_for_its_thread_only() -> None:
+    clock = ServerClock(frozen=False)
+    seen: list[datetime] = []
+    with clock.one_reading() as moment:
+        time.sleep(0.002)
+        other = threading.Thread(target=lambda: seen.append(clock.now()))
+        other.start()
+        other.join()
+        assert clock.now() == moment
+        assert seen[0] > moment  # another thread (another request) reads the running clock
+    time.sleep(0.002)
+    assert clock.now() > moment
 
 
 def test_add_and_remove_tasks(emu: OCPEmulator) -> None:
