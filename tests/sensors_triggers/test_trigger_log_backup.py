@@ -305,7 +305,7 @@ def test_cancellation_propagates(emu: OCPEmulator) -> None:
                 await asyncio.sleep(0.02)
             await asyncio.sleep(0.1)
         else:  # in flight: the emulator is slow to answer
-            emu.latency = 3.0
+            emu.latency = 2.0  # longer than the 0.3 s before the cancel plus the 1 s allowed for it
             await asyncio.sleep(0.3)
         task.cancel()
         await asyncio.wait({task}, timeout=1.0)
