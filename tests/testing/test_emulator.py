@@ -567,10 +567,8 @@ def test_drop_connection_mid_body(emu: OCPEmulator) -> None:
 
 def test_slow_response_triggers_read_timeout(emu: OCPEmulator) -> None:
     emu.faults.add("slow", seconds=2)
-    started = time.monotonic()
-    with pytest.raises(requests.exceptions.ReadTimeout):
+    with pytest.raises(requests.exceptions.ReadTimeout):  # the server held the answer past the client's 0.3 s
         session().get(f"{tasks_url(emu)}?page=1&size=10", timeout=(5, 0.3))
-    assert time.monotonic() - started < 1.5
     assert get_tasks(emu).status_code == 200
 
 
@@ -689,11 +687,10 @@ def test_stop_is_quick_with_idle_and_sleeping_connections() -> None:
     sleeper.start()
     while emu.faults.active:  # the sleeping request consumed the fault
         time.sleep(0.01)
-    started = time.monotonic()
     emu.stop()
     emu.stop()
     sleeper.join(timeout=5)
-    assert time.monotonic() - started < 3 and not sleeper.is_alive()
+    assert not sleeper.is_alive()  # its 30 s fault was cut short by stop()
     assert isinstance(outcome[0], requests.exceptions.ConnectionError)
     assert not emu.running
     with pytest.raises(RuntimeError):
