@@ -40,7 +40,7 @@ from __future__ import annotations
 import inspect
 from typing import Any
 
-from airflow_provider_ocp.testing.api import (
+from airflow_provider_ocp.testing.auth import (
     DEFAULT_ACCESS_KEY_ID,
     DEFAULT_ACCESS_KEY_SECRET,
     DEFAULT_PASSWORD,
@@ -48,15 +48,11 @@ from airflow_provider_ocp.testing.api import (
     Authenticator,
 )
 from airflow_provider_ocp.testing.clock import DelayProfile, ServerClock
-from airflow_provider_ocp.testing.data import (
-    ClusterSpec,
-    RenderOptions,
-    TenantSpec,
-    UnknownClusterError,
-    UnknownTenantError,
-)
+from airflow_provider_ocp.testing.data import UnknownClusterError, UnknownTenantError
+from airflow_provider_ocp.testing.emulator import OCPEmulator
 from airflow_provider_ocp.testing.faults import FAULT_KINDS, Fault, FaultKind, FaultSet
-from airflow_provider_ocp.testing.server import OCPEmulator
+from airflow_provider_ocp.testing.records import RenderOptions
+from airflow_provider_ocp.testing.specs import ClusterSpec, TenantSpec
 from airflow_provider_ocp.testing.wire import RecordedRequest
 
 __all__ = [

@@ -14,16 +14,10 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from airflow_provider_ocp.testing.clock import ServerClock, iso_timestamp
-from airflow_provider_ocp.testing.data import (
-    Cluster,
-    ClusterSpec,
-    Dataset,
-    RenderOptions,
-    TenantSpec,
-    UnknownTenantError,
-    live_checkpoint,
-)
+from airflow_provider_ocp.testing.clock import ServerClock, iso_timestamp, whole_ms
+from airflow_provider_ocp.testing.data import Cluster, Dataset, UnknownTenantError
+from airflow_provider_ocp.testing.records import RenderOptions, live_checkpoint
+from airflow_provider_ocp.testing.specs import ClusterSpec, TenantSpec
 from airflow_provider_ocp.testing.task_instances import (
     DEFAULT_SUBTASK_SECONDS,
     SUBTASKS,
@@ -33,7 +27,6 @@ from airflow_provider_ocp.testing.task_instances import (
     ScriptedFailure,
     TaskInstance,
     scripted_failure,
-    whole_ms,
 )
 
 SEED_BACKUP_LEAD = timedelta(hours=1)  # the seeded FULL backup finishes this long before the first log backup task
