@@ -50,7 +50,7 @@ def long_param(text: str, name: str) -> int:
     return value
 
 
-def int_param(params: dict[str, str], name: str, default: int | None) -> int:
+def _int_param(params: dict[str, str], name: str, default: int | None) -> int:
     text = params.get(name)
     if text is None:
         if default is None:
@@ -166,8 +166,8 @@ class EmulatorApi:
         :param cluster: the id of the cluster whose tasks are listed, for faults that change them after answering.
         """
         params, shape = call.params, call.shape
-        page = int_param(params, "page", None if required else 1)
-        size = int_param(params, "size", None if required else DEFAULT_PAGE_SIZE)
+        page = _int_param(params, "page", None if required else 1)
+        size = _int_param(params, "size", None if required else DEFAULT_PAGE_SIZE)
         if page < 1:
             raise bad_request("page must be 1 or greater (pages are 1-based)", "page", wire.CODE_ILLEGAL_ARGUMENT)
         if size < 1:

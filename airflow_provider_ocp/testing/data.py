@@ -27,10 +27,10 @@ class UnknownTenantError(LookupError):
 
 
 def one_page(items: Sequence[T], page: int, size: int) -> list[T]:
-    """Page ``page`` (1-based) of ``items``, ``size`` a page: what every paged endpoint serves.
+    """Page ``page`` (1-based) of ``items``, ``size`` a page, as every list endpoint serves it.
 
     :param items: everything that matches, in the order served.
-    :param page: the page served (1-based).
+    :param page: the page served.
     :param size: items a page.
     """
     return list(items[(page - 1) * size : page * size])
@@ -38,8 +38,8 @@ def one_page(items: Sequence[T], page: int, size: int) -> list[T]:
 
 @dataclass(frozen=True)
 class TaskQuery:
-    """One page of a task list (log backup, data backup or restore tasks), newest first: the tasks of a cluster (or
-    of one tenant) created in the inclusive window ``start``..``end`` (both None: every task)."""
+    """One page (``page``, 1-based, of ``size``) of a task list, newest first: the tasks of a cluster (or one tenant)
+    created in the inclusive window ``start``..``end`` (both None: every task)."""
 
     cluster_id: int
     tenant_id: int | None
@@ -49,18 +49,11 @@ class TaskQuery:
     size: int
 
     def covers(self, moment: datetime) -> bool:
-        """Whether the window holds ``moment`` (bounds included, as a SQL ``BETWEEN``).
+        """Whether the window holds ``moment``, bounds included (a SQL ``BETWEEN``).
 
-        :param moment: a task's creation (or start) time.
+        :param moment: a task's creation or start time.
         """
         return self.start is None or self.end is None or self.start <= moment <= self.end
-
-    def serve(self, newest_first: Sequence[T]) -> list[T]:
-        """This query's page of the matching tasks.
-
-        :param newest_first: every task that matches, newest first.
-        """
-        return one_page(newest_first, self.page, self.size)
 
 
 @dataclass
@@ -163,7 +156,7 @@ class Dataset:
             current, now, elapsed = (cluster.current_ids(), self.clock.now(), self.clock.elapsed())
             records = [
                 render_task(cluster.spec, cluster.units[t["unit"]], t, t["id"] in current, now, elapsed, self.options)
-                for t in query.serve(tasks[::-1])
+                for t in one_page(tasks[::-1], query.page, query.size)
             ]
             return records, len(tasks)
 

@@ -145,7 +145,7 @@ def data_backup_tasks(drills: Drills, query: TaskQuery) -> tuple[list[dict[str, 
             and query.tenant_id in (None, b.tenant.tenant_id)
             and query.covers(b.start)
         ]
-        return [_data_record(drills, b, now) for b in query.serve(chosen)], len(chosen)
+        return [_data_record(drills, b, now) for b in one_page(chosen, query.page, query.size)], len(chosen)
 
 
 _RESTORE_STATUS = {"RUNNING": "RESTORE_DOING", "FAILED": "RESTORE_FAIL", "SUCCESSFUL": "RESTORE_SUCCESS"}
@@ -197,7 +197,7 @@ def restore_tasks(drills: Drills, query: TaskQuery) -> tuple[list[dict[str, Any]
             into_here = r.restore_cluster_id == cluster_id and tenant_id in (None, r.tenant_id)
             if (from_here or into_here) and query.covers(r.instance.created):
                 chosen.append(r)
-        return [_restore_record(drills, r, now) for r in query.serve(chosen)], len(chosen)
+        return [_restore_record(drills, r, now) for r in one_page(chosen, query.page, query.size)], len(chosen)
 
 
 def task_instances(drills: Drills, params: dict[str, str], page: int, size: int) -> tuple[list[dict[str, Any]], int]:

@@ -24,8 +24,7 @@ from airflow_provider_ocp.testing.wire import RecordedRequest
 
 
 class _Forwarded:
-    """An emulator attribute that is a component's, read and set through it (``emu.latency`` is
-    ``emu.faults.latency``), so the component stays the one place that holds the value."""
+    """An emulator attribute held by one of its parts (``emu.latency`` is ``emu.faults.latency``)."""
 
     def __init__(self, component: str, name: str) -> None:
         self.component, self.name = component, name
@@ -43,27 +42,19 @@ AuthType = Literal["basic", "access_key"]
 
 
 class OCPEmulator(Drills):
-    """An emulated OCP REST API (``/api/v2``) served over real HTTP on loopback.
-
-    Use it as a context manager (``with OCPEmulator() as emu:``) or call :meth:`start` and :meth:`stop`.
-    Data (its :class:`~airflow_provider_ocp.testing.data.Dataset` and
-    :class:`~airflow_provider_ocp.testing.drills.Drills` methods), faults, clock and credentials can all be changed
-    while it runs; every change is thread-safe and takes effect for the next request.
-
-    Its clock (``emu.clock``) is frozen at creation, so answers depend only on what the test did: tests move it with
-    ``emu.clock.advance(seconds)`` or ``emu.clock.freeze(at)``; ``frozen_clock=False`` runs it on the real clock, for
-    a real Airflow (a demo). README's "The OCP emulator" tells how to put it ahead of a sensor's target time.
+    """An emulated OCP REST API (``/api/v2``) served over real HTTP on loopback: a context manager, or :meth:`start`
+    and :meth:`stop`. Its data (the methods of :class:`~airflow_provider_ocp.testing.data.Dataset` and
+    :class:`~airflow_provider_ocp.testing.drills.Drills`), faults, clock and credentials may change while it runs;
+    each change is thread-safe and seen by the next request. Its clock (``emu.clock``) is frozen at creation and moves
+    only when the test moves it (``emu.clock.advance(seconds)``, ``emu.clock.freeze(at)``); ``frozen_clock=False``
+    runs it on the real clock, for a real Airflow (a demo).
 
     Where: ``host`` and ``port`` (0 picks a free one); ``path_prefix`` in front of ``/api/v2`` (e.g. ``/ocp``, as behind
-    a proxy); ``certfile`` and ``keyfile`` (PEM) to serve HTTPS (tests make one in tests/tls_support.py).
+    a proxy); ``certfile`` and ``keyfile`` (PEM) to serve HTTPS.
 
-    Data: ``clusters`` default ones (:meth:`ClusterSpec.synthetic`) of ``tenants`` with ``tasks_per_tenant`` tasks each
-    (the newest RUNNING, the others STOPPED) ``task_interval`` apart, OCP 3.x records without tenant fields if
-    ``cluster_level``; or explicit :class:`ClusterSpec` s. ``delay``: the current tasks' delay, seconds or a
-    :class:`DelayProfile` counted from :meth:`start`. ``history_end``: ``createTime`` of the newest task (None: 10
-    minutes before creation). ``current_task_age``: long-lived current tasks, as real log archive tasks: each tenant's
-    current task created at least this long before ``history_end``, its STOPPED history behind it, so a recent
-    ``createTime`` window holds none while their checkpoint and delay still move with the clock.
+    Data: ``clusters`` default ones (:meth:`ClusterSpec.synthetic`; its fields: ``tenants``, ``tasks_per_tenant``,
+    ``cluster_level``, ``delay``, ``task_interval``, ``history_end``, ``current_task_age``) or explicit
+    :class:`ClusterSpec` s.
 
     Credentials: Basic ``users`` (None: ``{"admin": DEFAULT_PASSWORD}``), ``restricted_users`` (403 on backup
     endpoints), ``access_keys`` ``{id: secret}`` (None: the default pair); ``basic_auth``, ``access_key_auth`` on/off.

@@ -25,9 +25,13 @@ class TenantSpec:
 @dataclass(frozen=True)
 class ClusterSpec:
     """One emulated OceanBase cluster (OCP's ``cluster_id``, ``clusterName``, OceanBase's ``obClusterId``) and the
-    ``tasks`` it has at start, rotating over its tenants, ``interval`` apart; each unit's newest is its current task,
-    the older ones STOPPED. ``cluster_level``: OCP 3.x, one cluster-level unit whose tasks carry no tenant fields.
-    ``history_end``, ``current_task_age`` and ``delay``: as :class:`~airflow_provider_ocp.testing.OCPEmulator`'s.
+    ``tasks`` it has at start, rotating over its ``tenants``, ``interval`` apart; each unit's newest is its current
+    task, RUNNING, the older ones STOPPED. ``cluster_level``: OCP 3.x, one cluster-level unit whose tasks carry no
+    tenant fields. ``history_end``: the newest task's ``createTime`` (None: 10 minutes before the emulator's creation).
+    ``current_task_age``: long-lived current tasks, as real log archive tasks: each unit's current task created at
+    least this long before ``history_end``, its STOPPED history behind it, so a recent ``createTime`` window holds none
+    while their checkpoint and delay still move with the clock. ``delay``: the current tasks' delay, counted from
+    the emulator's start.
     """
 
     cluster_id: int
