@@ -5,34 +5,10 @@ Start one from Python (``with OCPEmulator(clusters=2, tenants=3) as emu:``, then
 airflow_provider_ocp.testing --port 8777``) or with the ``ocp_emulator`` pytest fixture. It needs only the standard
 library and never imports Airflow; :func:`register_dag` imports it when called.
 
-It serves ``GET /api/v2/ob/clusters`` and ``/api/v2/ob/clusters/{id}[/tenants/{tenantId}]/backup/task/logBackupTasks``
-(after an optional path prefix) as OCP does: its envelope, 1-based pages, ``size`` clamped to 2000, the inclusive
-``startTime``/``endTime`` filter on ``createTime``, both authentication modes and OCP's error codes (see
-:mod:`~airflow_provider_ocp.testing.wire`). The clock is frozen unless a test moves it (see :class:`OCPEmulator`);
-faults: :mod:`airflow_provider_ocp.testing.faults` (they apply to POSTs too).
-
-Restore drills (:mod:`~airflow_provider_ocp.testing.drill_api`, error codes there): ``GET .../clusters/{id}/tenants``,
-``.../backup/info`` (recoverable windows), ``.../backup/overview``, ``.../backup/task/dataBackupTasks`` and
-``restoreTasks`` (cluster and tenant variants, paged and windowed as ``logBackupTasks``), ``POST .../backupNow``
-(cluster or tenant) and ``.../backup/restore``, ``GET /tasks/instances[/{id}[/subtasks/{sid}/log]]``. POST bodies may
-be signed with their MD5 hex in either case; a ``Content-MD5`` header must match the body. Progress follows the
-server clock (nothing moves while it is frozen). The emulator's drill methods and attributes:
-
-- ``subtask_seconds``: emulated seconds per subtask by kind, ``{"restore": 60.0, "backup": 30.0}`` (5 restore
-  subtasks, 3 backup ones); set small values with ``frozen_clock=False`` for real runs.
-- ``omitted_restore_fields``: restore record fields left out, as OCP leaves out null ones (``{"ocpJobId"}``).
-- ``start_tenant_task(cluster_id, tenant_name, name)``: an OCP task on a tenant that is neither a restore nor a
-  backup (type MODIFY_TENANT), as other work OCP runs beside a drill.
-- ``recoverable_interval_key``: ``"realRecoverableTimeInterval"`` (default) or ``"logRecoverableTimeInterval"``.
-- ``fail_next_task(kind, *, at_subtask=None, log=...)``: the next ``"restore"``/``"backup"`` task fails at that
-  subtask (name or index; None: the last) with ``log``; its record turns RESTORE_FAIL / FAILED with ``errorMsg``.
-- ``set_recoverable_windows(cluster_id, tenant_id, windows)``: explicit RECOVERABLE ``(start, end)`` windows (``[]``:
-  none; None: derived again: [earliest finished FULL backup's end, the log backup checkpoint]).
-- ``remove_data_backups(cluster_id, tenant_id=None)``: forget finished data backups (each tenant starts with one
-  FULL backup), so a tenant has no window until a new FULL backup finishes.
-- ``backup_now(cluster_id, tenant_id, full)`` and ``start_restore(...)``: what the POSTs do, from Python.
-- ``recoverable_windows(cluster_id, tenant_id)``, ``task_instance(id)``, ``task_instances()``, ``backups``,
-  ``restores``: the state, for assertions.
+What it serves and how to drive it (data, clock, faults, restore drills) is README's "The OCP emulator"; the
+reference is each module: :mod:`~airflow_provider_ocp.testing.emulator` (the constructor's options),
+:mod:`~airflow_provider_ocp.testing.wire` (error codes), :mod:`~airflow_provider_ocp.testing.faults` (fault kinds),
+:mod:`~airflow_provider_ocp.testing.drills` and :mod:`~airflow_provider_ocp.testing.drill_api` (drills).
 """
 
 from __future__ import annotations
@@ -40,7 +16,7 @@ from __future__ import annotations
 import inspect
 from typing import Any
 
-from airflow_provider_ocp.testing.api import (
+from airflow_provider_ocp.testing.auth import (
     DEFAULT_ACCESS_KEY_ID,
     DEFAULT_ACCESS_KEY_SECRET,
     DEFAULT_PASSWORD,
@@ -48,15 +24,11 @@ from airflow_provider_ocp.testing.api import (
     Authenticator,
 )
 from airflow_provider_ocp.testing.clock import DelayProfile, ServerClock
-from airflow_provider_ocp.testing.data import (
-    ClusterSpec,
-    RenderOptions,
-    TenantSpec,
-    UnknownClusterError,
-    UnknownTenantError,
-)
+from airflow_provider_ocp.testing.data import UnknownClusterError, UnknownTenantError
+from airflow_provider_ocp.testing.emulator import OCPEmulator
 from airflow_provider_ocp.testing.faults import FAULT_KINDS, Fault, FaultKind, FaultSet
-from airflow_provider_ocp.testing.server import OCPEmulator
+from airflow_provider_ocp.testing.records import RenderOptions
+from airflow_provider_ocp.testing.specs import ClusterSpec, TenantSpec
 from airflow_provider_ocp.testing.wire import RecordedRequest
 
 __all__ = [

@@ -16,8 +16,8 @@ from datetime import timedelta
 from pathlib import Path
 
 from airflow_provider_ocp.testing.clock import DelayProfile
-from airflow_provider_ocp.testing.data import DEFAULT_DELAY_SECONDS
-from airflow_provider_ocp.testing.server import AuthType, OCPEmulator
+from airflow_provider_ocp.testing.emulator import AuthType, OCPEmulator
+from airflow_provider_ocp.testing.specs import DEFAULT_DELAY_SECONDS
 
 DEFAULT_PORT = 8777
 

@@ -1,139 +1,24 @@
-"""The emulated REST API: routing under ``/api/v2``, authentication, parameter validation and pagination.
-
-Both authentication modes are checked against what arrived: for AccessKey the string to sign is rebuilt from the
-received request, **raw** path and query included, so a client that signs one query and sends another fails as it
-would against OCP.
-"""
+"""The emulated REST API: routing under ``/api/v2``, parameter validation and pagination (credentials:
+:mod:`~airflow_provider_ocp.testing.auth`)."""
 
 from __future__ import annotations
 
-import base64
-import binascii
 import hashlib
-import hmac
 import re
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
-from email.utils import parsedate_to_datetime
+from functools import partial
 from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote
 
-from airflow_provider_ocp.client.auth import ACCESS_KEY_SCHEME, compute_signature, string_to_sign
 from airflow_provider_ocp.testing import wire
 from airflow_provider_ocp.testing.clock import parse_query_time
-from airflow_provider_ocp.testing.data import UnknownClusterError, UnknownTenantError
+from airflow_provider_ocp.testing.data import TaskQuery, UnknownClusterError, UnknownTenantError
 from airflow_provider_ocp.testing.wire import ApiError, RecordedRequest, Response
 
 if TYPE_CHECKING:
-    from airflow_provider_ocp.testing.server import OCPEmulator
-
-DEFAULT_USERNAME = "admin"
-DEFAULT_PASSWORD = "emulator-password"  # noqa: S105 - documented emulator default
-DEFAULT_ACCESS_KEY_ID = "emulator-access-key-id"
-DEFAULT_ACCESS_KEY_SECRET = "emulator-access-key-secret"  # noqa: S105 - documented emulator default
-MAX_DATE_SKEW = timedelta(minutes=15)
-
-_RFC1123_GMT = re.compile(
-    r"^(Mon|Tue|Wed|Thu|Fri|Sat|Sun), \d{2} (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) \d{4} "
-    r"\d{2}:\d{2}:\d{2} GMT$"
-)
-
-
-def _unauthorized(message: str) -> ApiError:
-    return ApiError(401, wire.CODE_FRAMEWORK, message)
-
-
-@dataclass
-class Authenticator:
-    """Credentials and switches, each changeable at runtime: Basic ``users`` with backup permission and
-    ``restricted_users`` without (403 on backup endpoints), ``access_keys`` ``{id: secret}``, which modes are
-    accepted."""
-
-    users: dict[str, str] = field(default_factory=lambda: {DEFAULT_USERNAME: DEFAULT_PASSWORD})
-    restricted_users: dict[str, str] = field(default_factory=dict)
-    access_keys: dict[str, str] = field(default_factory=lambda: {DEFAULT_ACCESS_KEY_ID: DEFAULT_ACCESS_KEY_SECRET})
-    basic_enabled: bool = True
-    access_key_enabled: bool = True
-
-    def authenticate(self, request: RecordedRequest, now: datetime) -> tuple[str, bool]:
-        """Check a request's credentials against the server time ``now``; ApiError 401 when they fail.
-
-        :returns: who it authenticated as (user name or AccessKey id) and whether it may read backup tasks (else 403).
-        """
-        header = request.headers.get("Authorization")
-        if not header:
-            raise _unauthorized("Authentication required: send Basic credentials or an AccessKey signature")
-        scheme, _, credentials = header.strip().partition(" ")
-        if scheme.lower() == "basic":
-            if not self.basic_enabled:
-                raise _unauthorized("Basic authentication is disabled on this OCP; use an AccessKey signature")
-            return self._basic(credentials.strip())
-        if scheme == ACCESS_KEY_SCHEME:
-            if not self.access_key_enabled:
-                raise _unauthorized("AccessKey authentication is disabled on this OCP")
-            return self._access_key(request, credentials.strip(), now)
-        raise _unauthorized(f"Unsupported authorization scheme {scheme!r}")
-
-    def _basic(self, token: str) -> tuple[str, bool]:
-        try:
-            decoded = base64.b64decode(token, validate=True).decode("utf-8")
-        except (binascii.Error, UnicodeDecodeError):
-            raise _unauthorized("Malformed Basic credentials") from None
-        username, separator, password = decoded.partition(":")
-        if not separator:
-            raise _unauthorized("Malformed Basic credentials")
-        for table, permitted in ((self.users, True), (self.restricted_users, False)):
-            expected = table.get(username)
-            if expected is not None and hmac.compare_digest(expected.encode(), password.encode()):
-                return username, permitted
-        raise _unauthorized("Bad credentials: unknown user or wrong password")
-
-    def _access_key(self, request: RecordedRequest, credentials: str, now: datetime) -> tuple[str, bool]:
-        key_id, separator, signature = credentials.partition(":")
-        if not separator or not key_id or not signature:
-            raise _unauthorized(f"Malformed {ACCESS_KEY_SCHEME} header: expected <AccessKeyId>:<signature>")
-        date = request.headers.get("Date", "") or ""
-        self._check_date(date, now)
-        secret = self.access_keys.get(key_id)
-        if secret is None:
-            raise _unauthorized("Unknown AccessKey id")
-        # OceanBase's own signer writes a body's MD5 hex in upper case, others in lower case: accept both
-        candidates = {compute_signature(secret, self.string_to_sign(request, upper)) for upper in (False, True)}
-        if not any(hmac.compare_digest(expected.encode(), signature.encode()) for expected in candidates):
-            raise _unauthorized(
-                "AccessKey signature does not match: the AccessKey secret is not the one of this AccessKey id, or a "
-                "proxy changed the request on the way (its Host, path or query)"
-            )
-        return key_id, True
-
-    def _check_date(self, date: str, now: datetime) -> None:
-        if not _RFC1123_GMT.match(date):
-            raise _unauthorized(
-                "The Date header is missing or not an RFC 1123 GMT date (e.g. Tue, 17 Jan 2023 03:36:01 GMT)"
-            )
-        try:
-            sent = parsedate_to_datetime(date)
-        except (TypeError, ValueError):
-            raise _unauthorized(f"The Date header {date!r} is not a valid date") from None
-        if abs(sent - now) > MAX_DATE_SKEW:
-            raise _unauthorized(
-                f"The Date header {date!r} is more than 15 minutes away from the server clock; check the client's clock"
-            )
-
-    @staticmethod
-    def string_to_sign(request: RecordedRequest, upper_md5: bool = False) -> str:
-        """The string to sign as the server rebuilds it from the received request (body MD5 hex in lower case, or
-        upper case if ``upper_md5``)."""
-        headers = request.headers
-        md5 = hashlib.md5(request.body, usedforsecurity=False).hexdigest() if request.body else ""
-        md5 = md5.upper() if upper_md5 else md5
-        ocp = {name.lower(): value for name, value in headers.items() if name.lower().startswith("x-ocp-")}
-        sent = {key: headers.get(name, "") or "" for key, name in (("content_type", "Content-Type"), ("host", "Host"))}
-        sent["date"] = headers.get("Date", "") or ""
-        return string_to_sign(
-            method=request.method, body_md5=md5, ocp_headers=ocp, path=request.path, query=request.query, **sent
-        )
-
+    from airflow_provider_ocp.testing.emulator import OCPEmulator
 
 MAX_PAGE_SIZE = 2000
 DEFAULT_PAGE_SIZE = 10
@@ -141,16 +26,27 @@ _LONG = re.compile(r"^[+-]?\d{1,19}$")
 _TASKS = re.compile(r"^/api/v2/ob/clusters/([^/]+)(?:/tenants/([^/]+))?/backup/task/logBackupTasks$")
 
 
-def _bad_request(message: str, target: str, code: int = wire.CODE_FRAMEWORK) -> ApiError:
+def bad_request(message: str, target: str, code: int = wire.CODE_FRAMEWORK) -> ApiError:
+    """A 400 error naming the parameter or body field at fault, as OCP's parameter binding reports it.
+
+    :param message: what is wrong.
+    :param target: the parameter or field's (dotted) name.
+    :param code: OCP's error code (0: the framework's binding errors).
+    """
     return ApiError(400, code, message, target)
 
 
-def _long(text: str, name: str) -> int:
+def long_param(text: str, name: str) -> int:
+    """A path or query value read as Java's Long, else 400.
+
+    :param text: the value as sent.
+    :param name: its name, reported as the error's target.
+    """
     if not _LONG.match(text):
-        raise _bad_request(f"Failed to convert {name} {text!r} to a Long", name)
+        raise bad_request(f"Failed to convert {name} {text!r} to a Long", name)
     value = int(text)
     if not -(2**63) <= value < 2**63:
-        raise _bad_request(f"{name} {text!r} is out of the range of a Long", name)
+        raise bad_request(f"{name} {text!r} is out of the range of a Long", name)
     return value
 
 
@@ -158,19 +54,24 @@ def _int_param(params: dict[str, str], name: str, default: int | None) -> int:
     text = params.get(name)
     if text is None:
         if default is None:
-            raise _bad_request(f"Required request parameter '{name}' is not present", name)
+            raise bad_request(f"Required request parameter '{name}' is not present", name)
         return default
-    return _long(text, name)
+    return long_param(text, name)
 
 
-def _time_window(params: dict[str, str], max_range: timedelta | None) -> tuple[datetime | None, datetime | None]:
+def time_window(params: dict[str, str], max_range: timedelta | None) -> tuple[datetime | None, datetime | None]:
+    """The inclusive ``startTime``..``endTime`` window of a query (None, None: no filter), with OCP's errors.
+
+    :param params: the query parameters.
+    :param max_range: the longest window accepted (None: no limit).
+    """
     bounds: dict[str, datetime] = {}
     for name in (name for name in ("startTime", "endTime") if params.get(name)):
         text = params[name]
         try:
             bounds[name] = parse_query_time(text)
         except ValueError:
-            raise _bad_request(
+            raise bad_request(
                 f"Failed to convert {name} {text!r} to an OffsetDateTime: use ISO-8601 with a colon offset or Z, "
                 "e.g. 2021-09-16T15:14:51.397+08:00",
                 name,
@@ -194,9 +95,27 @@ def _check_content_md5(request: RecordedRequest) -> None:
         return
     actual = hashlib.md5(request.body, usedforsecurity=False).hexdigest()
     if sent.strip().lower() != actual:
-        raise _bad_request(
-            f"Content-MD5 {sent!r} does not match the MD5 of the body received ({actual})", "Content-MD5"
-        )
+        raise bad_request(f"Content-MD5 {sent!r} does not match the MD5 of the body received ({actual})", "Content-MD5")
+
+
+Lister = Callable[[int, int], tuple[list[Any], int]]  # (page, size) -> (the page's items, how many match)
+
+
+@dataclass
+class ApiCall:
+    """An authenticated request being answered: its decoded query ``params``, the pagination faults taken for it
+    (``shape``: their parameters, by kind), who sent it and whether they may use the backup endpoints."""
+
+    request: RecordedRequest
+    params: dict[str, str]
+    shape: dict[str, dict[str, Any]]
+    who: str
+    permitted: bool
+
+    def require_permission(self) -> None:
+        """403 for a user without the backup permission."""
+        if not self.permitted:
+            raise ApiError(403, wire.CODE_FORBIDDEN, f"User {self.who!r} has no permission for this operation")
 
 
 class EmulatorApi:
@@ -204,7 +123,6 @@ class EmulatorApi:
 
     def __init__(self, emulator: OCPEmulator) -> None:
         self.emu = emulator
-        self.max_time_range: timedelta | None = None
 
     def handle(self, request: RecordedRequest, shape: dict[str, dict[str, Any]]) -> Response:
         """Answer one request, with the pagination faults ``shape`` (their parameters, by kind)."""
@@ -215,7 +133,8 @@ class EmulatorApi:
         try:
             who, permitted = emu.auth.authenticate(request, emu.clock.now())
             _check_content_md5(request)
-            routed = self.route(request, unquote(path), shape, who, permitted)
+            call = ApiCall(request, wire.query_params(request.query), shape, who, permitted)
+            routed = self.route(call, unquote(path))
             if routed is not None:
                 return routed
             tasks = _TASKS.match(unquote(path))
@@ -224,55 +143,38 @@ class EmulatorApi:
                 raise ApiError(400, wire.CODE_FRAMEWORK, f"No handler found for {request.method} {path}")
             if request.method != "GET":
                 raise ApiError(405, wire.CODE_FRAMEWORK, f"Request method {request.method!r} not supported")
-            params = wire.query_params(request.query)
             if tasks is None:
-                page, served, size = self._paging(params, shape, required=False)
-                items, total = emu.list_clusters(params.get("name") or None, served, size)
-                return wire.success(request, emu.clock, self._page(items, total, page, size, shape))
-            self.forbid_unless(permitted, who)
-            cluster_id = _long(tasks[1], "id")
-            tenant_id = _long(tasks[2], "tenantId") if tasks[2] is not None else None
-            page, served, size = self._paging(params, shape, required=True)
-            start, end = _time_window(params, self.max_time_range)
-            emu.cluster(cluster_id)  # 404 for an unknown cluster before validating more
-            contents, total = emu.query_tasks(cluster_id, tenant_id, start, end, served, size)
-            data = self._page(contents, total, page, size, shape)
-            return wire.success(request, emu.clock, data, cluster_id=cluster_id)
+                return self.paged(call, partial(emu.list_clusters, call.params.get("name") or None))
+            call.require_permission()
+            return self.task_list(call, (tasks[1], tasks[2]), emu.query_tasks, data_faults=True)
         except ApiError as error:
             return wire.failure(request, emu.clock, error)
         except (UnknownClusterError, UnknownTenantError) as error:
             return wire.failure(request, emu.clock, ApiError(404, wire.CODE_NOT_FOUND, str(error)))
 
-    def route(
-        self, request: RecordedRequest, path: str, shape: dict[str, dict[str, Any]], who: str, permitted: bool
-    ) -> Response | None:
-        """More endpoints (subclasses): the response for an authenticated request to ``path`` (decoded, without the
-        prefix), or None to let the log backup routes answer it."""
+    def route(self, call: ApiCall, path: str) -> Response | None:
+        """More endpoints (subclasses): the response to ``call`` for ``path`` (decoded, without the prefix), or None to
+        let the log backup routes answer it."""
         return None
 
-    @staticmethod
-    def forbid_unless(permitted: bool, who: str) -> None:
-        """403 for a user without the backup permission."""
-        if not permitted:
-            raise ApiError(403, wire.CODE_FORBIDDEN, f"User {who!r} has no permission for this operation")
+    def paged(self, call: ApiCall, lister: Lister, *, required: bool = False, cluster: int | None = None) -> Response:
+        """One page of a list in OCP's page envelope, as the pagination faults bend it.
 
-    def _paging(
-        self, params: dict[str, str], shape: dict[str, dict[str, Any]], *, required: bool
-    ) -> tuple[int, int, int]:
+        :param call: the request: its ``page`` (1-based) and ``size`` (clamped to 2000) parameters.
+        :param lister: the list, read once for the page served.
+        :param required: whether ``page`` and ``size`` must be sent (task lists) rather than default to 1 and 10.
+        :param cluster: the id of the cluster whose tasks are listed, for faults that change them after answering.
+        """
+        params, shape = call.params, call.shape
         page = _int_param(params, "page", None if required else 1)
         size = _int_param(params, "size", None if required else DEFAULT_PAGE_SIZE)
         if page < 1:
-            raise _bad_request("page must be 1 or greater (pages are 1-based)", "page", wire.CODE_ILLEGAL_ARGUMENT)
+            raise bad_request("page must be 1 or greater (pages are 1-based)", "page", wire.CODE_ILLEGAL_ARGUMENT)
         if size < 1:
-            raise _bad_request("size must be 1 or greater", "size", wire.CODE_ILLEGAL_ARGUMENT)
+            raise bad_request("size must be 1 or greater", "size", wire.CODE_ILLEGAL_ARGUMENT)
         clamp = shape.get("clamp_size")
         size = min(size, MAX_PAGE_SIZE, max(1, int(clamp["max_size"])) if clamp else MAX_PAGE_SIZE)
-        return page, 1 if "ignore_page" in shape else page, size
-
-    @staticmethod
-    def _page(
-        contents: list[dict[str, Any]], total: int, page: int, size: int, shape: dict[str, dict[str, Any]]
-    ) -> Any:
+        contents, total = lister(1 if "ignore_page" in shape else page, size)
         total_pages = -(-total // size)
         wrong = shape.get("wrong_total_pages")
         if wrong and wrong["value"] is not None:
@@ -281,7 +183,30 @@ class EmulatorApi:
             total_pages = max(0, total_pages + int(wrong["delta"]))
         ignored = shape.get("ignore_page")
         number = 1 if ignored and not ignored["echo_page"] else page
-        return {
-            "contents": contents,
-            "page": {"number": number, "size": size, "totalElements": total, "totalPages": total_pages},
-        }
+        info = {"number": number, "size": size, "totalElements": total, "totalPages": total_pages}
+        return wire.success(call.request, self.emu.clock, {"contents": contents, "page": info}, cluster_id=cluster)
+
+    def task_list(
+        self,
+        call: ApiCall,
+        ids: tuple[str, str | None],
+        query: Callable[[TaskQuery], tuple[list[Any], int]],
+        *,
+        data_faults: bool = False,
+    ) -> Response:
+        """A task list (log backup, data backup or restore tasks): paged, filtered by ``startTime``/``endTime``.
+
+        :param call: the request.
+        :param ids: the cluster and the tenant (None: the cluster variant) as the path spells their ids.
+        :param query: what answers a :class:`TaskQuery`: its page and how many tasks match.
+        :param data_faults: whether faults that change the cluster's log backup tasks apply after answering.
+        """
+        cluster_id = long_param(ids[0], "id")
+        tenant_id = long_param(ids[1], "tenantId") if ids[1] is not None else None
+
+        def page_of(page: int, size: int) -> tuple[list[Any], int]:
+            start, end = time_window(call.params, self.emu.max_time_range)
+            self.emu.cluster(cluster_id)  # 404 for an unknown cluster before its tenant is looked up
+            return query(TaskQuery(cluster_id, tenant_id, start, end, page, size))
+
+        return self.paged(call, page_of, required=True, cluster=cluster_id if data_faults else None)

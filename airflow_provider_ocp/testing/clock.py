@@ -82,6 +82,11 @@ class ServerClock:
         return max(0.0, (self.now() - self.started).total_seconds())
 
 
+def whole_ms(moment: datetime) -> datetime:
+    """``moment`` cut to whole milliseconds, as OCP prints times: what is printed is then what is compared."""
+    return moment - timedelta(microseconds=moment.microsecond % 1000)
+
+
 def java_timestamp(moment: datetime, tz: tzinfo) -> str:
     """Java's ``yyyy-MM-dd'T'HH:mm:ss.SSSZ`` in zone ``tz``, as OCP prints ``createTime``: always ms, ``+0800``."""
     local = moment.astimezone(tz)

@@ -1,25 +1,21 @@
-"""The emulated clusters and their log backup tasks, as plain lists, and their records as OCP serializes them.
-
-Null fields are omitted; ``createTime``/``modifyTime`` use Java's no-colon form (``2021-09-23T14:33:17.357+0800``),
-``checkpoint`` too unless configured otherwise. A STOPPED task's values follow from its number alone.
-"""
+"""The emulated clusters and their log backup tasks at run time, as plain lists behind one lock, and the page
+queries that read them (records: :mod:`~airflow_provider_ocp.testing.records`)."""
 
 from __future__ import annotations
 
 import threading
 from collections.abc import Sequence
-from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone, tzinfo
-from typing import Any, Literal
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any, TypeVar
 
-from airflow_provider_ocp.testing.clock import DelayProfile, ServerClock, as_profile, iso_timestamp, java_timestamp
+from airflow_provider_ocp.testing.clock import DelayProfile, ServerClock, as_profile, whole_ms
+from airflow_provider_ocp.testing.records import RenderOptions, render_cluster, render_task
+from airflow_provider_ocp.testing.specs import ClusterSpec, TenantSpec
 
-DEFAULT_DELAY_SECONDS = 30.0
-DEFAULT_TASK_INTERVAL = timedelta(hours=1)
 DEFAULT_HISTORY_LAG = timedelta(minutes=10)  # the newest history task was created this long before the emulator
 _MILLISECOND = timedelta(milliseconds=1)
-CheckpointFormat = Literal["java", "iso"]
-DelayFormat = Literal["number", "string", "omit"]
+T = TypeVar("T")
 
 
 class UnknownClusterError(LookupError):
@@ -30,78 +26,34 @@ class UnknownTenantError(LookupError):
     """The cluster has no such tenant (or is a cluster-level cluster without tenant-level tasks)."""
 
 
-@dataclass
-class RenderOptions:
-    """How records are serialized; mutable at run time (``emu.options.delay_format = "string"``): ``checkpoint`` as
-    ``"java"`` (``+0800``) or ``"iso"`` (``+08:00``), ``delay`` as a ``"number"``, a ``"string"`` or ``"omit"``-ted,
-    ids as JSON strings (as OCP may send large ids), and the undocumented ``agentServerIp`` of OCP's sample."""
+def one_page(items: Sequence[T], page: int, size: int) -> list[T]:
+    """Page ``page`` (1-based) of ``items``, ``size`` a page, as every list endpoint serves it.
 
-    checkpoint_format: CheckpointFormat = "java"
-    delay_format: DelayFormat = "number"
-    ids_as_strings: bool = False
-    include_agent_ip: bool = True
-
-    def id(self, value: int) -> int | str:
-        """An id as configured: a JSON number or string."""
-        return str(value) if self.ids_as_strings else value
-
-
-@dataclass(frozen=True)
-class TenantSpec:
-    """One OceanBase tenant: OCP's ``tenant_id`` (in the tenant-level URL), ``tenantName``, OceanBase's
-    ``obTenantId``."""
-
-    tenant_id: int
-    name: str
-    ob_tenant_id: int
-
-
-@dataclass(frozen=True)
-class ClusterSpec:
-    """One emulated OceanBase cluster (OCP's ``cluster_id``, ``clusterName``, OceanBase's ``obClusterId``) and the
-    ``tasks`` it has at start, rotating over its tenants, ``interval`` apart; each unit's newest is its current task,
-    the older ones STOPPED. ``cluster_level``: OCP 3.x, one cluster-level unit whose tasks carry no tenant fields.
-    ``history_end``, ``current_task_age`` and ``delay``: as :class:`~airflow_provider_ocp.testing.OCPEmulator`'s.
+    :param items: everything that matches, in the order served.
+    :param page: the page served.
+    :param size: items a page.
     """
+    return list(items[(page - 1) * size : page * size])
+
+
+@dataclass(frozen=True)
+class TaskQuery:
+    """One page (``page``, 1-based, of ``size``) of a task list, newest first: the tasks of a cluster (or one tenant)
+    created in the inclusive window ``start``..``end`` (both None: every task)."""
 
     cluster_id: int
-    name: str
-    ob_cluster_id: int
-    tenants: tuple[TenantSpec, ...] = ()
-    cluster_level: bool = False
-    tasks: int = 0
-    interval: timedelta = DEFAULT_TASK_INTERVAL
-    history_end: datetime | None = None
-    current_task_age: timedelta | None = None
-    delay: DelayProfile = field(default_factory=lambda: DelayProfile.constant(DEFAULT_DELAY_SECONDS))
+    tenant_id: int | None
+    start: datetime | None
+    end: datetime | None
+    page: int
+    size: int
 
-    def __post_init__(self) -> None:
-        if self.tasks < 0 or self.interval < _MILLISECOND:
-            raise ValueError("tasks must be >= 0 and interval at least 1 ms")
-        if not self.cluster_level and not self.tenants and self.tasks:
-            raise ValueError(f"cluster {self.cluster_id} has tasks but no tenants; add tenants or cluster_level")
-        if self.history_end is not None and self.history_end.tzinfo is None:
-            raise ValueError("history_end must be an aware datetime")
-        if self.current_task_age is not None and self.current_task_age < timedelta(0):
-            raise ValueError("current_task_age must not be negative")
-        if len({t.tenant_id for t in self.tenants}) != len(self.tenants):
-            raise ValueError(f"cluster {self.cluster_id} has duplicate tenant ids")
+    def covers(self, moment: datetime) -> bool:
+        """Whether the window holds ``moment``, bounds included (a SQL ``BETWEEN``).
 
-    @classmethod
-    def synthetic(
-        cls, number: int, *, tenants: int = 2, tasks_per_tenant: int = 3, tasks: int | None = None, **options: Any
-    ) -> ClusterSpec:
-        """The ``number``-th (1-based) default cluster: id ``1000000 + number``, name ``cluster_<number>``; tenant ``t``
-        gets ``tenantId`` ``2000000 + number * 1000 + t``, ``tenant_<t>``, ``obTenantId`` ``1000 + 2 * t``. ``tasks``
-        (total) overrides ``tasks_per_tenant``; ``options`` are other fields (``delay`` may be seconds)."""
-        tenant_specs = tuple(
-            TenantSpec(2_000_000 + number * 1000 + t, f"tenant_{t}", 1000 + 2 * t) for t in range(1, tenants + 1)
-        )
-        units = 1 if options.get("cluster_level") else max(1, tenants)
-        if "delay" in options:
-            options["delay"] = as_profile(options["delay"])
-        total = tasks if tasks is not None else tasks_per_tenant * units
-        return cls(1_000_000 + number, f"cluster_{number}", number, tenant_specs, tasks=total, **options)
+        :param moment: a task's creation or start time.
+        """
+        return self.start is None or self.end is None or self.start <= moment <= self.end
 
 
 @dataclass
@@ -124,7 +76,7 @@ class Cluster:
         tenants: Sequence[TenantSpec | None] = [None] if spec.cluster_level or not spec.tenants else spec.tenants
         self.units = [Unit(t, spec.delay) for t in tenants]
         end = (spec.history_end or history_end) - (spec.current_task_age or timedelta(0))
-        end -= timedelta(microseconds=end.microsecond % 1000)  # whole ms: what is printed is what is filtered on
+        end = whole_ms(end)  # what is printed is what is filtered on
         self.first_created = end - spec.tasks * spec.interval
         self.created = spec.tasks  # tasks ever created, numbering the next one
         self.tasks: list[dict[str, Any]] = [
@@ -154,79 +106,6 @@ class Cluster:
             if len(newest) == len(self.units):
                 break
         return set(newest.values())
-
-
-def live_checkpoint(unit: Unit, now: datetime, elapsed: float) -> tuple[float | None, datetime]:
-    """A unit's current delay (its profile ``elapsed`` s after start) and checkpoint (``now`` minus the delay)."""
-    delay = round(unit.profile.value_at(elapsed - unit.profile_since), 4)
-    return delay, now - timedelta(seconds=delay)
-
-
-def render_task(
-    spec: ClusterSpec,
-    unit: Unit,
-    task: dict[str, Any],
-    current: bool,
-    now: datetime,
-    elapsed: float,
-    opts: RenderOptions,
-) -> dict[str, Any]:
-    """One LogBackupWrapperTask record, fields in OCP's order; a ``current`` task (its unit's newest) reports the
-    unit's live status and delay (its profile ``elapsed`` s after start), with checkpoint ``now`` minus the delay."""
-    tz, created, number = now.tzinfo or timezone.utc, task["created"], task["id"]
-    if current:
-        delay, checkpoint = live_checkpoint(unit, now, elapsed)
-        modified = max(created, checkpoint - timedelta(microseconds=checkpoint.microsecond % 1000))
-        status, error = unit.status, unit.error_msg
-        delay = None if unit.omit_delay else delay
-    else:  # a stopped task: modified some time after creation, its delay between 0.5 and 120 s
-        delay = round(0.5 + number * 7.3 % 119.5, 4)
-        modified = created + spec.interval / 2
-        checkpoint = modified - timedelta(seconds=delay)
-        status, error = "STOPPED", None
-    tenant = unit.tenant
-    record: dict[str, Any] = {}
-    if opts.include_agent_ip:
-        record["agentServerIp"] = f"10.{spec.cluster_id % 250}.{task['unit'] % 250}.{spec.ob_cluster_id % 250 + 1}"
-    record["backupMode"] = "PHYSICAL_BACKUP"
-    record["backupUri"] = f"file:///obbackup/{spec.name}" + (f"/{tenant.name}" if tenant else "")
-    record["checkpoint"] = (java_timestamp if opts.checkpoint_format == "java" else iso_timestamp)(checkpoint, tz)
-    record["clusterId"] = opts.id(spec.cluster_id)
-    record["clusterName"] = spec.name
-    record["clusterType"] = "PRIMARY"
-    record["createTime"] = java_timestamp(created, tz)
-    if delay is not None and opts.delay_format != "omit":
-        record["delay"] = repr(delay) if opts.delay_format == "string" else delay
-    if error:
-        record["errorMsg"] = error
-    record["modifyTime"] = java_timestamp(modified, tz)
-    record["obClusterId"] = opts.id(spec.ob_cluster_id)
-    if tenant is not None:
-        record["obTenantId"] = opts.id(tenant.ob_tenant_id)
-    record["status"] = status
-    if tenant is not None:
-        record["tenantId"] = opts.id(tenant.tenant_id)
-        record["tenantName"] = tenant.name
-    return record
-
-
-def render_cluster(cluster: Cluster, tz: tzinfo, opts: RenderOptions) -> dict[str, Any]:
-    """One item of ``GET /ob/clusters``, created just before its first task."""
-    spec = cluster.spec
-    item: dict[str, Any] = {
-        "id": opts.id(spec.cluster_id),
-        "name": spec.name,
-        "obClusterId": opts.id(spec.ob_cluster_id),
-        "type": "PRIMARY",
-        "status": "RUNNING",
-        "obVersion": "4.2.1.0",
-        "createTime": java_timestamp(cluster.first_created, tz),
-    }
-    if not spec.cluster_level:
-        item["tenants"] = [
-            {"id": opts.id(t.tenant_id), "name": t.name, "obTenantId": opts.id(t.ob_tenant_id)} for t in spec.tenants
-        ]
-    return item
 
 
 class Dataset:
@@ -262,24 +141,22 @@ class Dataset:
         """One page (1-based) of the clusters whose name holds ``name`` (any case; None: all), and how many match."""
         with self.lock:
             matching = [c for c in self._clusters.values() if not name or name.lower() in c.spec.name.lower()]
-            chosen = matching[(page - 1) * size : page * size]
-            return [render_cluster(c, self.clock.tz, self.options) for c in chosen], len(matching)
+            return [render_cluster(c, self.clock.tz, self.options) for c in one_page(matching, page, size)], len(
+                matching
+            )
 
-    def query_tasks(
-        self, cluster_id: int, tenant_id: int | None, start: datetime | None, end: datetime | None, page: int, size: int
-    ) -> tuple[list[dict[str, Any]], int]:
-        """One page (1-based) of task records, newest first, and how many are in the inclusive ``createTime`` window
-        (both bounds None: every task) of the cluster (``tenant_id`` None) or tenant."""
+    def query_tasks(self, query: TaskQuery) -> tuple[list[dict[str, Any]], int]:
+        """One page of log backup task records, newest first, and how many tasks the query matches.
+
+        :param query: the cluster (or tenant), ``createTime`` window and page asked for.
+        """
         with self.lock:
-            cluster = self.cluster(cluster_id)
-            tasks = cluster.tasks_of(tenant_id)
-            if start is not None and end is not None:
-                tasks = [task for task in tasks if start <= task["created"] <= end]
-            chosen = tasks[::-1][(page - 1) * size : page * size]
+            cluster = self.cluster(query.cluster_id)
+            tasks = [task for task in cluster.tasks_of(query.tenant_id) if query.covers(task["created"])]
             current, now, elapsed = (cluster.current_ids(), self.clock.now(), self.clock.elapsed())
             records = [
                 render_task(cluster.spec, cluster.units[t["unit"]], t, t["id"] in current, now, elapsed, self.options)
-                for t in chosen
+                for t in one_page(tasks[::-1], query.page, query.size)
             ]
             return records, len(tasks)
 
@@ -290,7 +167,7 @@ class Dataset:
         every task), newest first."""
         if (start is not None and start.tzinfo is None) or (end is not None and end.tzinfo is None):
             raise ValueError("window bounds must be aware datetimes")
-        return self.query_tasks(cluster_id, None, start, end, 1, max(1, self.task_count(cluster_id)))[0]
+        return self.query_tasks(TaskQuery(cluster_id, None, start, end, 1, max(1, self.task_count(cluster_id))))[0]
 
     def task_count(self, cluster_id: int, tenant_id: int | None = None) -> int:
         """How many tasks exist for a cluster (or one tenant)."""
@@ -328,8 +205,7 @@ class Dataset:
         with self.lock:
             cluster = self.cluster(cluster_id)
             fixed = None if tenant_id is None else cluster.unit_of_tenant(tenant_id)
-            created = self.clock.now()
-            created -= timedelta(microseconds=created.microsecond % 1000)
+            created = whole_ms(self.clock.now())
             for _ in range(n):
                 if cluster.tasks:
                     created = max(created, cluster.tasks[-1]["created"] + _MILLISECOND)

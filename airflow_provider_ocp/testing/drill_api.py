@@ -25,11 +25,12 @@ from __future__ import annotations
 
 import json
 import re
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from airflow_provider_ocp.testing import drill_records as records
 from airflow_provider_ocp.testing import wire
-from airflow_provider_ocp.testing.api import EmulatorApi, _bad_request, _long, _time_window
+from airflow_provider_ocp.testing.api import ApiCall, EmulatorApi, bad_request, long_param, time_window
 from airflow_provider_ocp.testing.clock import parse_query_time
 from airflow_provider_ocp.testing.task_instances import DrillError
 from airflow_provider_ocp.testing.wire import ApiError, RecordedRequest, Response
@@ -58,9 +59,9 @@ def _json_body(request: RecordedRequest) -> dict[str, Any]:
     try:
         body = json.loads(request.body.decode("utf-8")) if request.body else None
     except (UnicodeDecodeError, ValueError):
-        raise _bad_request("JSON parse error: the request body is not valid JSON", "body") from None
+        raise bad_request("JSON parse error: the request body is not valid JSON", "body") from None
     if not isinstance(body, dict):
-        raise _bad_request("Required request body is missing or not a JSON object", "body")
+        raise bad_request("Required request body is missing or not a JSON object", "body")
     return body
 
 
@@ -70,7 +71,7 @@ def _get(obj: dict[str, Any], name: str, kind: str, path: str, required: bool = 
     value = obj.get(name)
     if value is None:
         if required:
-            raise _bad_request(f"{where} must not be null", where)
+            raise bad_request(f"{where} must not be null", where)
         return None
     ok = {
         "str": isinstance(value, str) and value.strip() != "",
@@ -86,7 +87,7 @@ def _get(obj: dict[str, Any], name: str, kind: str, path: str, required: bool = 
             "object": "an object",
             "list": "a non-empty list",
         }
-        raise _bad_request(f"{where} must be {expected[kind]}, not {json.dumps(value)}", where)
+        raise bad_request(f"{where} must be {expected[kind]}, not {json.dumps(value)}", where)
     return int(value) if kind == "long" else value
 
 
@@ -94,7 +95,7 @@ def _enum(obj: dict[str, Any], name: str, allowed: Any, path: str, required: boo
     value = _get(obj, name, "str", path, required)
     where = f"{path}.{name}" if path else name
     if value is not None and value not in allowed:
-        raise _bad_request(f"{where} {value!r} is not one of {', '.join(allowed)}", where)
+        raise bad_request(f"{where} {value!r} is not one of {', '.join(allowed)}", where)
     return value
 
 
@@ -102,7 +103,7 @@ def parse_restore_body(body: dict[str, Any]) -> dict[str, Any]:
     """The restore request's fields, checked strictly against OCP's ONLINE restore shape."""
     status = _enum(body, "backupTenantStatus", ("ONLINE", "OFFLINE"), "")
     if status == "OFFLINE":
-        raise _bad_request("The emulator restores ONLINE backup tenants only", "backupTenantStatus")
+        raise bad_request("The emulator restores ONLINE backup tenants only", "backupTenantStatus")
     param = _get(body, _ROOT, "object", "")
     info_path = f"{_ROOT}.restoreTenantInfoParam"
     info = _get(param, "restoreTenantInfoParam", "object", _ROOT)
@@ -114,19 +115,19 @@ def parse_restore_body(body: dict[str, Any]) -> dict[str, Any]:
         parsed["restoreEndTime"] = parse_query_time(end_text)
     except ValueError:
         where = f"{_ROOT}.restoreEndTime"
-        raise _bad_request(f"{where} {end_text!r} is not ISO-8601 with a colon offset or Z", where) from None
+        raise bad_request(f"{where} {end_text!r} is not ISO-8601 with a colon offset or Z", where) from None
     parsed["name"] = _get(info, "name", "str", info_path)
     _get(info, "primaryZone", "str", info_path, required=False)
     for number, zone in enumerate(_get(info, "zones", "list", info_path)):
         zone_path = f"{info_path}.zones[{number}]"
         if not isinstance(zone, dict):
-            raise _bad_request(f"{zone_path} must be an object", zone_path)
+            raise bad_request(f"{zone_path} must be an object", zone_path)
         _get(zone, "name", "str", zone_path)
         _enum(zone, "replicaType", _REPLICA_TYPES, zone_path, required=False)
         pool = _get(zone, "resourcePool", "object", zone_path)
         _get(pool, "unitSpecName", "str", f"{zone_path}.resourcePool")
         if _get(pool, "unitCount", "long", f"{zone_path}.resourcePool") < 1:
-            raise _bad_request("unitCount must be 1 or more", f"{zone_path}.resourcePool.unitCount")
+            raise bad_request("unitCount must be 1 or more", f"{zone_path}.resourcePool.unitCount")
     return parsed
 
 
@@ -135,51 +136,41 @@ class DrillApi(EmulatorApi):
 
     emu: OCPEmulator
 
-    def route(
-        self, request: RecordedRequest, path: str, shape: dict[str, dict[str, Any]], who: str, permitted: bool
-    ) -> Response | None:
-        emu, params = self.emu, wire.query_params(request.query)
+    def route(self, call: ApiCall, path: str) -> Response | None:
+        emu, request, params = self.emu, call.request, call.params
         if "/backup/" in path:
             if not any(p.match(path) for p in (_BACKUP_VIEW, _TASK_LISTS, _BACKUP_NOW, _RESTORE)):
                 return None
-            self.forbid_unless(permitted, who)
+            call.require_permission()
         if match := _TENANTS.match(path):
             _method(request, "GET")
-            cluster_id = _long(match[1], "id")
-            page, served, size = self._paging(params, shape, required=False)
-            items, total = records.list_tenants(emu, cluster_id, params.get("name") or None, served, size)
-            return wire.success(request, emu.clock, self._page(items, total, page, size, shape))
+            cluster_id, name = long_param(match[1], "id"), params.get("name") or None
+            return self.paged(call, partial(records.list_tenants, emu, cluster_id, name))
         if match := _BACKUP_VIEW.match(path):
             _method(request, "GET")
-            cluster_id = _long(match[1], "id")
+            cluster_id = long_param(match[1], "id")
             if match[2] == "overview":
                 return wire.success(request, emu.clock, records.backup_overview(emu, cluster_id))
-            start, end = _time_window(params, self.max_time_range)
+            start, end = time_window(params, emu.max_time_range)
             return wire.success(request, emu.clock, records.backup_info(emu, cluster_id, start, end))
         if match := _TASK_LISTS.match(path):
             _method(request, "GET")
-            cluster_id = _long(match[1], "id")
-            tenant_id = _long(match[2], "tenantId") if match[2] is not None else None
-            page, served, size = self._paging(params, shape, required=True)
-            start, end = _time_window(params, self.max_time_range)
-            emu.cluster(cluster_id)
-            query = records.data_backup_tasks if match[3] == "dataBackupTasks" else records.restore_tasks
-            contents, total = query(emu, cluster_id, tenant_id, start, end, served, size)
-            return wire.success(request, emu.clock, self._page(contents, total, page, size, shape))
+            lister = records.data_backup_tasks if match[3] == "dataBackupTasks" else records.restore_tasks
+            return self.task_list(call, (match[1], match[2]), partial(lister, emu))
         if match := _BACKUP_NOW.match(path):
             _method(request, "POST")
             return self._backup_now(request, match)
         if match := _RESTORE.match(path):
             _method(request, "POST")
-            return self._restore(request, _long(match[1], "id"))
+            return self._restore(request, long_param(match[1], "id"))
         if match := _INSTANCES.match(path):
             _method(request, "GET")
-            return self._instances(request, params, shape, match)
+            return self._instances(call, match)
         return None
 
     def _backup_now(self, request: RecordedRequest, match: re.Match[str]) -> Response:
-        cluster_id = _long(match[1], "id")
-        tenant_id = _long(match[2], "tenantId") if match[2] is not None else None
+        cluster_id = long_param(match[1], "id")
+        tenant_id = long_param(match[2], "tenantId") if match[2] is not None else None
         self.emu.cluster(cluster_id)
         body = _json_body(request)
         _enum(body, "backupMode", ("PHYSICAL_BACKUP", "LOGICAL_BACKUP"), "", required=False)
@@ -215,17 +206,11 @@ class DrillApi(EmulatorApi):
             raise ApiError(status, code, error.message, error.target) from None
         return wire.success(request, self.emu.clock, {"obBackupTaskType": "RESTORE", "taskIdList": [instance.id]})
 
-    def _instances(
-        self, request: RecordedRequest, params: dict[str, str], shape: dict[str, dict[str, Any]], match: re.Match[str]
-    ) -> Response:
-        emu = self.emu
+    def _instances(self, call: ApiCall, match: re.Match[str]) -> Response:
+        emu, request = self.emu, call.request
         if match[1] is None:
-            page, served, size = self._paging(params, shape, required=False)
-            cluster_id = _long(params["clusterId"], "clusterId") if params.get("clusterId") else None
-            matching = records.task_instances(emu, params, cluster_id)
-            items = matching[(served - 1) * size : served * size]
-            return wire.success(request, emu.clock, self._page(items, len(matching), page, size, shape))
-        instance_id = _long(match[1], "taskInstanceId")
+            return self.paged(call, partial(records.task_instances, emu, call.params))
+        instance_id = long_param(match[1], "taskInstanceId")
         with emu.lock:
             instance = emu.task_instance(instance_id)
             if instance is None:
@@ -233,7 +218,7 @@ class DrillApi(EmulatorApi):
             now, tz = emu.clock.now(), emu.clock.tz
             if match[3] is None:
                 return wire.success(request, emu.clock, instance.render(now, tz))
-            subtask_id = _long(match[2], "subtaskInstanceId")
+            subtask_id = long_param(match[2], "subtaskInstanceId")
             index = instance.subtask_index(subtask_id)
             if index is None:
                 message = f"Subtask {subtask_id} does not exist in task instance {instance_id}"

@@ -10,20 +10,14 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from airflow_provider_ocp.testing.api import long_param
 from airflow_provider_ocp.testing.clock import java_timestamp
+from airflow_provider_ocp.testing.data import TaskQuery, one_page
 from airflow_provider_ocp.testing.drills import Drills
 from airflow_provider_ocp.testing.task_instances import DataBackup, Restore
 
 FULL_BACKUP_BYTES = 1 << 30
 INCREMENTAL_BACKUP_BYTES = 100 << 20
-
-
-def _page(items: list[Any], page: int, size: int) -> list[Any]:
-    return items[(page - 1) * size : page * size]
-
-
-def _in_window(moment: datetime, start: datetime | None, end: datetime | None) -> bool:
-    return start is None or end is None or start <= moment <= end
 
 
 def list_tenants(drills: Drills, cluster_id: int, name: str | None, page: int, size: int) -> tuple[list[Any], int]:
@@ -42,7 +36,7 @@ def list_tenants(drills: Drills, cluster_id: int, name: str | None, page: int, s
                 "mode": "MYSQL",
                 "obVersion": "4.2.1.0",
             }
-            for tenant_id, tenant_name in _page(rows, page, size)
+            for tenant_id, tenant_name in one_page(rows, page, size)
         ]
         return items, len(rows)
 
@@ -134,28 +128,24 @@ def _data_record(drills: Drills, backup: DataBackup, now: datetime) -> dict[str,
     return record
 
 
-def data_backup_tasks(
-    drills: Drills,
-    cluster_id: int,
-    tenant_id: int | None,
-    start: datetime | None,
-    end: datetime | None,
-    page: int,
-    size: int,
-) -> tuple[list[dict[str, Any]], int]:
-    """One page of data backup records, newest first, in the inclusive ``startTime`` window."""
+def data_backup_tasks(drills: Drills, query: TaskQuery) -> tuple[list[dict[str, Any]], int]:
+    """One page of data backup records, newest first, and how many started in the query's window.
+
+    :param drills: the emulator's state.
+    :param query: the cluster (or tenant), ``startTime`` window and page asked for.
+    """
     with drills.lock:
-        if tenant_id is not None:
-            drills.tenant(cluster_id, tenant_id)
+        if query.tenant_id is not None:
+            drills.tenant(query.cluster_id, query.tenant_id)
         now = drills.clock.now()
         chosen = [
             b
             for b in reversed(drills.backups)
-            if b.cluster_id == cluster_id
-            and tenant_id in (None, b.tenant.tenant_id)
-            and _in_window(b.start, start, end)
+            if b.cluster_id == query.cluster_id
+            and query.tenant_id in (None, b.tenant.tenant_id)
+            and query.covers(b.start)
         ]
-        return [_data_record(drills, b, now) for b in _page(chosen, page, size)], len(chosen)
+        return [_data_record(drills, b, now) for b in one_page(chosen, query.page, query.size)], len(chosen)
 
 
 _RESTORE_STATUS = {"RUNNING": "RESTORE_DOING", "FAILED": "RESTORE_FAIL", "SUCCESSFUL": "RESTORE_SUCCESS"}
@@ -188,17 +178,15 @@ def _restore_record(drills: Drills, restore: Restore, now: datetime) -> dict[str
     return {key: value for key, value in record.items() if key not in drills.omitted_restore_fields}
 
 
-def restore_tasks(
-    drills: Drills,
-    cluster_id: int,
-    tenant_id: int | None,
-    start: datetime | None,
-    end: datetime | None,
-    page: int,
-    size: int,
-) -> tuple[list[dict[str, Any]], int]:
-    """One page of restore records, newest first, in the inclusive ``createTime`` window: the restores from or into
-    the cluster (tenant variant: from the tenant, or into the tenant a restore made) [uncertain: OCP's scope]."""
+def restore_tasks(drills: Drills, query: TaskQuery) -> tuple[list[dict[str, Any]], int]:
+    """One page of restore records, newest first, and how many were created in the query's window: the restores
+    from or into the cluster (tenant variant: from the tenant, or into the tenant a restore made) [uncertain: OCP's
+    scope].
+
+    :param drills: the emulator's state.
+    :param query: the cluster (or tenant), ``createTime`` window and page asked for.
+    """
+    cluster_id, tenant_id = query.cluster_id, query.tenant_id
     with drills.lock:
         now = drills.clock.now()
         if tenant_id is not None and not tenant_exists(drills, cluster_id, tenant_id):
@@ -207,22 +195,31 @@ def restore_tasks(
         for r in reversed(drills.restores):
             from_here = r.backup_cluster.cluster_id == cluster_id and tenant_id in (None, r.backup_tenant.tenant_id)
             into_here = r.restore_cluster_id == cluster_id and tenant_id in (None, r.tenant_id)
-            if (from_here or into_here) and _in_window(r.instance.created, start, end):
+            if (from_here or into_here) and query.covers(r.instance.created):
                 chosen.append(r)
-        return [_restore_record(drills, r, now) for r in _page(chosen, page, size)], len(chosen)
+        return [_restore_record(drills, r, now) for r in one_page(chosen, query.page, query.size)], len(chosen)
 
 
-def task_instances(drills: Drills, params: dict[str, str], cluster_id: int | None) -> list[dict[str, Any]]:
-    """``GET /tasks/instances``: every task instance matching the filters, newest first."""
+def task_instances(drills: Drills, params: dict[str, str], page: int, size: int) -> tuple[list[dict[str, Any]], int]:
+    """``GET /tasks/instances``: one page of the task instances matching the filters, newest first, and how many match.
+
+    :param drills: the emulator's state.
+    :param params: the query parameters: ``name`` (a part of it), ``clusterId``, ``status``, ``type``, ``tenantName``
+        (each of the last three a comma-separated list).
+    :param page: the page served (1-based).
+    :param size: records a page.
+    """
+    cluster_id = long_param(params["clusterId"], "clusterId") if params.get("clusterId") else None
     with drills.lock:
         now, tz = drills.clock.now(), drills.clock.tz
         rendered = [t.render(now, tz) for t in reversed(drills.task_instances())]
     name = (params.get("name") or "").lower()
     wanted = {"status": params.get("status"), "type": params.get("type"), "tenantName": params.get("tenantName")}
-    return [
+    matching = [
         r
         for r in rendered
         if name in r["name"].lower()
         and cluster_id in (None, r.get("clusterId"))
         and all(not value or r.get(k) in value.split(",") for k, value in wanted.items())
     ]
+    return one_page(matching, page, size), len(matching)

@@ -14,16 +14,10 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from airflow_provider_ocp.testing.clock import ServerClock, iso_timestamp
-from airflow_provider_ocp.testing.data import (
-    Cluster,
-    ClusterSpec,
-    Dataset,
-    RenderOptions,
-    TenantSpec,
-    UnknownTenantError,
-    live_checkpoint,
-)
+from airflow_provider_ocp.testing.clock import ServerClock, iso_timestamp, whole_ms
+from airflow_provider_ocp.testing.data import Cluster, Dataset, UnknownTenantError
+from airflow_provider_ocp.testing.records import RenderOptions, live_checkpoint
+from airflow_provider_ocp.testing.specs import ClusterSpec, TenantSpec
 from airflow_provider_ocp.testing.task_instances import (
     DEFAULT_SUBTASK_SECONDS,
     SUBTASKS,
@@ -33,7 +27,6 @@ from airflow_provider_ocp.testing.task_instances import (
     ScriptedFailure,
     TaskInstance,
     scripted_failure,
-    whole_ms,
 )
 
 SEED_BACKUP_LEAD = timedelta(hours=1)  # the seeded FULL backup finishes this long before the first log backup task
@@ -164,19 +157,11 @@ class Drills(Dataset):
     # -- operations -------------------------------------------------------------------------------------------------
 
     def _start_task(self, kind: str, name: str, cluster_id: int, tenant_name: str) -> TaskInstance:
-        names = SUBTASKS[kind]
-        failures = self._failures[kind]
+        names, failures, number = SUBTASKS[kind], self._failures[kind], self._next_instance
+        seconds = float(self.subtask_seconds.get(kind, DEFAULT_SUBTASK_SECONDS[kind]))
+        failure, created = failures.pop(0) if failures else None, whole_ms(self.clock.now())
         instance = TaskInstance(
-            self._next_instance,
-            kind,
-            name,
-            whole_ms(self.clock.now()),
-            names,
-            float(self.subtask_seconds.get(kind, DEFAULT_SUBTASK_SECONDS[kind])),
-            cluster_id,
-            tenant_name,
-            failures.pop(0) if failures else None,
-            self._next_subtask,
+            number, kind, name, created, names, seconds, cluster_id, tenant_name, failure, self._next_subtask
         )
         self._next_instance += 1
         self._next_subtask += len(names)
@@ -202,15 +187,8 @@ class Drills(Dataset):
                 )
                 if busy:
                     hint = f"A data backup of tenant {tenant.name} is still running; wait for it to finish"
-                    results.append(
-                        {
-                            "beSuccessful": False,
-                            "taskIdList": [],
-                            "tenantId": tenant.tenant_id,
-                            "errorCode": "BACKUP_TASK_ALREADY_RUNNING",
-                            "hint": hint,
-                        }
-                    )
+                    failed = {"beSuccessful": False, "taskIdList": [], "tenantId": tenant.tenant_id}
+                    results.append(failed | {"errorCode": "BACKUP_TASK_ALREADY_RUNNING", "hint": hint})
                     continue
                 kind = "FULL" if full else "INCREMENTAL"
                 instance = self._start_task("backup", f"{kind} data backup of {tenant.name}", cluster_id, tenant.name)
@@ -265,17 +243,9 @@ class Drills(Dataset):
                 raise DrillError("conflict", f"Tenant name {name!r} {why} cluster {restore_cluster.name}", target)
             instance = self._start_task("restore", f"Restore tenant {name}", restore_cluster_id, name)
             number = len(self.restores) + 1
-            self.restores.append(
-                Restore(
-                    number,
-                    instance,
-                    backup_cluster,
-                    tenant,
-                    restore_cluster_id,
-                    name,
-                    end,
-                    RESTORED_TENANT_ID_BASE + number,
-                    body,
-                )
+            restored_id = RESTORED_TENANT_ID_BASE + number
+            restore = Restore(
+                number, instance, backup_cluster, tenant, restore_cluster_id, name, end, restored_id, body
             )
+            self.restores.append(restore)
             return instance

@@ -40,20 +40,11 @@ from airflow_provider_ocp.testing.clock import ServerClock
 from airflow_provider_ocp.testing.data import Dataset, UnknownClusterError, UnknownTenantError
 from airflow_provider_ocp.testing.wire import ApiError, RecordedRequest, Response
 
-FaultKind = Literal[
-    "rate_limited",
-    "http_error",
-    "html_200",
-    "unsuccessful",
-    "truncated_json",
-    "drop_connection",
-    "slow",
-    "insert_tasks",
-    "remove_tasks",
-    "ignore_page",
-    "wrong_total_pages",
-    "clamp_size",
-]
+RespondKind = Literal["rate_limited", "http_error", "html_200", "unsuccessful"]  # replace the response
+TransportKind = Literal["truncated_json", "drop_connection"]  # mangle the body on the wire
+AfterKind = Literal["insert_tasks", "remove_tasks"]  # change the data once the page is rendered
+ShapeKind = Literal["ignore_page", "wrong_total_pages", "clamp_size"]  # bend pagination
+FaultKind = Literal[RespondKind, TransportKind, "slow", AfterKind, ShapeKind]
 FAULT_KINDS: tuple[str, ...] = get_args(FaultKind)
 
 _DEFAULTS: dict[str, dict[str, Any]] = {
@@ -70,10 +61,8 @@ _DEFAULTS: dict[str, dict[str, Any]] = {
     "wrong_total_pages": {"delta": 1, "value": None},
     "clamp_size": {"max_size": 100},
 }
-RESPOND_KINDS = ("rate_limited", "http_error", "html_200", "unsuccessful")
-TRANSPORT_KINDS = ("truncated_json", "drop_connection")
-AFTER_KINDS = ("insert_tasks", "remove_tasks")
-SHAPE_KINDS = ("ignore_page", "wrong_total_pages", "clamp_size")
+RESPOND_KINDS, TRANSPORT_KINDS = get_args(RespondKind), get_args(TransportKind)
+AFTER_KINDS, SHAPE_KINDS = get_args(AfterKind), get_args(ShapeKind)
 
 
 @dataclass

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from airflow_provider_ocp.testing.server import OCPEmulator
+from airflow_provider_ocp.testing.emulator import OCPEmulator
 
 
 def pytest_configure(config: pytest.Config) -> None:

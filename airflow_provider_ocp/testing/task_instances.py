@@ -14,7 +14,7 @@ from datetime import datetime, timedelta, tzinfo
 from typing import Any
 
 from airflow_provider_ocp.testing.clock import java_timestamp
-from airflow_provider_ocp.testing.data import ClusterSpec, TenantSpec
+from airflow_provider_ocp.testing.specs import ClusterSpec, TenantSpec
 
 RESTORE_SUBTASKS = (
     "Check restore prerequisites",
@@ -187,7 +187,3 @@ class Restore:
     restore_end: datetime
     tenant_id: int
     body: dict[str, Any] = field(default_factory=dict)
-
-
-def whole_ms(moment: datetime) -> datetime:
-    return moment - timedelta(microseconds=moment.microsecond % 1000)
