@@ -5,13 +5,14 @@ from __future__ import annotations
 from collections.abc import Generator, Iterable, Sequence
 from contextlib import closing
 from datetime import timedelta
-from functools import cached_property, partial
+from functools import partial
 from typing import TYPE_CHECKING, Any, cast
 
 from airflow.providers.common.compat.sdk import Asset, BaseOperator
 
 from airflow_provider_ocp.exceptions import OCPInputError
 from airflow_provider_ocp.hooks.failures import failing_at_once
+from airflow_provider_ocp.hooks.lazy_hook import LazyOCPHookMixin
 from airflow_provider_ocp.log_backup.formats import OUTPUT_FORMATS, import_pyarrow, make_writer
 from airflow_provider_ocp.log_backup.json_values import to_json_safe
 from airflow_provider_ocp.log_backup.surrogates import replace_lone_surrogates
@@ -41,7 +42,7 @@ if TYPE_CHECKING:
 MODES = ("created", "snapshot")
 
 
-class OCPLogBackupTasksOperator(BaseOperator):
+class OCPLogBackupTasksOperator(LazyOCPHookMixin, BaseOperator):
     """Extract the log backup tasks of an OCP cluster created in a time window, into XCom or a file.
 
     The window is half-open, ``[start, end)``, so consecutive runs never both hold a task created at their shared
@@ -149,13 +150,6 @@ class OCPLogBackupTasksOperator(BaseOperator):
         self.overwrite = overwrite
         self._written_path: ObjectStoragePath | None = None
         self._target: tuple[ExtractionWindow, int] | None = None  # the window and cluster id output_path names
-
-    @cached_property
-    def hook(self) -> OCPHook:
-        """The OCP hook, built on first use (never at DAG parse time)."""
-        from airflow_provider_ocp.hooks.ocp import OCPHook
-
-        return OCPHook(ocp_conn_id=self.ocp_conn_id)
 
     def render_template_fields(self, context: Context, jinja_env: jinja2.Environment | None = None) -> None:
         """Render as usual; on Airflow 3.0, then fail with the fix when Airflow is about to refuse this task's

@@ -4,22 +4,20 @@ worker or, deferred, in the triggerer (:class:`~airflow_provider_ocp.triggers.ta
 from __future__ import annotations
 
 import math
-from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from airflow.providers.common.compat.sdk import BaseOperator
 
 from airflow_provider_ocp.exceptions import OCPInputError
 from airflow_provider_ocp.hooks.failures import failing_at_once
+from airflow_provider_ocp.hooks.lazy_hook import LazyOCPHookMixin
 from airflow_provider_ocp.operators.links import OCPTaskLink
 
 if TYPE_CHECKING:
     from airflow.providers.common.compat.sdk import Context
 
-    from airflow_provider_ocp.hooks.ocp import OCPHook
 
-
-class OCPSubmitOperator(BaseOperator):
+class OCPSubmitOperator(LazyOCPHookMixin, BaseOperator):
     """Base of the operators that start work in OCP and wait for its task instances (not used on its own).
 
     :param ocp_conn_id: the Airflow connection of type ``ocp``.
@@ -37,12 +35,6 @@ class OCPSubmitOperator(BaseOperator):
         self.ocp_conn_id = ocp_conn_id
         self.deferrable = deferrable
         self.poll_interval = poll_interval
-
-    @cached_property
-    def hook(self) -> OCPHook:  # built on first use (never at DAG parse time)
-        from airflow_provider_ocp.hooks.ocp import OCPHook
-
-        return OCPHook(ocp_conn_id=self.ocp_conn_id)
 
     @failing_at_once()
     def checked_poll_interval(self) -> float:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import time
 from collections.abc import Sequence
 from datetime import datetime, timedelta
-from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from airflow.providers.common.compat.sdk import (
@@ -18,18 +17,18 @@ from airflow.providers.common.compat.sdk import (
 )
 
 from airflow_provider_ocp.hooks.failures import failing_at_once
+from airflow_provider_ocp.hooks.lazy_hook import LazyOCPHookMixin
 from airflow_provider_ocp.log_backup.criteria import DEFAULT_FAIL_ON_STATUS, GateCriteria, resolve_check_recoverable
 from airflow_provider_ocp.sensors.timing import bounded_wait, checked_max_failures, timeout_note, warn_at_parse
 
 # The gate itself (and the hook, and the trigger) is imported by the methods that use it: this module is imported by
 # every DAG file that uses the sensor, each time the file is parsed.
 if TYPE_CHECKING:
-    from airflow_provider_ocp.hooks.ocp import OCPHook
     from airflow_provider_ocp.log_backup.query import LogBackupQuery
     from airflow_provider_ocp.log_backup.verdict import GateVerdict
 
 
-class OCPLogBackupDelaySensor(BaseSensorOperator):
+class OCPLogBackupDelaySensor(LazyOCPHookMixin, BaseSensorOperator):
     """Wait until OCP's log backup of a cluster is running and its checkpoint delay is at most ``max_delay``.
 
     The gate before a point-in-time restore, a failover drill or an export. Only the latest log backup task of each
@@ -143,12 +142,6 @@ class OCPLogBackupDelaySensor(BaseSensorOperator):
         self._last_verdict: GateVerdict | None = None
         self._warned: set[str] = set()  # each warning once per task try, not at every check
         self._rescheduled = False  # a later poke of a reschedule-mode try (a new process each)
-
-    @cached_property
-    def hook(self) -> OCPHook:  # built on first use (never at DAG parse time)
-        from airflow_provider_ocp.hooks.ocp import OCPHook  # lazy: DAG parsing need not import requests
-
-        return OCPHook(ocp_conn_id=self.ocp_conn_id)
 
     @failing_at_once()  # a DAG bug: fails the task at once, and execute calls it outside soft_fail
     def validate(self) -> GateCriteria:
