@@ -13,7 +13,7 @@ from airflow.providers.common.compat.sdk import Asset, BaseOperator
 from airflow_provider_ocp.exceptions import OCPInputError
 from airflow_provider_ocp.hooks.failures import failing_at_once
 from airflow_provider_ocp.hooks.lazy_hook import LazyOCPHookMixin
-from airflow_provider_ocp.log_backup.formats import OUTPUT_FORMATS, import_pyarrow, make_writer
+from airflow_provider_ocp.log_backup.formats import OUTPUT_FORMATS, make_writer
 from airflow_provider_ocp.log_backup.json_values import to_json_safe
 from airflow_provider_ocp.log_backup.surrogates import replace_lone_surrogates
 from airflow_provider_ocp.operators.replacement import OVERWRITE_MODES, check_replaceable
@@ -220,6 +220,8 @@ class OCPLogBackupTasksOperator(LazyOCPHookMixin, BaseOperator):
         # the window is valid; nothing sent yet
         choice = cluster_choice(rendered_or_none(self.cluster_id), rendered_or_none(self.cluster_name))
         if self.output_format == "parquet" and self.output_path is not None:
+            from airflow_provider_ocp.log_backup.parquet import import_pyarrow
+
             import_pyarrow()
         cluster_id = self.hook.cluster_id_of(choice)
         return window, cluster_id
