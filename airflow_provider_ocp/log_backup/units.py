@@ -29,6 +29,7 @@ from datetime import datetime
 from typing import Any
 
 from airflow_provider_ocp.client.page import PageResult
+from airflow_provider_ocp.log_backup.doubts import Doubt, stronger_doubt
 
 MAX_TIED = 16
 """Tasks kept per unit at its latest ``createTime``. More tasks at one instant is a broken server: the unit is then
@@ -36,32 +37,6 @@ in doubt, so memory stays bounded by the number of units."""
 
 UnitKey = tuple[Any, ...]
 CLUSTER_UNIT: UnitKey = ("cluster",)
-
-
-@dataclass(frozen=True)
-class Doubt:
-    """A reason a unit's latest task may not be the one seen.
-
-    :param reason: in words, naming the tenant's field (e.g. ``createTime missing``).
-    :param created: the doubtful task's ``createTime``; None when unreadable (it might be the newest of all).
-    """
-
-    reason: str
-    created: datetime | None
-
-    def could_be_after(self, latest: datetime | None) -> bool:
-        """Whether the doubtful task could be at or after ``latest``, a unit's latest ``createTime``.
-
-        :param latest: the unit's latest ``createTime``, None when it has none.
-        """
-        return self.created is None or latest is None or self.created >= latest
-
-
-def _stronger(old: Doubt | None, new: Doubt) -> Doubt:
-    """Of two doubts about a unit, the one that applies more widely (an unreadable time first, else the newer)."""
-    if old is None or old.created is None:
-        return old or new
-    return new if new.created is None or new.created > old.created else old
 
 
 @dataclass
@@ -80,7 +55,7 @@ class _Bucket:
                 self.add_doubt(Doubt(f"more than {MAX_TIED} tasks share the latest createTime", None))
 
     def add_doubt(self, doubt: Doubt) -> None:
-        self.doubt = _stronger(self.doubt, doubt)
+        self.doubt = stronger_doubt(self.doubt, doubt)
 
     def merge(self, other: _Bucket) -> None:
         for task in other.tasks:
@@ -146,7 +121,7 @@ class Unit:
             field_lacking = "tenantId" if suspect.tenant_id is None else "tenantName"
             candidate = Doubt(f"a task of {suspect.label} without {field_lacking}", created)
             if candidate.could_be_after(self.latest_created):
-                doubt = _stronger(doubt, candidate)
+                doubt = stronger_doubt(doubt, candidate)
         return self if doubt is self.doubt else replace(self, doubt=doubt)
 
 
@@ -217,7 +192,7 @@ class LatestTasks:
             key = CLUSTER_UNIT if raw_id is None and raw_name is None else None
         doubt = Doubt(f"a task with {', '.join(problems)}", rank) if problems else None
         if key is None:
-            self._everywhere = _stronger(self._everywhere, doubt)  # type: ignore[arg-type]  # problems imply one
+            self._everywhere = stronger_doubt(self._everywhere, doubt)  # type: ignore[arg-type]  # problems imply one
             return
         bucket = self._buckets.setdefault(key, _Bucket())
         if doubt is not None:

@@ -135,29 +135,20 @@ class OCPDataBackupOperator(OCPSubmitOperator):
 
     def _start(self, cluster: int, tenant: int | None, backup_type: str, since: datetime | None) -> list[int]:
         """POST once; when the answer is lost, look for the backup OCP started before giving up."""
-        from airflow_provider_ocp.exceptions import OCPAPIError, OCPRequestRejectedError
-        from airflow_provider_ocp.restores.errors import BackupConflict, OCPSubmissionUnknownError
+        from airflow_provider_ocp.exceptions import OCPAPIError
+        from airflow_provider_ocp.restores.errors import BackupConflict
 
         what = f"tenant {tenant}" if tenant is not None else "every tenant"
         self.log.info("Starting a %s data backup of %s in cluster %s", backup_type, what, cluster)
         try:
             return self.hook.start_data_backup(cluster, tenant_id=tenant, backup_type=backup_type)  # type: ignore[arg-type]
-        except OCPRequestRejectedError:
-            raise
         except OCPAPIError as error:
-            if error.unsent:
-                raise
-            self.log.warning("The back-up-now POST's answer was lost (%s); looking for the backup in OCP", error)
-            try:
-                found, looked = self._existing(cluster, tenant, backup_type, since), "OCP lists no such backup yet"
-            except (OCPAPIError, BackupConflict) as lookup_error:
-                found, looked = [], f"looking for it failed ({lookup_error})"
-            if not found:
-                raise OCPSubmissionUnknownError(
-                    f"The data backup of {what} in cluster {cluster} may have started, but its answer was lost "
-                    f"({error}) and {looked}. A retry looks for it first."
-                ) from error
-            return found
+            return self.found_after_lost_answer(
+                error,
+                lambda: self._existing(cluster, tenant, backup_type, since),
+                what=f"data backup of {what} in cluster {cluster}",
+                lookup_errors=(OCPAPIError, BackupConflict),
+            )
 
     def result(self, outcomes: list[dict[str, Any]], carry: dict[str, Any]) -> dict[str, Any]:
         """The XCom value of the class docstring."""

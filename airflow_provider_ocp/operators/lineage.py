@@ -1,10 +1,14 @@
-"""OpenLineage for the restore operator: which tenant a restore read and which it created."""
+"""OpenLineage for the operators: which tenant a restore read and which it created, and which file an extraction
+wrote. Both report nothing (None) when OpenLineage is not installed."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
+
+if TYPE_CHECKING:
+    from airflow.providers.common.compat.sdk import ObjectStoragePath
 
 
 def restore_lineage(base_url: str, restored: Mapping[str, Any] | None) -> Any:
@@ -30,3 +34,24 @@ def restore_lineage(base_url: str, restored: Mapping[str, Any] | None) -> Any:
     return OperatorLineage(
         inputs=[Dataset(namespace=namespace, name=source)], outputs=[Dataset(namespace=namespace, name=target)]
     )
+
+
+def written_file_lineage(path: ObjectStoragePath | None) -> Any:
+    """The file an extraction wrote as output, or None when OpenLineage is not installed.
+
+    Named as Airflow's own asset converters name a file (:func:`~airflow_provider_ocp.operators.storage.
+    openlineage_name`); nothing is reported for a run that wrote none (XCom output).
+
+    :param path: the path this run's ``execute`` wrote, or None.
+    """
+    try:
+        from airflow.providers.common.compat.openlineage.facet import Dataset
+        from airflow.providers.openlineage.extractors import OperatorLineage
+    except ImportError:
+        return None
+    if path is None:
+        return OperatorLineage()
+    from airflow_provider_ocp.operators.storage import openlineage_name
+
+    namespace, name = openlineage_name(path)
+    return OperatorLineage(outputs=[Dataset(namespace=namespace, name=name)])

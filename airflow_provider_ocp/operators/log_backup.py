@@ -2,46 +2,34 @@
 
 from __future__ import annotations
 
-from collections.abc import Generator, Iterable, Sequence
-from contextlib import closing
+from collections.abc import Iterable, Sequence
 from datetime import timedelta
-from functools import cached_property, partial
 from typing import TYPE_CHECKING, Any, cast
 
-from airflow.providers.common.compat.sdk import Asset, BaseOperator
+from airflow.providers.common.compat.sdk import BaseOperator
 
 from airflow_provider_ocp.exceptions import OCPInputError
 from airflow_provider_ocp.hooks.failures import failing_at_once
-from airflow_provider_ocp.log_backup.formats import OUTPUT_FORMATS, import_pyarrow, make_writer
-from airflow_provider_ocp.log_backup.json_values import to_json_safe
-from airflow_provider_ocp.log_backup.surrogates import replace_lone_surrogates
-from airflow_provider_ocp.operators.replacement import OVERWRITE_MODES, check_replaceable
-from airflow_provider_ocp.operators.storage import (
-    atomic_output,
-    default_output_asset,
-    display_path,
-    openlineage_name,
-    resolve_output_path,
-)
+from airflow_provider_ocp.hooks.lazy_hook import LazyOCPHookMixin
+from airflow_provider_ocp.log_backup.formats import OUTPUT_FORMATS
+from airflow_provider_ocp.operators.replacement import OVERWRITE_MODES
+from airflow_provider_ocp.operators.storage import default_output_asset
 from airflow_provider_ocp.validation import validate_page_size
 
-# What only a running task needs (the hook, the page walk, snapshots, the window and cluster lookups) is imported in
-# the methods that use it: this module is imported by every DAG file that uses the operator, each time the file is
-# parsed.
+# What only a running task needs (the hook, the page walk, snapshots, the writers, the window and cluster lookups) is
+# imported in the methods that use it: this module is imported by every DAG file that uses the operator, each time the
+# file is parsed.
 if TYPE_CHECKING:
     import jinja2
     from airflow.providers.common.compat.sdk import Context, ObjectStoragePath
 
-    from airflow_provider_ocp.client.page import PageResult
-    from airflow_provider_ocp.hooks.ocp import OCPHook
-    from airflow_provider_ocp.log_backup.extraction import RecordsByPage
     from airflow_provider_ocp.log_backup.window import ExtractionWindow
 
 
 MODES = ("created", "snapshot")
 
 
-class OCPLogBackupTasksOperator(BaseOperator):
+class OCPLogBackupTasksOperator(LazyOCPHookMixin, BaseOperator):
     """Extract the log backup tasks of an OCP cluster created in a time window, into XCom or a file.
 
     The window is half-open, ``[start, end)``, so consecutive runs never both hold a task created at their shared
@@ -150,13 +138,6 @@ class OCPLogBackupTasksOperator(BaseOperator):
         self._written_path: ObjectStoragePath | None = None
         self._target: tuple[ExtractionWindow, int] | None = None  # the window and cluster id output_path names
 
-    @cached_property
-    def hook(self) -> OCPHook:
-        """The OCP hook, built on first use (never at DAG parse time)."""
-        from airflow_provider_ocp.hooks.ocp import OCPHook
-
-        return OCPHook(ocp_conn_id=self.ocp_conn_id)
-
     def render_template_fields(self, context: Context, jinja_env: jinja2.Environment | None = None) -> None:
         """Render as usual; on Airflow 3.0, then fail with the fix when Airflow is about to refuse this task's
         outlet Asset because its DAG was never parsed into the DB (``airflow dags test``:
@@ -226,6 +207,8 @@ class OCPLogBackupTasksOperator(BaseOperator):
         # the window is valid; nothing sent yet
         choice = cluster_choice(rendered_or_none(self.cluster_id), rendered_or_none(self.cluster_name))
         if self.output_format == "parquet" and self.output_path is not None:
+            from airflow_provider_ocp.log_backup.parquet import import_pyarrow
+
             import_pyarrow()
         cluster_id = self.hook.cluster_id_of(choice)
         return window, cluster_id
@@ -236,103 +219,30 @@ class OCPLogBackupTasksOperator(BaseOperator):
 
         :param context: the task context.
         """
+        from airflow_provider_ocp.operators import extraction_run as run
+
         # Rendering output_path resolved them (a window ending "now" must name the same instant in the path and in
         # the request); without one, or when called directly, they are resolved here.
         target, self._target = self._target, None
         window, cluster_id = target or self._resolve_target(context)
-        what = "every log backup task as OCP reports it now, for" if self.mode == "snapshot" else "tasks created in"
-        self.log.info(
-            "Extracting %s [%s, %s) (%s).", what, window.start.isoformat(), window.end.isoformat(), window.reason
-        )
-        path = None
+        output = None
         if self.output_path is not None:  # rendered with the window and the cluster (render_template_fields)
-            path = resolve_output_path(self.output_path, self.output_conn_id)
-            check_replaceable(path, window, self.output_format, self.overwrite)  # before any request for records
-        pages = self._pages(self.hook, cluster_id, window)
-        if path is None:
-            return self._extract_to_xcom(pages, cluster_id, window)
-        return self._extract_to_storage(pages, cluster_id, window, path, context)
-
-    def _pages(self, hook: OCPHook, cluster_id: int, window: ExtractionWindow) -> RecordsByPage:
-        """The records page by page: created inside the half-open window, or the whole snapshot as one page."""
-        from airflow_provider_ocp.log_backup.extraction import window_pages
-        from airflow_provider_ocp.log_backup.query import validated_query
-        from airflow_provider_ocp.log_backup.snapshot import snapshot_records
-
-        if self.mode == "snapshot":
-            records = snapshot_records(hook.get_log_backup_snapshot(cluster_id))
-            self.log.info("OCP reports %s log backup task(s) for cluster %s.", len(records), cluster_id)
-            return (page for page in [records])
-
-        def walk(part: ExtractionWindow) -> Generator[PageResult, None, None]:  # checked already: the hook trusts it
-            return hook.iter_query_pages(validated_query(cluster_id, part.start, part.end), self.page_size)
-
-        return window_pages(walk, window, self.log)
-
-    def _extract_to_xcom(self, pages: RecordsByPage, cluster_id: int, window: ExtractionWindow) -> list[dict[str, Any]]:
-        records: list[dict[str, Any]] = []
-        with closing(pages):
-            for page in pages:
-                records.extend(to_json_safe(record) for record in page)
-                if len(records) > self.max_xcom_records:
-                    raise OCPInputError(
-                        f"Cluster {cluster_id} has more than max_xcom_records={self.max_xcom_records} log backup tasks "
-                        f"in [{window.start.isoformat()}, {window.end.isoformat()}); XCom is stored in Airflow's "
-                        "metadata database and is not meant for bulk data. Set output_path (e.g. "
-                        "'s3://bucket/ocp/date={{ ds }}/log_backup_tasks.jsonl') to write them to storage, "
-                        "or raise max_xcom_records."
-                    )
-        self.log.info("Returning %s log backup task(s) through XCom.", len(records))
-        return replace_lone_surrogates(records)  # XCom cannot store text UTF-8 cannot encode
-
-    def _extract_to_storage(
-        self, pages: RecordsByPage, cluster_id: int, window: ExtractionWindow, path: ObjectStoragePath, context: Context
-    ) -> dict[str, Any]:
-        count = 0
-        snapshot = self.mode == "snapshot"  # Parquet gives the snapshot fields typed columns
-        # Checked again at the commit: another run may have written the path while this one was extracting.
-        still_replaceable = partial(check_replaceable, path, window, self.output_format, self.overwrite)
-        with (
-            atomic_output(path, still_replaceable) as file,
-            make_writer(self.output_format, file, window, snapshot) as writer,
-            closing(pages),
-        ):
-            for page in pages:
-                writer.write_page(page)
-                count += len(page)
-        self._written_path = path
-        location = display_path(path)
-        self.log.info("Wrote %s log backup task(s) to %s (%s).", count, location, self.output_format)
-        summary = {
-            "path": location,
-            "records": count,
-            **window.as_json(),
-            "cluster_id": cluster_id,
-            "format": self.output_format,
-        }
-        self._annotate_asset_events(context, summary)
+            output = run.FileOutput.checked(
+                self.output_path, self.output_conn_id, window, self.output_format, self.overwrite
+            )
+        pages = run.record_pages(self.hook, self.mode, cluster_id, window, self.page_size, self.log)
+        if output is None:
+            return run.records_for_xcom(pages, cluster_id, window, self.max_xcom_records, self.log)
+        summary = output.write(pages, window, cluster_id, self.mode == "snapshot", self.log)
+        self._written_path = output.path
+        run.annotate_asset_events(self.outlets, context, summary)
         return summary
-
-    def _annotate_asset_events(self, context: Context, summary: dict[str, Any]) -> None:
-        """Put the concrete file, window and count on each outlet Asset's event, for downstream consumers."""
-        outlet_events = context.get("outlet_events")
-        if outlet_events is None:
-            return
-        for outlet in self.outlets:
-            if isinstance(outlet, Asset):
-                outlet_events[outlet].extra.update(summary)
 
     def get_openlineage_facets_on_complete(self, task_instance: Any) -> Any:
         """Report the written file as OpenLineage output (None when OpenLineage is not installed).
 
         :param task_instance: the finished task instance (unused; the path comes from this run's execute).
         """
-        try:
-            from airflow.providers.common.compat.openlineage.facet import Dataset
-            from airflow.providers.openlineage.extractors import OperatorLineage
-        except ImportError:
-            return None
-        if self._written_path is None:
-            return OperatorLineage()
-        namespace, name = openlineage_name(self._written_path)
-        return OperatorLineage(outputs=[Dataset(namespace=namespace, name=name)])
+        from airflow_provider_ocp.operators.lineage import written_file_lineage
+
+        return written_file_lineage(self._written_path)

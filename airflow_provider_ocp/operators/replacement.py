@@ -28,7 +28,7 @@ from typing import IO, TYPE_CHECKING, Any
 
 from airflow_provider_ocp.client.errors import OCPInputError
 from airflow_provider_ocp.client.timestamps import isoformat_utc, parse_ocp_timestamp
-from airflow_provider_ocp.log_backup.formats import PARQUET_WINDOW_KEY, WINDOW_FIELDS
+from airflow_provider_ocp.log_backup.formats import WINDOW_FIELDS
 from airflow_provider_ocp.operators.storage import display_path
 
 if TYPE_CHECKING:
@@ -120,7 +120,7 @@ def _first_json_line(file: IO[bytes]) -> Any:
 
 
 def _parquet_window(file: IO[bytes]) -> Any:
-    from airflow_provider_ocp.log_backup.formats import import_pyarrow
+    from airflow_provider_ocp.log_backup.parquet import PARQUET_WINDOW_KEY, import_pyarrow
 
     pa, pq = import_pyarrow()
     try:

@@ -138,6 +138,9 @@ class OCPRestoreTenantOperator(OCPSubmitOperator):
         """Check, resolve, attach or submit once, then wait (see the class docstring)."""
         from dataclasses import replace
 
+        from airflow_provider_ocp.client.timestamps import isoformat_utc
+        from airflow_provider_ocp.restores.attach import since_of_run
+
         cluster_choice_, tenant_choice_, target_choice, draft = self.checked()
         hook = self.hook
         cluster = hook.cluster_id_of(cluster_choice_)
@@ -148,8 +151,6 @@ class OCPRestoreTenantOperator(OCPSubmitOperator):
         )
         target = cluster if target_choice is None else hook.cluster_id_of(target_choice)
         request = replace(draft, backup_cluster_id=cluster, backup_tenant_id=tenant, restore_cluster_id=target)
-        from airflow_provider_ocp.restores.attach import since_of_run
-
         since = since_of_run(context)
         found = self._existing(request, since)
         if found is None:
@@ -157,8 +158,6 @@ class OCPRestoreTenantOperator(OCPSubmitOperator):
             task_id = self._submit(request, since)
         else:
             task_id = self._task_of(found, request)
-        from airflow_provider_ocp.client.timestamps import isoformat_utc
-
         carry = {
             "restore_end_time": isoformat_utc(request.restore_end_time),
             "restore_tenant_name": request.tenant_name,
@@ -191,8 +190,7 @@ class OCPRestoreTenantOperator(OCPSubmitOperator):
 
     def _submit(self, request: RestoreRequest, since: datetime) -> int:
         """POST once; when the answer is lost, look for what OCP started before giving up."""
-        from airflow_provider_ocp.exceptions import OCPAPIError, OCPRequestRejectedError
-        from airflow_provider_ocp.restores.errors import OCPSubmissionUnknownError
+        from airflow_provider_ocp.exceptions import OCPAPIError
 
         self.log.info(
             "Restoring backup tenant %s of cluster %s to %s into tenant %r of cluster %s",
@@ -204,22 +202,13 @@ class OCPRestoreTenantOperator(OCPSubmitOperator):
         )
         try:
             return self.hook.submit_restore(request)
-        except OCPRequestRejectedError:
-            raise  # OCP answered: it refused, nothing started
         except OCPAPIError as error:
-            if error.unsent:
-                raise
-            self.log.warning("The restore POST's answer was lost (%s); looking for the restore in OCP", error)
-            try:
-                found, looked = self._existing(request, since), "OCP lists no such restore yet"
-            except OCPAPIError as lookup_error:
-                found, looked = None, f"looking for it failed too ({lookup_error})"
-            if found is None:
-                raise OCPSubmissionUnknownError(
-                    f"The restore into tenant {request.tenant_name!r} may have started in OCP, but its answer was "
-                    f"lost ({error}) and {looked}. A retry of this task looks for it first and attaches to it "
-                    "rather than starting a second one."
-                ) from error
+            found = self.found_after_lost_answer(
+                error,
+                lambda: self._existing(request, since),
+                what=f"restore into tenant {request.tenant_name!r}",
+                lookup_errors=(OCPAPIError,),
+            )
             return self._task_of(found, request)
 
     @failing_at_once()

@@ -1,25 +1,29 @@
-"""What the restore and backup operators share: the hook, the "OCP task" link, and the wait for OCP's tasks on the
-worker or, deferred, in the triggerer (:class:`~airflow_provider_ocp.triggers.task.OCPTaskTrigger`)."""
+"""What the restore and backup operators share: the hook, the "OCP task" link, what to do when a POST's answer is
+lost, and the wait for OCP's tasks on the worker or, deferred, in the triggerer
+(:class:`~airflow_provider_ocp.triggers.task.OCPTaskTrigger`)."""
 
 from __future__ import annotations
 
 import math
-from functools import cached_property
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from airflow.providers.common.compat.sdk import BaseOperator
 
 from airflow_provider_ocp.exceptions import OCPInputError
 from airflow_provider_ocp.hooks.failures import failing_at_once
+from airflow_provider_ocp.hooks.lazy_hook import LazyOCPHookMixin
 from airflow_provider_ocp.operators.links import OCPTaskLink
 
 if TYPE_CHECKING:
     from airflow.providers.common.compat.sdk import Context
 
-    from airflow_provider_ocp.hooks.ocp import OCPHook
+    from airflow_provider_ocp.exceptions import OCPAPIError
+
+Found = TypeVar("Found")
 
 
-class OCPSubmitOperator(BaseOperator):
+class OCPSubmitOperator(LazyOCPHookMixin, BaseOperator):
     """Base of the operators that start work in OCP and wait for its task instances (not used on its own).
 
     :param ocp_conn_id: the Airflow connection of type ``ocp``.
@@ -38,12 +42,6 @@ class OCPSubmitOperator(BaseOperator):
         self.deferrable = deferrable
         self.poll_interval = poll_interval
 
-    @cached_property
-    def hook(self) -> OCPHook:  # built on first use (never at DAG parse time)
-        from airflow_provider_ocp.hooks.ocp import OCPHook
-
-        return OCPHook(ocp_conn_id=self.ocp_conn_id)
-
     @failing_at_once()
     def checked_poll_interval(self) -> float:
         """``poll_interval`` as positive seconds; anything else fails before any request, naming it."""
@@ -51,6 +49,43 @@ class OCPSubmitOperator(BaseOperator):
         if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value) or value <= 0:
             raise OCPInputError(f"poll_interval must be a positive number of seconds (e.g. 30); got {value!r}.")
         return float(value)
+
+    def found_after_lost_answer(
+        self,
+        error: OCPAPIError,
+        look_again: Callable[[], Found | None],
+        *,
+        what: str,
+        lookup_errors: tuple[type[Exception], ...],
+    ) -> Found:
+        """What OCP started although the POST that started it failed with ``error``; called in its ``except`` block.
+
+        A POST is sent once (a second could start a second restore or backup). ``error`` is re-raised when OCP
+        answered (it refused: nothing started) or when the request provably never left. Otherwise the answer was
+        lost, so OCP may have started it: it is looked for, and when it is not found the task fails with
+        :class:`~airflow_provider_ocp.restores.errors.OCPSubmissionUnknownError` saying so (a retry looks first).
+
+        :param error: the POST's failure.
+        :param look_again: reads OCP's records for what the POST would have started; None (or empty) when absent.
+        :param what: what the POST starts, for the log and the error (``"restore into tenant 'drill_1'"``).
+        :param lookup_errors: the failures of ``look_again`` that leave it unknown whether OCP started it.
+        """
+        from airflow_provider_ocp.exceptions import OCPRequestRejectedError
+        from airflow_provider_ocp.restores.errors import OCPSubmissionUnknownError
+
+        if isinstance(error, OCPRequestRejectedError) or error.unsent:
+            raise error  # OCP refused it, or it never left: nothing started
+        self.log.warning("The POST starting the %s: its answer was lost (%s); looking for it in OCP", what, error)
+        try:
+            found, looked = look_again(), "OCP does not list it yet"
+        except lookup_errors as lookup_error:
+            found, looked = None, f"looking for it failed too ({lookup_error})"
+        if not found:
+            raise OCPSubmissionUnknownError(
+                f"The {what} may have started in OCP, but its answer was lost ({error}) and {looked}. A retry of this "
+                "task looks for it first and attaches to it rather than starting a second one."
+            ) from error
+        return found
 
     def wait(self, context: Context, task_ids: list[int], carry: dict[str, Any]) -> Any:
         """Push the task id and link, then wait for the tasks; return :meth:`result` (deferred: from the event).

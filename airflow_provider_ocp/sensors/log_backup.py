@@ -5,7 +5,6 @@ from __future__ import annotations
 import time
 from collections.abc import Sequence
 from datetime import datetime, timedelta
-from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from airflow.providers.common.compat.sdk import (
@@ -18,18 +17,18 @@ from airflow.providers.common.compat.sdk import (
 )
 
 from airflow_provider_ocp.hooks.failures import failing_at_once
+from airflow_provider_ocp.hooks.lazy_hook import LazyOCPHookMixin
 from airflow_provider_ocp.log_backup.criteria import DEFAULT_FAIL_ON_STATUS, GateCriteria, resolve_check_recoverable
-from airflow_provider_ocp.sensors.timing import bounded_wait, checked_max_failures, timeout_note, warn_at_parse
+from airflow_provider_ocp.sensors import timing
 
 # The gate itself (and the hook, and the trigger) is imported by the methods that use it: this module is imported by
 # every DAG file that uses the sensor, each time the file is parsed.
 if TYPE_CHECKING:
-    from airflow_provider_ocp.hooks.ocp import OCPHook
     from airflow_provider_ocp.log_backup.query import LogBackupQuery
     from airflow_provider_ocp.log_backup.verdict import GateVerdict
 
 
-class OCPLogBackupDelaySensor(BaseSensorOperator):
+class OCPLogBackupDelaySensor(LazyOCPHookMixin, BaseSensorOperator):
     """Wait until OCP's log backup of a cluster is running and its checkpoint delay is at most ``max_delay``.
 
     The gate before a point-in-time restore, a failover drill or an export. Only the latest log backup task of each
@@ -131,8 +130,8 @@ class OCPLogBackupDelaySensor(BaseSensorOperator):
         self.target_time = target_time
         self.fail_on_status = fail_on_status
         self.deferrable = deferrable
-        self.max_consecutive_failures = checked_max_failures(max_consecutive_failures)
-        warn_at_parse(self)  # timeout < poke_interval
+        self.max_consecutive_failures = timing.checked_max_failures(max_consecutive_failures)
+        timing.warn_at_parse(self)  # timeout < poke_interval
         self.wait_for_missing_tenants = wait_for_missing_tenants
         self.emit_metrics = emit_metrics
         # What one run learns, in the order it learns it: set by validate(), the first check, and the checks.
@@ -143,12 +142,6 @@ class OCPLogBackupDelaySensor(BaseSensorOperator):
         self._last_verdict: GateVerdict | None = None
         self._warned: set[str] = set()  # each warning once per task try, not at every check
         self._rescheduled = False  # a later poke of a reschedule-mode try (a new process each)
-
-    @cached_property
-    def hook(self) -> OCPHook:  # built on first use (never at DAG parse time)
-        from airflow_provider_ocp.hooks.ocp import OCPHook  # lazy: DAG parsing need not import requests
-
-        return OCPHook(ocp_conn_id=self.ocp_conn_id)
 
     @failing_at_once()  # a DAG bug: fails the task at once, and execute calls it outside soft_fail
     def validate(self) -> GateCriteria:
@@ -183,20 +176,13 @@ class OCPLogBackupDelaySensor(BaseSensorOperator):
 
     @failing_at_once()  # in the poke loop, a cluster_name OCP does not know fails as the hook's own errors do
     def check(self) -> GateVerdict:
-        """Read the cluster's log backup tasks once and judge them (logging one line per unit); with
-        ``check_recoverable``, read the recoverable windows too when the delay rule holds."""
-        from airflow_provider_ocp.log_backup.gate import LatestTasks, evaluate, log_verdict
-        from airflow_provider_ocp.log_backup.recoverable import judge_recoverable, wants_windows, window_request_tenants
+        """Read the cluster's log backup tasks once and judge them, logging one line per unit
+        (:func:`~airflow_provider_ocp.sensors.gate_check.read_verdict`)."""
+        from airflow_provider_ocp.log_backup.gate import log_verdict
+        from airflow_provider_ocp.sensors.gate_check import read_verdict
 
         criteria, query = self._gate()
-        table = LatestTasks()  # the latest task of each unit only, not the cluster's whole history
-        for page in self.hook.iter_query_pages(query, every_status=True):
-            table.take(page)
-        verdict = evaluate(table, criteria, cluster_id=query.cluster_id)
-        if wants_windows(verdict, criteria) and criteria.target_time is not None:
-            tenants = window_request_tenants(verdict)
-            windows = self.hook.get_recoverable_windows(query.cluster_id, tenant_ids=tenants)
-            verdict = judge_recoverable(verdict, windows, criteria.target_time)
+        verdict = read_verdict(self.hook, query, criteria)
         if self._rescheduled and not self._warned:  # an earlier poke of this try, another process, warned already
             self._warned.update(verdict.warnings)
         log_verdict(self.log, verdict, self._warned)
@@ -219,15 +205,14 @@ class OCPLogBackupDelaySensor(BaseSensorOperator):
         try:
             return super().execute(context)
         except AirflowSensorTimeout as timeout:
-            notes = [timeout_note(self.timeout, self.poke_interval)]
-            notes += [f"Last check: {self._last_verdict.message}"] if self._last_verdict else []
-            message = " ".join([str(timeout), *(note for note in notes if note)])
+            last = self._last_verdict.message if self._last_verdict else None
+            message = timing.timed_out_message(str(timeout), self.timeout, self.poke_interval, last)
             raise AirflowSensorTimeout(message) from None  # one message, not Airflow's then ours
 
     def _get_next_poke_interval(self, started_at: Any, run_duration: Any, poke_count: int) -> float:
         """BaseSensorOperator's interval, capped at the time left of ``timeout`` (see the class docstring)."""
         interval = super()._get_next_poke_interval(started_at, run_duration, poke_count)
-        return bounded_wait(interval, self.timeout, run_duration())
+        return timing.bounded_wait(interval, self.timeout, run_duration())
 
     def poke(self, context: Context) -> bool | PokeReturnValue:
         """One check: caught up (done, with the XCom value), a fail status (AirflowFailException), or not yet.
@@ -250,9 +235,7 @@ class OCPLogBackupDelaySensor(BaseSensorOperator):
     def _defer(self) -> None:
         from airflow_provider_ocp.triggers.log_backup import OCPLogBackupDelayTrigger  # lazy: see the imports
 
-        # The sensor's timeout counts from the first check, as in poke mode.
-        elapsed = 0.0 if self._started is None else time.monotonic() - self._started
-        remaining = max(0.0, self.timeout - elapsed)
+        remaining = timing.time_left(self.timeout, self._started)
         criteria, query = self._gate()  # known: the first check has run
         trigger = OCPLogBackupDelayTrigger.for_sensor(self, query.cluster_id, criteria, remaining)
         self.defer(trigger=trigger, method_name="execute_complete", timeout=timedelta(seconds=remaining))

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import timedelta
-from functools import cached_property
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from airflow.providers.common.compat.sdk import (
     AirflowFailException,
@@ -16,13 +15,11 @@ from airflow.providers.common.compat.sdk import (
 )
 
 from airflow_provider_ocp.hooks.failures import failing_at_once
+from airflow_provider_ocp.hooks.lazy_hook import LazyOCPHookMixin
 from airflow_provider_ocp.operators.links import OCPTaskLink
 
-if TYPE_CHECKING:
-    from airflow_provider_ocp.hooks.ocp import OCPHook
 
-
-class OCPTaskSensor(BaseSensorOperator):
+class OCPTaskSensor(LazyOCPHookMixin, BaseSensorOperator):
     """Wait until an OCP task instance succeeds; fail at once when it fails, naming the subtask and its log tail.
 
     Any task id works, also one started in OCP's console or by another tool. The return value (XCom
@@ -64,12 +61,6 @@ class OCPTaskSensor(BaseSensorOperator):
         self.max_consecutive_failures = max_consecutive_failures
         self._seen: dict[int, str] = {}
         self._pushed = False
-
-    @cached_property
-    def hook(self) -> OCPHook:  # built on first use (never at DAG parse time)
-        from airflow_provider_ocp.hooks.ocp import OCPHook
-
-        return OCPHook(ocp_conn_id=self.ocp_conn_id)
 
     @failing_at_once()
     def task_id_checked(self) -> int:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import sys
+import time
 import warnings
 from typing import Any
 
@@ -38,6 +39,30 @@ def timeout_note(timeout: float, poke_interval: float) -> str | None:
             else "Raise timeout."
         )
     )
+
+
+def timed_out_message(airflow_message: str, timeout: float, poke_interval: float, last_check: str | None) -> str:
+    """The sensor's timeout error: Airflow's message, then the :func:`timeout_note` when it applies, then what the
+    last check found (what the gate was still waiting for).
+
+    :param airflow_message: BaseSensorOperator's timeout message.
+    :param timeout: the sensor's timeout, seconds.
+    :param poke_interval: the sensor's poke interval, seconds.
+    :param last_check: the last verdict's message; None when no check completed.
+    """
+    notes = [timeout_note(timeout, poke_interval), f"Last check: {last_check}" if last_check else None]
+    return " ".join([airflow_message, *(note for note in notes if note)])
+
+
+def time_left(timeout: float, started: float | None) -> float:
+    """Seconds left of the sensor's ``timeout`` when it defers: the timeout counts from the first check, as in poke
+    mode.
+
+    :param timeout: the sensor's timeout, seconds.
+    :param started: ``time.monotonic()`` when the sensor started; None when unknown (the whole timeout is left).
+    """
+    elapsed = 0.0 if started is None else time.monotonic() - started
+    return max(0.0, timeout - elapsed)
 
 
 def warn_at_parse(sensor: Any) -> None:

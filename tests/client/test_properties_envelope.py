@@ -14,8 +14,9 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from hypothesis_support import examples
 
-from airflow_provider_ocp.client.response import RETRYABLE_STATUSES, Envelope, parse_response
+from airflow_provider_ocp.client.response import Envelope, parse_response
 from airflow_provider_ocp.client.retry import RetryPolicy
+from airflow_provider_ocp.client.statuses import RETRYABLE_STATUSES
 from airflow_provider_ocp.exceptions import OCPAPIError
 
 FINAL_STATUSES = frozenset({400, 401, 403, 404})

@@ -71,6 +71,18 @@ def test_a_running_backup_is_attached_not_started_again(emu: OCPEmulator, runner
     assert outcome.value["attached"] is True and outcome.value["ocp_task_ids"] == [5000001]
 
 
+def test_a_lost_answer_is_looked_up_and_attached_in_the_same_try(emu: OCPEmulator, runner: Runner) -> None:
+    """The back-up-now POST reaches OCP but its answer is lost: the backup is found in OCP's records, not POSTed
+    again (the rule the restore operator follows too: OCPSubmitOperator.found_after_lost_answer)."""
+    emu.faults.add("drop_connection", path_contains="backupNow")
+    with advance_per_task_read(emu, 30):
+        outcome = backup(runner, tenant_id=T1, deferrable=False)
+    assert outcome.state == "success", outcome.log
+    assert len(posts(emu, "backupNow")) == 1
+    assert outcome.value["ocp_task_ids"] == [5000001] and outcome.value["tasks"][0]["status"] == "SUCCESSFUL"
+    assert "answer was lost" in outcome.log and "Attaching to the data backup(s)" in outcome.log
+
+
 def test_failed_backup_names_the_subtask(emu: OCPEmulator, runner: Runner) -> None:
     emu.fail_next_task("backup", at_subtask="Back up tenant data", log="ERROR: backup destination is full")
     with advance_per_task_read(emu, 30):

@@ -9,7 +9,8 @@ from typing import Any
 
 import pytest
 
-from airflow_provider_ocp.log_backup.formats import JsonLinesWriter, ParquetWriter
+from airflow_provider_ocp.log_backup.formats import JsonLinesWriter
+from airflow_provider_ocp.log_backup.parquet import ParquetWriter
 from airflow_provider_ocp.log_backup.records import normalize_task
 from airflow_provider_ocp.log_backup.window import ExtractionWindow
 from airflow_provider_ocp.operators.storage import atomic_output, resolve_output_path
@@ -105,7 +106,7 @@ def test_parquet_without_pyarrow_names_the_extra(monkeypatch: pytest.MonkeyPatch
     import sys
 
     from airflow_provider_ocp.exceptions import OCPInputError
-    from airflow_provider_ocp.log_backup.formats import import_pyarrow
+    from airflow_provider_ocp.log_backup.parquet import import_pyarrow
 
     monkeypatch.setitem(sys.modules, "pyarrow", None)  # what an environment without pyarrow looks like to import
     with pytest.raises(OCPInputError, match=r"airflow-provider-ocp\[parquet\]"):
@@ -125,7 +126,7 @@ def test_openlineage_stays_optional(monkeypatch: pytest.MonkeyPatch) -> None:
 def test_created_mode_parquet_keeps_its_schema_and_snapshot_files_add_typed_columns() -> None:
     import pyarrow as pa
 
-    from airflow_provider_ocp.log_backup.formats import parquet_schema
+    from airflow_provider_ocp.log_backup.parquet import parquet_schema
     from airflow_provider_ocp.log_backup.records import SNAPSHOT_FIELDS
 
     created, snapshot = parquet_schema(), parquet_schema(snapshot=True)

@@ -20,8 +20,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis_support import examples
 
-from airflow_provider_ocp.log_backup.formats import EXTRA_FIELDS_COLUMN, JsonLinesWriter, ParquetWriter, make_writer
+from airflow_provider_ocp.log_backup.formats import EXTRA_FIELDS_COLUMN, JsonLinesWriter, make_writer
 from airflow_provider_ocp.log_backup.json_values import to_json_safe
+from airflow_provider_ocp.log_backup.parquet import ParquetWriter
 from airflow_provider_ocp.log_backup.records import DOCUMENTED_FIELDS, normalize_task
 from airflow_provider_ocp.log_backup.window import ExtractionWindow
 from airflow_provider_ocp.operators.storage import atomic_output, resolve_output_path
