@@ -19,8 +19,14 @@ from pathlib import Path
 from types import FrameType
 from typing import Any
 
-from airflow_standalone import REPO_ROOT, AirflowClient, AirflowStandalone, StandaloneError, read_json_log
+from airflow_logs import read_json_log
+from airflow_rest_client import AirflowClient
+from airflow_standalone import AirflowStandalone
 from events_scenario import BREACH_DELAY, EventsOutcome, run_backup_event
+from example_dag_runs import run_all
+from extract_run import ExtractOutcome
+from restore_drill_run import DrillOutcome
+from restore_gate_run import GateOutcome
 from scenario import (
     DRILL_DAG,
     DRILL_RESTORE,
@@ -29,11 +35,10 @@ from scenario import (
     EXTRACT_DAG,
     GATE_DAG,
     GATE_SENSOR,
-    DrillOutcome,
     E2EScenario,
-    ExtractOutcome,
-    GateOutcome,
 )
+from standalone_environment import REPO_ROOT
+from standalone_error import StandaloneError
 
 from airflow_provider_ocp.log_backup.sla_chart import CHART_INSTALL
 
@@ -252,7 +257,7 @@ def main(argv: list[str] | None = None) -> int:
                 )
                 say(f"== unpausing and triggering three example DAGs through {airflow.base_url}/api/v2 ...")
                 client = airflow.client()
-                extract, gate, drill = scenario.run_all(client, airflow.logs_dir)
+                extract, gate, drill = run_all(scenario, client, airflow.logs_dir)
                 extract_ok = show_extract(extract)
                 show_scheduled_runs(client)
                 gate_ok = show_gate(gate)

@@ -17,8 +17,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from airflow_standalone import AirflowClient, AirflowStandalone, RunResult, StandaloneError
+from airflow_rest_client import AirflowClient, RunResult
+from airflow_standalone import AirflowStandalone
 from scenario import EVENTS_DAG, EVENTS_POLL_SECONDS, E2EScenario
+from standalone_error import StandaloneError
 
 BREACH_DELAY = 300.0
 WITHIN_THRESHOLD = 5.0
@@ -38,11 +40,7 @@ class EventsOutcome:
 
 def snapshot_polls(scenario: E2EScenario, since: int) -> int:
     """Log backup listings without a time window (a gate's or a watcher's poll) among the requests from ``since``."""
-    return sum(
-        1
-        for request in scenario.emulator.requests[since:]
-        if request.path.endswith("/backup/task/logBackupTasks") and "startTime" not in request.query
-    )
+    return len(scenario.snapshot_checks(since))
 
 
 def wait_for(what: str, check: Callable[[], Any], timeout: float, airflow: AirflowStandalone) -> Any:

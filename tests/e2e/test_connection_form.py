@@ -16,9 +16,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from airflow_standalone import REPO_ROOT, AirflowClient, AirflowStandalone
+from airflow_rest_client import AirflowClient
+from airflow_standalone import AirflowStandalone
 from playwright.sync_api import Locator, Page, Route, expect, sync_playwright
 from scenario import E2EScenario
+from standalone_environment import REPO_ROOT
 
 from airflow_provider_ocp.provider_info import CONNECTION_FIELDS, UI_FIELD_BEHAVIOUR
 from airflow_provider_ocp.testing import DEFAULT_ACCESS_KEY_ID, DEFAULT_ACCESS_KEY_SECRET, DEFAULT_PASSWORD

@@ -14,12 +14,15 @@ Stopping Airflow and checking that no process or port is left is the ``airflow``
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 import pytest
 import requests
 from airflow_standalone import AirflowStandalone
+from example_dag_runs import run_all
+from extract_run import ExtractOutcome
+from restore_drill_run import DrillOutcome
+from restore_gate_run import GateOutcome
 from scenario import (
     DAY_END,
     DAY_START,
@@ -34,10 +37,8 @@ from scenario import (
     GATE_SENSOR,
     GATE_TENANT,
     TRIGGER_CLASSPATH,
-    DrillOutcome,
     E2EScenario,
-    ExtractOutcome,
-    GateOutcome,
+    parse_api_time,
 )
 
 from airflow_provider_ocp.testing import DEFAULT_PASSWORD, DEFAULT_USERNAME
@@ -76,14 +77,10 @@ EVIDENCE_KEYS = {
 Runs = tuple[ExtractOutcome, GateOutcome, DrillOutcome]
 
 
-def _time(text: str) -> datetime:
-    return datetime.fromisoformat(text.replace("Z", "+00:00"))
-
-
 @pytest.fixture(scope="module")
 def runs(airflow: AirflowStandalone, scenario: E2EScenario) -> Runs:
     """The three example DAGs, unpaused and triggered through the REST API, run to their end."""
-    return scenario.run_all(airflow.client(), airflow.logs_dir)
+    return run_all(scenario, airflow.client(), airflow.logs_dir)
 
 
 def test_extraction_run_writes_the_emulators_records(
@@ -162,7 +159,7 @@ def test_restore_gate_xcoms_are_as_documented(runs: Runs, scenario: E2EScenario)
     # The gate opened only once the falling delay brought the checkpoint past the restore point (asserted below).
     assert xcom["delay"] == unit["delay"] < DELAY_FROM, xcom
     assert xcom["checkpoint"] == unit["checkpoint"]
-    checkpoint, server_time = _time(xcom["checkpoint"]), _time(xcom["server_time"])
+    checkpoint, server_time = parse_api_time(xcom["checkpoint"]), parse_api_time(xcom["server_time"])
     # The default restore point is the moment the run was triggered: the gate vouches for a checkpoint past it.
     assert checkpoint >= gate.run_after, (checkpoint, gate.run_after)
     assert abs((server_time - checkpoint).total_seconds() - xcom["delay"]) < 0.01
@@ -220,9 +217,9 @@ def test_restore_drill_restores_in_the_triggerer(runs: Runs, scenario: E2EScenar
     assert xcom["status"] == "SUCCESSFUL"
     assert xcom["ocp_task_id"] == restore.instance.id
     assert (xcom["restore_tenant_name"], xcom["restore_cluster_id"]) == (restored_name, cluster)
-    assert abs((_time(xcom["restore_end_time"]) - drill.restore_point).total_seconds()) < 0.001, xcom
-    assert abs((_time(xcom["restore_end_time"]) - restore.restore_end).total_seconds()) < 0.001, xcom
-    started, finished = _time(xcom["started_at"]), _time(xcom["finished_at"])
+    assert abs((parse_api_time(xcom["restore_end_time"]) - drill.restore_point).total_seconds()) < 0.001, xcom
+    assert abs((parse_api_time(xcom["restore_end_time"]) - restore.restore_end).total_seconds()) < 0.001, xcom
+    started, finished = parse_api_time(xcom["started_at"]), parse_api_time(xcom["finished_at"])
     assert drill.run_after < started < finished, xcom
     assert xcom["url"].startswith("http://127.0.0.1:") and xcom["url"].endswith(f"/{xcom['ocp_task_id']}"), xcom
 
@@ -239,11 +236,11 @@ def test_restore_drill_writes_its_evidence(runs: Runs, scenario: E2EScenario) ->
     assert report["status"] == "SUCCESSFUL"
     assert (report["ocp_task_id"], report["ocp_task_url"]) == (restore["ocp_task_id"], restore["url"])
     assert report["backup_cluster_id"] == report["restore_cluster_id"] == scenario.cluster_id
-    assert _time(report["drill_started_at"]) == drill.run_after
+    assert parse_api_time(report["drill_started_at"]) == drill.run_after
     assert report["requested_rpo_seconds"] == DRILL_RPO_MINUTES * 60
     assert abs(report["achieved_rpo_seconds"] - DRILL_RPO_MINUTES * 60) < 0.001, report
     assert report["rpo_met"] is True, report
     assert report["log_backup_delay_at_gate_seconds"] == gate["delay"] <= DELAY_FROM
     assert report["log_backup_checkpoint_at_gate"] == gate["checkpoint"]
-    rto = (_time(restore["finished_at"]) - _time(restore["started_at"])).total_seconds()
+    rto = (parse_api_time(restore["finished_at"]) - parse_api_time(restore["started_at"])).total_seconds()
     assert report["rto_seconds"] == rto > 0, report
