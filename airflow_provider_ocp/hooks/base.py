@@ -56,8 +56,16 @@ class OCPBaseHook(BaseHook):
         # An OCPAPIError names its path (with the query) itself: written once, by the error.
         self.log.warning("OCP request failed (retry %s of %s in %.1fs): %s", retry_number, max_retries, wait, error)
 
-    def _retry_args(self, policy: RetryPolicy, sleep: Callable[[float], Any], starts_work: bool) -> dict[str, Any]:
+    def _retry_args(
+        self,
+        policy: RetryPolicy,
+        sleep: Callable[[float], Any],
+        starts_work: bool,
+        stop: threading.Event | None = None,
+    ) -> dict[str, Any]:
         def on_retry(retry_number: int, wait: float, error: BaseException) -> None:
+            if stop is not None and stop.is_set():
+                return  # the walk has ended: the sleep gives up at once, so no retry follows to announce
             self._log_retry(retry_number, wait, error, policy.max_retries)
 
         return policy.retry_args(on_retry, sleep, starts_work=starts_work)
@@ -71,7 +79,8 @@ class OCPBaseHook(BaseHook):
         :param stop: set when the page walk this request belongs to has failed: no further attempt is made.
         :param starts_work: a POST: repeated only when it provably never left.
         """
-        return Retrying(**self._retry_args(policy, _stoppable_sleep(stop or threading.Event()), starts_work))
+        stop = stop or threading.Event()
+        return Retrying(**self._retry_args(policy, _stoppable_sleep(stop), starts_work, stop))
 
     def _a_get_retry_object(self, policy: RetryPolicy, *, starts_work: bool = False) -> AsyncRetrying:
         """The same driver for the event loop (``asyncio`` sleeps).

@@ -221,6 +221,37 @@ def test_a_fatal_page_stops_the_read_ahead_without_waiting_for_sibling_retries(
         assert server.page_requests(1) == 1
 
 
+def test_a_sibling_failing_after_the_walk_ended_logs_no_retry(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Page 2 answers 400 at once; page 3 answers 503 only once the walk has failed: no retry follows, so its retry
+    warning would only mislead (and, logged after the task's end, it wrote to closed streams)."""
+    walk_failed = threading.Event()
+
+    def respond(handler: BaseHTTPRequestHandler, seen: Seen) -> None:
+        number = int(seen.query["page"][0])
+        if number == 1:
+            send(handler, 200, page([{**TASK, "tenantId": 1}], 1, 3, 3))
+        elif number == 2:
+            error = {"successful": False, "status": 400, "error": {"code": 60018, "message": "bad page"}}
+            send(handler, 400, json.dumps(error).encode())
+        else:
+            walk_failed.wait(10)
+            error = {"successful": False, "status": 503, "error": {"code": 0, "message": "busy"}}
+            send(handler, 503, json.dumps(error).encode())
+
+    with hostile_server(respond) as server:
+        use_server(monkeypatch, server.url, concurrency=4, max_retries=5, page_size=1)
+        with pytest.raises(OCPRequestRejectedError, match="bad page"):
+            list(OCPHook().iter_log_backup_tasks(CLUSTER))
+        walk_failed.set()
+        for thread in page_threads():
+            thread.join(timeout=10)
+        assert server.page_requests(3) == 1
+    printed = "".join(capsys.readouterr())  # Airflow's own (structlog) output, where the hook's warnings go
+    assert "OCP request failed (retry" not in printed, printed
+
+
 # -- 5. malformed pages ---------------------------------------------------------------------------------------------
 
 
