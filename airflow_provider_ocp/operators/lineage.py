@@ -11,6 +11,27 @@ if TYPE_CHECKING:
     from airflow.providers.common.compat.sdk import ObjectStoragePath
 
 
+Named = tuple[str, str]
+"""A dataset as OpenLineage names it: its namespace and its name."""
+
+
+def _lineage(inputs: list[Named], outputs: list[Named]) -> Any:
+    """OpenLineage's ``OperatorLineage`` of these datasets, or None when OpenLineage is not installed.
+
+    :param inputs: the datasets read.
+    :param outputs: the datasets written.
+    """
+    try:
+        from airflow.providers.common.compat.openlineage.facet import Dataset
+        from airflow.providers.openlineage.extractors import OperatorLineage
+    except ImportError:
+        return None
+    return OperatorLineage(
+        inputs=[Dataset(namespace=space, name=name) for space, name in inputs],
+        outputs=[Dataset(namespace=space, name=name) for space, name in outputs],
+    )
+
+
 def restore_lineage(base_url: str, restored: Mapping[str, Any] | None) -> Any:
     """The backed-up tenant as input and the restored tenant as output, or None when OpenLineage is not installed.
 
@@ -21,19 +42,12 @@ def restore_lineage(base_url: str, restored: Mapping[str, Any] | None) -> Any:
     :param restored: what the operator carried to its result (``backup_cluster_id``, ``backup_tenant_id``,
         ``restore_cluster_id``, ``restore_tenant_name``), or None.
     """
-    try:
-        from airflow.providers.common.compat.openlineage.facet import Dataset
-        from airflow.providers.openlineage.extractors import OperatorLineage
-    except ImportError:
-        return None
     if restored is None or restored.get("backup_cluster_id") is None:
-        return OperatorLineage()
+        return _lineage([], [])
     namespace = f"ocp://{urlsplit(base_url).netloc.rpartition('@')[2]}"
     source = f"clusters/{restored['backup_cluster_id']}/tenants/{restored['backup_tenant_id']}"
     target = f"clusters/{restored['restore_cluster_id']}/tenants/{restored['restore_tenant_name']}"
-    return OperatorLineage(
-        inputs=[Dataset(namespace=namespace, name=source)], outputs=[Dataset(namespace=namespace, name=target)]
-    )
+    return _lineage([(namespace, source)], [(namespace, target)])
 
 
 def written_file_lineage(path: ObjectStoragePath | None) -> Any:
@@ -44,14 +58,8 @@ def written_file_lineage(path: ObjectStoragePath | None) -> Any:
 
     :param path: the path this run's ``execute`` wrote, or None.
     """
-    try:
-        from airflow.providers.common.compat.openlineage.facet import Dataset
-        from airflow.providers.openlineage.extractors import OperatorLineage
-    except ImportError:
-        return None
     if path is None:
-        return OperatorLineage()
+        return _lineage([], [])
     from airflow_provider_ocp.operators.storage import openlineage_name
 
-    namespace, name = openlineage_name(path)
-    return OperatorLineage(outputs=[Dataset(namespace=namespace, name=name)])
+    return _lineage([], [openlineage_name(path)])
