@@ -33,7 +33,9 @@ def test_deferrable_timeout(
     soft_fail: bool,
     state: str,
 ) -> None:
-    outcome = run_deferred(request, capture, emu.cluster_ids[0], timeout=2, soft_fail=soft_fail)
+    # The timeout counts from the worker's first check: it must outlast dag.test()'s own steps before the trigger
+    # runs (on Airflow 3.2 about 1 s per call to its in-process Execution API), or the trigger is left no poll.
+    outcome = run_deferred(request, capture, emu.cluster_ids[0], timeout=5, soft_fail=soft_fail)
     assert outcome.state == state
     assert "running trigger in line" in outcome.log
     assert "did not catch up by" in outcome.log  # the trigger's timeout event
