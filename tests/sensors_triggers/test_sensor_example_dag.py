@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from dag_support import register_dag
 
 from airflow_provider_ocp.testing import OCPEmulator
 
@@ -45,6 +46,7 @@ def test_example_restores_to_the_gates_checkpoint(
 
     dag = load_example_dag()
     dag.get_task("wait_for_log_backup").poke_interval = 0.5
+    register_dag(dag)  # as the DAG processor would have: dag.test() on 3.0-3.2 runs only DAGs in the metadata DB
     # tenant_2 failed, but the example selects tenant_1 only
     emu.set_current_task(emu.cluster_ids[0], emu.tenant_ids(emu.cluster_ids[0])[1], status="FAILED")
     # The gate waits for a checkpoint at or after the run's trigger time (Airflow's clock): OCP's frozen clock is set
