@@ -27,11 +27,16 @@ if os.environ.get("PYTEST_XDIST_WORKER"):  # pytest-xdist (scripts/test): one SQ
 
     atexit.register(_exit_without_finalizing)
 os.environ["AIRFLOW__CORE__LOAD_EXAMPLES"] = "False"
-os.environ.setdefault("AIRFLOW__CORE__DAGS_FOLDER", os.path.join(os.path.dirname(__file__), "..", "example_dags"))
+# An empty DAGs folder: Airflow 3.3's dag.test() parses the whole DAGs folder into the DB on every call (to find the
+# tested DAG's siblings), 0.1 s of CPU each for the example DAGs. Tests that want the examples load them themselves
+# (tests/dag_support.py load_example); `airflow dags test` runs of them set the folder in their own environment.
+os.environ.setdefault("AIRFLOW__CORE__DAGS_FOLDER", os.path.join(os.environ["AIRFLOW_HOME"], "dags"))
 
 import pytest
 from hypothesis import settings
 from hypothesis_support import CI_EXAMPLES
+
+os.makedirs(os.environ["AIRFLOW__CORE__DAGS_FOLDER"], exist_ok=True)
 
 # Hypothesis profiles, chosen by $OCP_HYPOTHESIS_PROFILE: "ci" (the default; --airflow, --all-lines and CI) runs
 # Hypothesis's default 100 examples per property and each ``examples(n)`` of tests/hypothesis_support.py n; "quick"
