@@ -1,35 +1,28 @@
-"""Shared helpers: a fresh Airflow home per process, the emulator in a process of its own, the baseline from git,
-statistics and tables. Nothing here imports Airflow, so the orchestrator stays light."""
+"""What every benchmark module shares: the paths, a fresh Airflow home per process, a benchmark module run in a fresh
+interpreter, and the command line and JSON result of each. Nothing here imports Airflow, so the orchestrator stays
+light. The emulator process: :mod:`benchmarks.emulator_process`; the baseline from git: :mod:`benchmarks.baseline`;
+statistics and tables: :mod:`benchmarks.figures`."""
 
 from __future__ import annotations
 
 import argparse
 import atexit
-import io
 import json
-import math
 import os
 import shutil
 import subprocess
 import sys
-import tarfile
 import tempfile
-import time
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
-from dataclasses import asdict, dataclass, field
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import IO, Any
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 RESULTS_DIR = Path(__file__).resolve().parent / "results"
 PYTHON = sys.executable
-BASELINE_REF = "01517b9"
 FETCH_ALLOWANCE = 1.0
 """Seconds allowed beyond two poke intervals for a gate to fire after its condition holds: the bound of coalesced
 gates (``triggers/coalescing.py``) is two intervals plus the fetch a gate awaits, here one 20 ms request."""
-"""The provider before issue #14 (2026-11-26): "not worse than before" is judged against it, run alternately with
-this checkout's code in the same benchmark run."""
 
 _TEMP_HOMES: list[str] = []
 atexit.register(lambda: [shutil.rmtree(home, ignore_errors=True) for home in _TEMP_HOMES])
@@ -54,83 +47,6 @@ def ensure_airflow_home() -> None:
         os.environ.update(child_env())
 
 
-@dataclass
-class EmulatorConfig:
-    """How to start a benchmark emulator (see :mod:`benchmarks.emulator_server`).
-
-    :param clusters: cluster specs as ``{"tasks": n}`` dicts (2 tenants each), or a count of small clusters.
-    :param tenants: tenants per cluster.
-    :param tasks_per_tenant: history tasks per tenant for a cluster count.
-    :param latency: seconds added to every request.
-    :param delay: ``[start, end, over]`` of a linear delay profile, or None for the emulator's default.
-    :param fast: freeze the clock and cache responses, so the emulator's rendering does not stand in for latency.
-    :param warm: ``[cluster_index, page_size, pages]`` to request once before the latency is switched on.
-    :param not_found: answer every task query 404 (OCP's error envelope): what keeps ``HttpSensorTrigger`` waiting.
-    """
-
-    clusters: int | list[dict[str, Any]] = 1
-    tenants: int = 2
-    tasks_per_tenant: int = 3
-    latency: float = 0.02
-    delay: list[float] | None = None
-    fast: bool = False
-    warm: list[list[int]] = field(default_factory=list)
-    not_found: bool = False
-
-
-@dataclass
-class RunningEmulator:
-    """The emulator process once it listens: its URL, cluster ids and an Airflow connection (JSON form)."""
-
-    url: str
-    cluster_ids: list[int]
-    connection: dict[str, Any]
-    _stdin: IO[str]
-    _stdout: IO[str]
-
-    def connection_json(self, **extra: Any) -> str:
-        """The Airflow connection as JSON, with more ``extra`` fields (e.g. ``concurrency=4``).
-
-        :param extra: added to the connection's extra.
-        """
-        return json.dumps({**self.connection, "extra": {**self.connection.get("extra", {}), **extra}})
-
-    def command(self, line: str) -> dict[str, Any]:
-        """Send ``stats`` (CPU seconds since ready), ``requests`` (task queries received so far) or ``delay START END
-        OVER`` (every current task's delay, linear from now; answers ``set_wall``) and return the emulator's answer.
-
-        :param line: the command.
-        """
-        self._stdin.write(line + "\n")
-        self._stdin.flush()
-        return dict(json.loads(self._stdout.readline()))
-
-
-@contextmanager
-def emulator_process(config: EmulatorConfig) -> Iterator[RunningEmulator]:
-    """Run an emulator in its own process (its CPU and GIL apart from the client, like a remote OCP); it stops when
-    this context ends (its stdin closes) or after 15 minutes.
-
-    :param config: what to serve.
-    """
-    command = [PYTHON, "-m", "benchmarks.emulator_server", json.dumps(asdict(config)), "900"]
-    proc = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, env=child_env())
-    assert proc.stdin is not None and proc.stdout is not None
-    try:
-        line = proc.stdout.readline()
-        if not line:
-            raise RuntimeError(f"the benchmark emulator did not start (exit code {proc.wait()})")
-        info = json.loads(line)
-        yield RunningEmulator(info["url"], info["cluster_ids"], info["connection"], proc.stdin, proc.stdout)
-    finally:
-        proc.stdin.close()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.terminate()
-            proc.wait(timeout=10)
-
-
 def run_module(module: str, args: Sequence[str], timeout: float, log: IO[str] | None = None) -> dict[str, Any]:
     """Run ``python -m benchmarks.<module> --json-out FILE args`` in a fresh interpreter and return its JSON.
 
@@ -150,91 +66,6 @@ def run_module(module: str, args: Sequence[str], timeout: float, log: IO[str] | 
         if done.returncode != 0 or not out.exists():
             raise RuntimeError(f"benchmark {module} failed (exit {done.returncode}):\n{(done.stdout or '')[-3000:]}")
         return dict(json.loads(out.read_text()))
-
-
-def extract_baseline(into: Path, ref: str | None = None) -> dict[str, Any]:
-    """The provider package at ``ref`` (default :data:`BASELINE_REF`), extracted under ``into``: ``root`` (for
-    ``sys.path``), ``commit`` and ``subject``; or ``skipped`` with the reason (no git here, or no such commit).
-
-    :param into: an empty directory.
-    :param ref: a commit, e.g. the code when an issue asked for "not worse than today".
-    """
-    ref = ref or BASELINE_REF
-
-    def git(*command: str) -> bytes:
-        return subprocess.run(["git", *command], cwd=REPO_ROOT, capture_output=True, check=True, timeout=60).stdout
-
-    try:
-        commit = git("rev-parse", "--verify", f"{ref}^{{commit}}").decode().strip()
-        subject = git("log", "-1", "--format=%cs %s", commit).decode().strip()
-        archive = git("archive", "--format=tar", commit, "airflow_provider_ocp")
-    except (OSError, subprocess.SubprocessError) as error:
-        return {"skipped": f"git cannot provide {ref} here ({type(error).__name__})"}
-    with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
-        tar.extractall(into, filter="data")
-    return {"commit": commit, "subject": subject, "root": str(into)}
-
-
-def use_provider_root(root: str | None) -> None:
-    """Import the provider from ``root`` (a baseline) rather than this checkout; call before anything imports it.
-
-    :param root: the directory holding ``airflow_provider_ocp``, or None for this checkout.
-    """
-    if root:
-        sys.path.insert(0, root)
-    import airflow_provider_ocp
-
-    if Path(root or REPO_ROOT).resolve() not in Path(airflow_provider_ocp.__file__).resolve().parents:
-        raise RuntimeError(f"measuring {airflow_provider_ocp.__file__}, not the provider under {root or REPO_ROOT}")
-
-
-def timed(function: Callable[[], Any]) -> dict[str, float]:
-    """Run once: wall seconds and CPU seconds of this process (all threads).
-
-    :param function: the run.
-    """
-    cpu, wall = time.process_time(), time.perf_counter()
-    function()
-    return {"wall": time.perf_counter() - wall, "cpu": time.process_time() - cpu}
-
-
-def median(values: Sequence[float]) -> float:
-    """The median (NaN for no values).
-
-    :param values: the samples.
-    """
-    return percentile(values, 50)
-
-
-def percentile(values: Sequence[float], pct: float) -> float:
-    """The ``pct``-th percentile, linear between closest ranks (NaN for no values).
-
-    :param values: the samples.
-    :param pct: 0 to 100.
-    """
-    ordered = sorted(values)
-    if not ordered:
-        return math.nan
-    rank = (len(ordered) - 1) * pct / 100
-    low, high = math.floor(rank), math.ceil(rank)
-    return ordered[low] + (ordered[high] - ordered[low]) * (rank - low)
-
-
-def format_table(title: str, headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
-    """A Markdown table (readable in a terminal too) under a ``###`` title.
-
-    :param title: the heading.
-    :param headers: column names.
-    :param rows: cells, formatted by the caller.
-    """
-    cells = [[str(c) for c in headers], *[[str(c) for c in row] for row in rows]]
-    widths = [max(len(row[i]) for row in cells) for i in range(len(headers))]
-
-    def line(row: Sequence[str]) -> str:
-        return "| " + " | ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)) + " |"
-
-    separator = "|" + "|".join("-" * (width + 2) for width in widths) + "|"
-    return "\n".join([f"### {title}", "", line(cells[0]), separator, *(line(row) for row in cells[1:]), ""])
 
 
 def write_json(path: Path, data: dict[str, Any]) -> None:

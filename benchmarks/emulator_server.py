@@ -55,7 +55,7 @@ class CachingApi:
 
 
 def build_emulator(config: dict[str, Any]) -> OCPEmulator:
-    """The emulator described by a :class:`benchmarks.common.EmulatorConfig`.
+    """The emulator described by a :class:`benchmarks.emulator_process.EmulatorConfig`.
 
     :param config: the decoded config.
     """

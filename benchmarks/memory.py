@@ -13,7 +13,9 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from benchmarks.common import EmulatorConfig, benchmark_main, emulator_process, format_table, median, run_module
+from benchmarks.common import benchmark_main, run_module
+from benchmarks.emulator_process import EmulatorConfig, emulator_process
+from benchmarks.figures import format_table, median
 
 MIB = 2**20
 

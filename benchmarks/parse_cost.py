@@ -2,7 +2,7 @@
 
 Each sample is a fresh interpreter that imports ``airflow.sdk`` (what any DAG file does), then times the imports of
 ``airflow_provider_ocp.operators.log_backup`` and ``airflow_provider_ocp.sensors.log_backup``. This checkout and the
-provider before issue #14 (:data:`~benchmarks.common.BASELINE_REF`, from git) alternate, sample by sample. Bytecode is
+provider before issue #14 (:data:`~benchmarks.baseline.BASELINE_REF`, from git) alternate, sample by sample. Bytecode is
 compiled once into a private ``PYTHONPYCACHEPREFIX`` first, as a wheel install has it (nothing is written into the
 repository); ``--quick`` skips that and measures the environment as it is.
 """
@@ -15,15 +15,9 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from benchmarks.common import (
-    PYTHON,
-    REPO_ROOT,
-    benchmark_main,
-    child_env,
-    extract_baseline,
-    format_table,
-    median,
-)
+from benchmarks.baseline import extract_baseline
+from benchmarks.common import PYTHON, REPO_ROOT, benchmark_main, child_env
+from benchmarks.figures import format_table, median
 
 PROVIDER_IMPORTS = "import airflow_provider_ocp.operators.log_backup\nimport airflow_provider_ocp.sensors.log_backup\n"
 HEAVY_MODULES = (

@@ -23,7 +23,8 @@ if not __package__:  # run as a script: python benchmarks/run.py
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from benchmarks import fleet, memory, parse_cost, throughput, triggerer
-from benchmarks.common import FETCH_ALLOWANCE, REPO_ROOT, RESULTS_DIR, format_table, median, run_module, write_json
+from benchmarks.common import FETCH_ALLOWANCE, REPO_ROOT, RESULTS_DIR, run_module, write_json
+from benchmarks.figures import format_table, median
 
 MODULES = {
     "throughput": throughput,

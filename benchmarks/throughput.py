@@ -19,15 +19,9 @@ import threading
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from benchmarks.common import (
-    EmulatorConfig,
-    benchmark_main,
-    emulator_process,
-    ensure_airflow_home,
-    format_table,
-    median,
-    timed,
-)
+from benchmarks.common import benchmark_main, ensure_airflow_home
+from benchmarks.emulator_process import EmulatorConfig, emulator_process
+from benchmarks.figures import format_table, median, timed
 
 PAGE = 2000
 HOOK, HTTP_OPERATOR, REFERENCE = "hook, concurrency 4", "HttpOperator", "reference: requests + json.loads, 4 threads"

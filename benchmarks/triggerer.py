@@ -24,18 +24,10 @@ import time
 from pathlib import Path
 from typing import Any
 
-from benchmarks.common import (
-    EmulatorConfig,
-    benchmark_main,
-    emulator_process,
-    ensure_airflow_home,
-    extract_baseline,
-    format_table,
-    median,
-    percentile,
-    run_module,
-    use_provider_root,
-)
+from benchmarks.baseline import extract_baseline, use_provider_root
+from benchmarks.common import benchmark_main, ensure_airflow_home, run_module
+from benchmarks.emulator_process import EmulatorConfig, emulator_process
+from benchmarks.figures import format_table, median, percentile
 
 TICK, THRESHOLD, DELAY_HIGH, FALL_FROM = 0.02, 60.0, 600.0, 120.0
 SHIPPED, BASELINE = "this checkout", "baseline"

@@ -41,7 +41,7 @@ def example_dag_ids() -> list[str]:
 
 def readme_commands() -> list[list[str]]:
     """The README quick start's Airflow commands (the block marked ``<!-- readme-test: dags-test -->``)."""
-    from test_readme import blocks
+    from readme_blocks import blocks
 
     (block,) = blocks("dags-test")
     commands = [shlex.split(line, comments=True) for line in block.code.splitlines()]

@@ -56,7 +56,7 @@ def test_the_metadata_reads_right_on_pypi(dist: Path) -> None:
     assert "[pytest11]" not in entry_points  # the emulator's fixture is opt-in, not loaded into every pytest run
     assert "apache_airflow_provider" in entry_points
     description = metadata.get_payload()
-    from test_readme import RELATIVE_LINK
+    from readme_blocks import RELATIVE_LINK
 
     relative_links = RELATIVE_LINK.findall(description)
     assert relative_links == [], "links that only work in the repository, not on PyPI"
@@ -85,7 +85,7 @@ def test_the_readme_install_commands_run_as_written(dist: Path, tmp_path: Path) 
     which pins the same Airflow release (CI may not reach GitHub's raw files)."""
     import re
 
-    from test_readme import blocks
+    from readme_blocks import blocks
 
     (block,) = blocks("install")
     constraints = ROOT / "constraints" / "airflow-3.3.txt"

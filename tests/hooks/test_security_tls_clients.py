@@ -1,5 +1,5 @@
-"""TLS against the emulator over HTTPS with a self-signed certificate, for the sync hook, the async client and the
-deferrable sensor's trigger.
+"""TLS against the emulator over HTTPS with a self-signed certificate, for the sync hook and the async client (the
+deferrable sensor's trigger: ``test_security_tls_trigger.py``; the fixtures: ``conftest.py``).
 
 Verification is on by default and fails at once (no retry, nothing reaches OCP) with a message naming the CA and the
 ``ca_bundle`` extra; ``ca_bundle`` makes it pass; ``verify: false`` passes and logs a warning. A CA bundle configured
@@ -9,56 +9,19 @@ in the environment (``REQUESTS_CA_BUNDLE``, as corporate images set) must not ov
 from __future__ import annotations
 
 import asyncio
-import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import certifi
 import pytest
-from tls_support import make_self_signed_cert
+from tls_hook_support import CA_HINT, FAST
 
 from airflow_provider_ocp.exceptions import OCPAPIError, OCPInputError
 from airflow_provider_ocp.hooks.ocp import OCPAsyncHook, OCPHook
-from airflow_provider_ocp.log_backup.gate import GateCriteria
 from airflow_provider_ocp.testing import OCPEmulator
-from airflow_provider_ocp.triggers.log_backup import OCPLogBackupDelayTrigger
 
 pytestmark = pytest.mark.filterwarnings("ignore::urllib3.exceptions.InsecureRequestWarning")  # verify=false, on purpose
-
-FAST = {"max_retries": 3, "retry_backoff": 0.01, "retry_max_wait": 0.05}
-CA_HINT = "set the connection extra 'ca_bundle' to that CA's PEM file"
-
-
-@pytest.fixture(scope="module")
-def cert(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, str]:
-    return make_self_signed_cert(tmp_path_factory.mktemp("tls"))
-
-
-@pytest.fixture
-def https_emu(cert: tuple[str, str]) -> Iterator[OCPEmulator]:
-    with OCPEmulator(certfile=cert[0], keyfile=cert[1], tenants=2, tasks_per_tenant=2) as emu:
-        assert emu.url.startswith("https://127.0.0.1:")
-        yield emu
-
-
-@pytest.fixture
-def attempts(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    """Every request either client tries to send (TLS failures never reach the emulator's request log)."""
-    sent: list[str] = []
-    sync_send, async_send = OCPHook._send, OCPAsyncHook._send
-
-    def counting_sync(self: OCPHook, request: Any) -> Any:
-        sent.append(request.target)
-        return sync_send(self, request)
-
-    async def counting_async(self: OCPAsyncHook, request: Any) -> Any:
-        sent.append(request.target)
-        return await async_send(self, request)
-
-    monkeypatch.setattr(OCPHook, "_send", counting_sync)
-    monkeypatch.setattr(OCPAsyncHook, "_send", counting_async)
-    return sent
 
 
 def sync_read(hook: OCPHook, cluster: int) -> list[dict[str, Any]]:
@@ -185,65 +148,6 @@ def test_a_ca_bundle_that_is_not_pem_fails_naming_the_extra(
     assert "'ca_bundle'" in str(info.value)
     assert getattr(info.value, "retryable", False) is False
     assert https_emu.requests == []
-
-
-def test_deferred_sensor_trigger_reports_the_ca_problem_at_once(
-    https_emu: OCPEmulator, monkeypatch: pytest.MonkeyPatch, attempts: list[str]
-) -> None:
-    """In the triggerer a TLS failure is an ``error`` event on the first poll, not a retry loop."""
-    monkeypatch.setenv("AIRFLOW_CONN_OCP_DEFAULT", https_emu.airflow_connection_json("basic", **FAST))
-    trigger = OCPLogBackupDelayTrigger(
-        cluster_id=https_emu.cluster_ids[0],
-        criteria=GateCriteria.build(max_delay=10_000).to_dict(),
-        poke_interval=0.1,
-        max_consecutive_failures=5,
-    )
-
-    async def first() -> dict[str, Any]:
-        return (await asyncio.wait_for(anext(trigger.run()), 30)).payload
-
-    payload = asyncio.run(first())
-    assert payload["status"] == "error" and "non-retryable" in payload["message"]
-    assert CA_HINT in payload["message"]
-    assert len(attempts) == 1 and https_emu.requests == []
-    json.dumps(payload)  # the event crosses the triggerer's database
-
-
-def test_trigger_turns_an_unloadable_ca_bundle_into_an_error_event(
-    https_emu: OCPEmulator, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
-) -> None:
-    missing = str(tmp_path / "no-such-ca.pem")
-    monkeypatch.setenv("AIRFLOW_CONN_OCP_DEFAULT", https_emu.airflow_connection_json("basic", ca_bundle=missing))
-    trigger = OCPLogBackupDelayTrigger(
-        cluster_id=https_emu.cluster_ids[0],
-        criteria=GateCriteria.build(max_delay=10_000).to_dict(),
-        poke_interval=0.05,
-    )
-
-    async def first() -> dict[str, Any]:
-        return (await asyncio.wait_for(anext(trigger.run()), 30)).payload
-
-    payload = asyncio.run(first())
-    assert payload["status"] == "error" and missing in payload["message"]
-    assert https_emu.requests == []
-
-
-def test_trigger_passes_with_the_ca_bundle(
-    https_emu: OCPEmulator, monkeypatch: pytest.MonkeyPatch, cert: tuple[str, str]
-) -> None:
-    monkeypatch.setenv(
-        "AIRFLOW_CONN_OCP_DEFAULT", https_emu.airflow_connection_json("basic", ca_bundle=cert[0], **FAST)
-    )
-    trigger = OCPLogBackupDelayTrigger(
-        cluster_id=https_emu.cluster_ids[0],
-        criteria=GateCriteria.build(max_delay=10_000).to_dict(),
-        poke_interval=0.05,
-    )
-
-    async def first() -> dict[str, Any]:
-        return (await asyncio.wait_for(anext(trigger.run()), 30)).payload
-
-    assert asyncio.run(first())["status"] == "caught_up"
 
 
 def test_certificate_fixture_is_for_loopback(cert: tuple[str, str]) -> None:

@@ -1,13 +1,10 @@
-"""Property tests (hypothesis): the page walk over generated page layouts, clamps, wrong totals and drift.
+"""A simulated OCP for the page walk's property tests (``test_properties_pagination_layouts.py``): generated page
+layouts, the server that serves them, and a walk over it.
 
 A simulated OCP serves a newest-first list of records page by page, as ``parse_page`` sees OCP's JSON. Hypothesis
 varies the number of records, the size asked, a silent clamp on the size, how ``totalPages``/``totalPage``/
 ``totalElements``/``size``/``number`` are reported (right, wrong, missing, as text), and up to two drift events
 (tasks created at the front, tasks removed anywhere) between pages.
-
-The property: the walk ends, returns no record twice, and returns every record present for its whole duration.
-Drift is detected through ``totalElements`` (OCP always sends it), so drift is only generated when it is reported;
-``MAX_PASSES`` (3) passes absorb two drift events.
 """
 
 from __future__ import annotations
@@ -15,13 +12,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-import pytest
-from hypothesis import given, settings
 from hypothesis import strategies as st
-from hypothesis_support import examples
 
 from airflow_provider_ocp.client.pagination import MAX_PASSES, PageWalk, parse_page
-from airflow_provider_ocp.exceptions import OCPAPIError
 from airflow_provider_ocp.log_backup.records import record_identity
 
 TARGET = "/ob/clusters/1/backup/task/logBackupTasks"
@@ -162,98 +155,3 @@ def walk(server: SimulatedOCP, asked: int) -> tuple[list[dict[str, Any]], PageWa
     while state.next_page is not None:
         out.extend(state.accept(parse_page(server.serve(state.next_page, asked), target=TARGET)))
     return out, state
-
-
-def check_every_surviving_record_once(layout: Layout) -> None:
-    server = SimulatedOCP(layout)
-    try:
-        out, state = walk(server, layout.asked)
-    except OCPAPIError as error:
-        # Allowed only when drift made a page indistinguishable from an ignored ``page``: the same records as the
-        # previous page with the same total (a page of tasks created and as many removed in between, by one drift or
-        # by several).
-        assert "ignore the page parameter" in str(error)
-        (keys_before, total_before), (keys_now, total_now) = server.pages[-2:]
-        assert keys_now == keys_before and total_now == total_before
-        assert any(d.insert for d in layout.drifts) and any(d.remove_at for d in layout.drifts)
-        return
-    keys = [record_identity(r) for r in out]
-    assert len(keys) == len(set(keys)), "a record was returned twice"
-    assert server.present_throughout <= set(keys), "a record present for the whole walk was lost"
-    assert set(keys) <= server.ever_present
-    assert state.records_returned == len(keys)
-    assert state.passes <= MAX_PASSES
-
-
-@settings(max_examples=examples(400), deadline=None)
-@given(layouts())
-def test_every_surviving_record_comes_out_exactly_once(layout: Layout) -> None:
-    check_every_surviving_record_once(layout)
-
-
-@settings(max_examples=examples(100), deadline=None)
-@given(
-    records=st.integers(min_value=2, max_value=30),
-    asked=st.integers(min_value=1, max_value=6),
-    after=st.integers(min_value=1, max_value=4),
-)
-def test_a_whole_page_of_new_tasks_is_drift_not_an_ignored_page(records: int, asked: int, after: int) -> None:
-    """Exactly ``size`` tasks created between two pages repeat the previous page; the moved total tells it apart."""
-    layout = Layout(records, asked, None, "right", 0, 0, "totalPages", True, True, True, False)
-    layout.drifts = [Drift(after, asked, [])]
-    server = SimulatedOCP(layout)
-    out, _ = walk(server, asked)
-    keys = [record_identity(r) for r in out]
-    assert len(keys) == len(set(keys))
-    assert server.present_throughout <= set(keys)
-
-
-@settings(max_examples=examples(150), deadline=None)
-@given(layouts(with_drift=False))
-def test_without_drift_the_output_is_the_data_in_order(layout: Layout) -> None:
-    server = SimulatedOCP(layout)
-    out, state = walk(server, layout.asked)
-    assert out == [record(i) for i in range(layout.records)]
-    assert state.passes == 1
-
-
-@settings(max_examples=examples(150), deadline=None)
-@given(layouts(with_drift=False))
-def test_a_server_ignoring_page_is_refused_not_looped(layout: Layout) -> None:
-    """Serving page 1 for every ``page``: fine when one page holds everything, else an OCPAPIError, never duplicates."""
-    server = SimulatedOCP(layout, ignore_page=True)
-    try:
-        out, _ = walk(server, layout.asked)
-    except OCPAPIError as error:
-        assert "ignor" in str(error)
-        assert server.served == 2  # found out on the second request, not after a loop
-        return
-    # It may only end normally when it never needed a second page: then it returned everything, once.
-    assert server.served == 1
-    assert out == [record(i) for i in range(layout.records)]
-
-
-def test_parse_page_refuses_non_page_data() -> None:
-    for data in (None, [], "x", {"contents": "x"}, {"contents": {"a": 1}}):
-        with pytest.raises(OCPAPIError):
-            parse_page(data, target=TARGET)
-
-
-TENANT_IDS = st.one_of(
-    st.integers(-4, 4),  # hash(-1) == hash(-2)
-    st.integers(-4, 4).map(lambda n: n + 2**61 - 1),  # hash() of ints is taken modulo 2**61 - 1
-    st.integers(),
-    st.text(max_size=3),
-    st.none(),
-)
-
-
-@settings(max_examples=examples(200), deadline=None)
-@given(st.lists(TENANT_IDS, min_size=2, max_size=30, unique=True))
-def test_tasks_that_differ_in_an_identifying_field_are_never_merged(tenant_ids: list[Any]) -> None:
-    """Tasks told apart by ``tenantId`` alone (a hostile server's ids: negative, huge, text, null) all come out of
-    one page: none is dropped because its identity hashes like another's."""
-    page = [{"clusterId": 1, "tenantId": tenant, "createTime": "2024-08-06T00:00:00+0800"} for tenant in tenant_ids]
-    walk = PageWalk(page_size=len(page), max_pages=2, target=TARGET, identity=record_identity)
-    data = {"contents": page, "page": {"number": 1, "size": len(page), "totalElements": len(page), "totalPages": 1}}
-    assert walk.accept(parse_page(data, target=TARGET, number=1)) == page

@@ -1,7 +1,9 @@
-"""Every code block of the README runs, as written, against the emulator started as the README starts it.
+"""Every code block of the README that talks to OCP runs, as written, against the emulator started as the README
+starts it: the Python snippets, the DAGs (run with dag.test(), their return values against the documented keys) and
+the pytest files.
 
-Each block carries a marker just above it, ``<!-- readme-test: KIND -->`` (an HTML comment: invisible on GitHub and
-PyPI), saying how it is run; a block without one fails :func:`test_every_block_says_how_it_is_tested`.
+The emulator listens on the README's fixed port 8777: these tests stay in this one file, which pytest-xdist hands to
+one worker (``tests/conftest.py``).
 """
 
 from __future__ import annotations
@@ -9,124 +11,18 @@ from __future__ import annotations
 import json
 import os
 import re
-import shlex
 import signal
 import subprocess
 import sys
 import textwrap
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from readme_blocks import Block, blocks
 
-ROOT = Path(__file__).resolve().parents[2]
 pytestmark = pytest.mark.readme
-README = ROOT / "README.md"
-MARKER = re.compile(
-    r"<!-- readme-test: (?P<kind>[a-z-]+)(?: (?P<arg>\S+))? -->\n *(?P<indent> *)```(?P<lang>\w*)\n(?P<code>.*?)^ *```",
-    re.S | re.M,
-)
-RELATIVE_LINK = re.compile(r"\]\((?!https?://|#)([^)]+)\)")
-"""A Markdown link or picture that works only beside the README (in the repository and the sdist), not on PyPI."""
-FENCE = re.compile(r"^ *```\w*$", re.M)
-KINDS = {
-    "commands",
-    "dags-test",  # run by tests/project/test_example_dags_cli.py on every Airflow line
-    "install",
-    "connection-env",
-    "emulator-cli",
-    "python-against-emulator",
-    "dag-against-emulator",
-    "excerpt-of",
-    "pytest-file",
-    "sensor-xcom",
-    "xcom-of",  # a return value's shape; the argument is DAG id.task id of a dag-against-emulator block
-}
-
-
-@dataclass(frozen=True)
-class Block:
-    kind: str
-    arg: str | None
-    lang: str
-    code: str
-    line: int
-
-
-def blocks(kind: str | None = None) -> list[Block]:
-    text = README.read_text(encoding="utf-8")
-    found = [
-        Block(m["kind"], m["arg"], m["lang"], textwrap.dedent(m["code"]), text[: m.start()].count("\n") + 1)
-        for m in MARKER.finditer(text)
-    ]
-    return [b for b in found if kind is None or b.kind == kind]
-
-
-def test_every_block_says_how_it_is_tested() -> None:
-    text = README.read_text(encoding="utf-8")
-    opening_fences = len(FENCE.findall(text)) // 2
-    assert len(blocks()) == opening_fences, "a README code block has no <!-- readme-test: KIND --> marker above it"
-    assert {b.kind for b in blocks()} <= KINDS
-
-
-def test_commands_exist_and_ci_runs_the_test_command() -> None:
-    for block in blocks("commands"):
-        for line in block.code.splitlines():
-            command = shlex.split(line, comments=True)
-            if command:
-                assert os.access(ROOT / command[0], os.X_OK), f"README line {block.line}: {command[0]} is not a script"
-    # The README's first block is the two commands; CI runs its test command as written.
-    test_command = shlex.split(blocks("commands")[0].code.splitlines()[1], comments=True)
-    assert test_command == ["scripts/test", "--all-lines"]
-    assert " ".join(test_command) in (ROOT / ".ci" / "run").read_text()
-
-
-def test_excerpts_are_the_files_own_lines() -> None:
-    for block in blocks("excerpt-of"):
-        assert block.arg is not None
-        excerpt = [line.strip() for line in block.code.strip().splitlines()]
-        source = [line.strip() for line in (ROOT / block.arg).read_text().splitlines()]
-        starts = [i for i, line in enumerate(source) if line == excerpt[0]]
-        assert any(source[i : i + len(excerpt)] == excerpt for i in starts), (
-            f"README line {block.line} not in {block.arg}"
-        )
-
-
-def test_the_readme_shows_its_pictures_and_pypi_reads_on_without_them() -> None:
-    """Pictures are linked relatively, so they show in the repository and the sdist; the long description setup.py
-    gives PyPI leaves them out (a relative link breaks there and there is no public URL), with no marker left."""
-    import runpy
-
-    text = README.read_text(encoding="utf-8")
-    pictures = re.findall(r"!\[[^\]]+\]\(([^)]+)\)", text)
-    assert "docs/images/backup-sla-delay.png" in pictures
-    for picture in pictures:
-        assert (ROOT / picture).read_bytes().startswith(b"\x89PNG\r\n\x1a\n"), picture
-    long_description = runpy.run_path(str(ROOT / "setup.py"), run_name="setup_py_under_test")["long_description"]()
-    assert RELATIVE_LINK.findall(long_description) == []
-    assert "pypi:" not in long_description and "<!--" in long_description  # only the omitted parts are gone
-    assert len(long_description) > 0.9 * len(text)
-
-
-@pytest.mark.parametrize("block", blocks("connection-env"), ids=lambda b: f"line-{b.line}")
-def test_connection_exports_make_an_ocp_connection(block: Block) -> None:
-    from airflow_provider_ocp.client.settings import settings_from_airflow_connection
-
-    for line in block.code.strip().split("\nexport "):
-        if not line.strip() or line.lstrip().startswith("#"):
-            continue
-        script = ("" if line.startswith("export ") else "export ") + line + "\nprintenv AIRFLOW_CONN_OCP_DEFAULT"
-        value = subprocess.run(["bash", "-c", script], capture_output=True, text=True, check=True).stdout.strip()
-        from airflow.models.connection import Connection
-
-        conn = Connection.from_json(value, conn_id="ocp_default") if value.startswith("{") else Connection(uri=value)
-        settings = settings_from_airflow_connection("ocp_default", conn)
-        assert conn.conn_type == "ocp" and settings.base_url.startswith("https://")
-
-
-# -- against the emulator, started as the README starts it -------------------------------------------------------
 
 
 @pytest.fixture(scope="module")

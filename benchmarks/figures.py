@@ -1,0 +1,57 @@
+"""Figures: timing a run (wall and CPU), the median and percentiles of samples, and Markdown tables of the results."""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable, Sequence
+from typing import Any
+
+
+def timed(function: Callable[[], Any]) -> dict[str, float]:
+    """Run once: wall seconds and CPU seconds of this process (all threads).
+
+    :param function: the run.
+    """
+    cpu, wall = time.process_time(), time.perf_counter()
+    function()
+    return {"wall": time.perf_counter() - wall, "cpu": time.process_time() - cpu}
+
+
+def median(values: Sequence[float]) -> float:
+    """The median (NaN for no values).
+
+    :param values: the samples.
+    """
+    return percentile(values, 50)
+
+
+def percentile(values: Sequence[float], pct: float) -> float:
+    """The ``pct``-th percentile, linear between closest ranks (NaN for no values).
+
+    :param values: the samples.
+    :param pct: 0 to 100.
+    """
+    ordered = sorted(values)
+    if not ordered:
+        return math.nan
+    rank = (len(ordered) - 1) * pct / 100
+    low, high = math.floor(rank), math.ceil(rank)
+    return ordered[low] + (ordered[high] - ordered[low]) * (rank - low)
+
+
+def format_table(title: str, headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
+    """A Markdown table (readable in a terminal too) under a ``###`` title.
+
+    :param title: the heading.
+    :param headers: column names.
+    :param rows: cells, formatted by the caller.
+    """
+    cells = [[str(c) for c in headers], *[[str(c) for c in row] for row in rows]]
+    widths = [max(len(row[i]) for row in cells) for i in range(len(headers))]
+
+    def line(row: Sequence[str]) -> str:
+        return "| " + " | ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)) + " |"
+
+    separator = "|" + "|".join("-" * (width + 2) for width in widths) + "|"
+    return "\n".join([f"### {title}", "", line(cells[0]), separator, *(line(row) for row in cells[1:]), ""])
