@@ -1,8 +1,8 @@
 """Faults under a real ``dag.test()``: what a DAG author sees in the task state, the output and the task log.
 
-The fault matrix (``test_reliability_faults.py``) drives the operator and sensor directly; these runs add the task
-runner around them (task state, XCom, log) for representative rows: a short burst of mixed transient faults, a burst
-longer than the budget in storage mode, and AccessKey clock skew striking the deferred sensor in the triggerer.
+The fault matrix (``fault_matrix/test_reliability_*.py``) drives the operator and sensor directly; these runs add the
+task runner around them (task state, XCom, log) for representative rows: a short burst of mixed transient faults, a
+burst longer than the budget in storage mode, and AccessKey clock skew striking the deferred sensor in the triggerer.
 """
 
 from __future__ import annotations
