@@ -17,8 +17,6 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
-from airflow_provider_ocp.log_backup.json_values import to_json_safe
-from airflow_provider_ocp.log_backup.records import normalize_task
 from airflow_provider_ocp.testing import OCPEmulator
 
 EXTRACT_DAG = "example_ocp_log_backup_extract"
@@ -99,12 +97,6 @@ class E2EScenario:
             "OCP_EVENTS_POLL_SECONDS": str(EVENTS_POLL_SECONDS),
             "OCP_EVENTS_MAX_DELAY_SECONDS": str(EVENTS_MAX_DELAY),
         }
-
-    def expected_records(self) -> list[dict[str, Any]]:
-        """What the extraction of [DAY_START, DAY_END) must hold: the emulator's tasks, normalised, half-open."""
-        raw = self.emulator.expected_tasks(self.cluster_id, DAY_START, DAY_END)
-        records = [normalize_task(task) for task in raw]
-        return [to_json_safe(r) for r in records if DAY_START <= r["createTime"] < DAY_END]
 
     def extract_file(self) -> Path:
         """The partition the extraction run for DAY_START writes."""

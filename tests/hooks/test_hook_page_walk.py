@@ -5,15 +5,10 @@ from __future__ import annotations
 
 import pytest
 from hook_emulator_support import api_requests
+from task_oracle import task_key
 
 from airflow_provider_ocp.exceptions import OCPAPIError
-from airflow_provider_ocp.log_backup.records import normalize_task
 from airflow_provider_ocp.testing import OCPEmulator
-
-
-def identity(task: dict) -> tuple:
-    """(tenant, instant of creation) for raw emulator records and normalised hook records alike."""
-    return (int(task["tenantId"]), normalize_task(task)["createTime"].timestamp())
 
 
 @pytest.mark.parametrize("concurrency", [1, 4])
@@ -41,13 +36,13 @@ def test_pagination_quirks(ocp_emulator: OCPEmulator, connect, concurrency: int)
 def test_drift_between_pages_gives_each_task_once(ocp_emulator: OCPEmulator, connect, concurrency: int) -> None:
     hook = connect(ocp_emulator, concurrency=concurrency)
     cluster = ocp_emulator.cluster_ids[0]
-    before = {identity(t) for t in ocp_emulator.expected_tasks(cluster)}
+    before = {task_key(t) for t in ocp_emulator.expected_tasks(cluster)}
     ocp_emulator.faults.add("insert_tasks", times=1, page=2, count=3)
     ocp_emulator.faults.add("remove_tasks", times=1, page=3, count=2, newest=True)
     tasks = list(hook.iter_log_backup_tasks(cluster, page_size=5))
-    keys = [identity(t) for t in tasks]
+    keys = [task_key(t) for t in tasks]
     assert len(keys) == len(set(keys))
-    after = {identity(t) for t in ocp_emulator.expected_tasks(cluster)}
+    after = {task_key(t) for t in ocp_emulator.expected_tasks(cluster)}
     assert len(before & after) >= len(before) - 2
     assert before & after <= set(keys)  # every task present throughout the walk came out
 

@@ -18,9 +18,8 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
+from task_oracle import json_record
 
-from airflow_provider_ocp.log_backup.json_values import to_json_safe
-from airflow_provider_ocp.log_backup.records import normalize_task
 from airflow_provider_ocp.operators.log_backup import OCPLogBackupTasksOperator
 from airflow_provider_ocp.testing import OCPEmulator
 
@@ -65,7 +64,7 @@ def test_sigkill_mid_write_leaves_nothing_at_the_final_path_and_the_rerun_comple
     with OCPEmulator(tenants=2, tasks_per_tenant=TOTAL // 2) as emu:
         emu.clock.freeze()  # current tasks' checkpoints stay put, so both runs see identical records
         cluster = emu.cluster_ids[0]
-        expected = [to_json_safe(normalize_task(r)) for r in emu.expected_tasks(cluster)]
+        expected = [json_record(r) for r in emu.expected_tasks(cluster)]
         assert len(expected) == TOTAL
         conn = emu.airflow_connection_json("basic", concurrency=1, max_retries=1, retry_backoff=0.01)
         monkeypatch.setenv("AIRFLOW_CONN_OCP_DEFAULT", conn)

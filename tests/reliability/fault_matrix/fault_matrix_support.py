@@ -25,12 +25,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from task_oracle import task_key
 
 from airflow_provider_ocp.exceptions import OCPAPIError
 from airflow_provider_ocp.hooks.ocp import OCPAsyncHook, OCPHook
 from airflow_provider_ocp.log_backup.gate import GateCriteria
 from airflow_provider_ocp.log_backup.query import log_backup_tasks_query
-from airflow_provider_ocp.log_backup.records import normalize_task, record_identity
+from airflow_provider_ocp.log_backup.records import record_identity
 from airflow_provider_ocp.operators.log_backup import OCPLogBackupTasksOperator
 from airflow_provider_ocp.sensors.log_backup import OCPLogBackupDelaySensor
 from airflow_provider_ocp.testing import OCPEmulator
@@ -68,14 +69,9 @@ class Result:
     exception: BaseException | None = None
 
 
-def _key(record: dict[str, Any]) -> tuple[Any, ...]:
-    normalised = normalize_task(record)
-    return (int(normalised["tenantId"]), normalised["createTime"].timestamp())
-
-
 def run_hook(emu: OCPEmulator, tmp: Path) -> Result:
     records = list(OCPHook().iter_log_backup_tasks(emu.cluster_ids[0], *WINDOW, page_size=PAGE_SIZE))
-    return Result(keys=[_key(r) for r in records])
+    return Result(keys=[task_key(r) for r in records])
 
 
 def run_async(emu: OCPEmulator, tmp: Path) -> Result:
@@ -88,7 +84,7 @@ def run_async(emu: OCPEmulator, tmp: Path) -> Result:
                 out.extend(page.records)
         return out
 
-    return Result(keys=[_key(r) for r in asyncio.run(go())])
+    return Result(keys=[task_key(r) for r in asyncio.run(go())])
 
 
 def run_operator(emu: OCPEmulator, tmp: Path) -> Result:
@@ -99,7 +95,7 @@ def run_operator(emu: OCPEmulator, tmp: Path) -> Result:
     summary = operator.execute({"data_interval_start": WINDOW[0], "data_interval_end": WINDOW[1]})  # type: ignore[arg-type]
     lines = [json.loads(line) for line in target.read_text().splitlines()]
     assert summary["records"] == len(lines)
-    return Result(keys=[_key(r) for r in lines])
+    return Result(keys=[task_key(r) for r in lines])
 
 
 def run_sensor(emu: OCPEmulator, tmp: Path) -> Result:
@@ -151,7 +147,7 @@ def expected_keys(driver: str, emu: OCPEmulator) -> list[tuple[Any, ...]]:
     cluster = emu.cluster_ids[0]
     if driver in ("sensor_poke", "trigger"):
         return [(tenant, "RUNNING") for tenant in emu.tenant_ids(cluster)]
-    return [_key(r) for r in emu.expected_tasks(cluster)]
+    return [task_key(r) for r in emu.expected_tasks(cluster)]
 
 
 def leftovers(tmp: Path) -> list[str]:
