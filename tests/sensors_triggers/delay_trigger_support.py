@@ -24,10 +24,6 @@ def emu(monkeypatch: pytest.MonkeyPatch) -> Iterator[OCPEmulator]:
         yield emulator
 
 
-def queries(emulator: OCPEmulator) -> list[Any]:
-    return [request for request in emulator.requests if "logBackupTasks" in request.path]
-
-
 def first_event(trigger: OCPLogBackupDelayTrigger, limit: float = 30) -> dict[str, Any]:
     async def go() -> dict[str, Any]:
         event = await asyncio.wait_for(anext(trigger.run()), limit)

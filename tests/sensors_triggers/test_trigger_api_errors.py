@@ -9,7 +9,8 @@ from typing import Any
 
 import delay_trigger_support
 import pytest
-from delay_trigger_support import CRITERIA, first_event, make, queries
+from delay_trigger_support import CRITERIA, first_event, make
+from sensor_dag_support import task_queries
 
 from airflow_provider_ocp.testing import OCPEmulator
 from airflow_provider_ocp.triggers.log_backup import OCPLogBackupDelayTrigger
@@ -33,8 +34,8 @@ def test_transient_errors_below_the_cap_recover(emu: OCPEmulator, kind: Any, par
     emu.faults.add(kind, times=2, **params)
     payload = first_event(make(emu, max_consecutive_failures=3))
     assert payload["status"] == "caught_up", payload
-    assert len(queries(emu)) == 3
-    assert [request.fault for request in queries(emu)] == [kind, kind, None]
+    assert len(task_queries(emu)) == 3
+    assert [request.fault for request in task_queries(emu)] == [kind, kind, None]
 
 
 def test_failure_count_resets_after_a_success(emu: OCPEmulator) -> None:
@@ -48,7 +49,7 @@ def test_failure_count_resets_after_a_success(emu: OCPEmulator) -> None:
         task = asyncio.ensure_future(anext(agen))
 
         async def until(count: int) -> None:
-            while len(queries(emu)) < count and not task.done():
+            while len(task_queries(emu)) < count and not task.done():
                 await asyncio.sleep(0.02)
 
         await asyncio.wait_for(until(3), 10)
@@ -59,7 +60,7 @@ def test_failure_count_resets_after_a_success(emu: OCPEmulator) -> None:
 
     payload = asyncio.run(go())
     assert payload["status"] == "caught_up"
-    assert [request.status for request in queries(emu)][:6] == [500, 500, 200, 502, 502, 200]
+    assert [request.status for request in task_queries(emu)][:6] == [500, 500, 200, 502, 502, 200]
 
 
 def test_persistent_errors_end_with_the_last_error(emu: OCPEmulator) -> None:
@@ -69,7 +70,7 @@ def test_persistent_errors_end_with_the_last_error(emu: OCPEmulator) -> None:
     assert payload["failures"] == 3
     assert "3 consecutive failed polls" in payload["message"]
     assert "HTTP 503" in payload["message"] and "OCP is under maintenance" in payload["message"]
-    assert len(queries(emu)) == 3
+    assert len(task_queries(emu)) == 3
 
 
 def test_connection_refused_counts_as_transient(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -87,7 +88,7 @@ def test_non_retryable_error_ends_at_once(emu: OCPEmulator, monkeypatch: pytest.
     payload = first_event(make(emu, max_consecutive_failures=5))
     assert payload["status"] == "error" and payload["failures"] == 1
     assert "HTTP 401" in payload["message"] and "wrong" not in payload["message"]
-    assert len(queries(emu)) == 1
+    assert len(task_queries(emu)) == 1
 
 
 def test_bad_connection_is_an_error_event(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -11,8 +11,9 @@ from typing import Any
 
 import delay_trigger_support
 import pytest
-from delay_trigger_support import CRITERIA, make, queries
+from delay_trigger_support import CRITERIA, make
 from hostile_server import HostileServer, Seen, hostile_server, send, use_server
+from sensor_dag_support import task_queries
 
 from airflow_provider_ocp.testing import OCPEmulator
 from airflow_provider_ocp.triggers.log_backup import OCPLogBackupDelayTrigger
@@ -71,7 +72,7 @@ def test_cancellation_propagates(emu: OCPEmulator) -> None:
         agen = make(emu, poke_interval=5.0).run()
         task = asyncio.ensure_future(anext(agen))
         if phase == "sleeping":
-            while not queries(emu):
+            while not task_queries(emu):
                 await asyncio.sleep(0.02)
             await asyncio.sleep(0.1)
         else:  # in flight: the emulator is slow to answer

@@ -8,8 +8,8 @@ from datetime import datetime, timedelta, timezone
 
 import delay_trigger_support
 import pytest
-from delay_trigger_support import first_event, make, queries
-from sensor_dag_support import advance_per_query
+from delay_trigger_support import first_event, make
+from sensor_dag_support import advance_per_query, task_queries
 
 from airflow_provider_ocp.client.timestamps import isoformat_utc
 from airflow_provider_ocp.testing import DelayProfile, OCPEmulator
@@ -26,7 +26,7 @@ def test_success_event_carries_the_xcom_value(emu: OCPEmulator) -> None:
     result = payload["result"]
     assert result["cluster_id"] == emu.cluster_ids[0] and result["delay"] <= 20
     assert [unit["tenant_name"] for unit in result["units"]] == ["tenant_1", "tenant_2"]
-    assert len(queries(emu)) >= 2  # it polled while the delay was still above 20 s
+    assert len(task_queries(emu)) >= 2  # it polled while the delay was still above 20 s
     json.dumps(payload)
 
 
@@ -43,4 +43,4 @@ def test_deadline_gives_a_timeout_event(emu: OCPEmulator) -> None:
     deadline = isoformat_utc(datetime.now(timezone.utc) + timedelta(seconds=1))
     payload = first_event(make(emu, deadline=deadline))
     assert payload["status"] == "timeout"
-    assert len(queries(emu)) >= 3
+    assert len(task_queries(emu)) >= 3

@@ -10,7 +10,8 @@ from datetime import datetime, timedelta, timezone
 import delay_trigger_support
 import pytest
 from airflow.providers.common.compat.sdk import TaskDeferred
-from delay_trigger_support import CRITERIA, queries
+from delay_trigger_support import CRITERIA
+from sensor_dag_support import task_queries
 
 from airflow_provider_ocp.log_backup.gate import GateCriteria
 from airflow_provider_ocp.sensors.log_backup import OCPLogBackupDelaySensor
@@ -74,7 +75,7 @@ def test_sensor_defers_with_a_json_trigger_and_honours_its_timeout(
     )
     with pytest.raises(TaskDeferred) as deferred:
         sensor.execute({})  # type: ignore[arg-type]
-    assert len(queries(emu)) == 1  # checked once on the worker first
+    assert len(task_queries(emu)) == 1  # checked once on the worker first
     assert deferred.value.method_name == "execute_complete"
     assert timedelta(seconds=595) < deferred.value.timeout <= timedelta(seconds=600)
     trigger = deferred.value.trigger
