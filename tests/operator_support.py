@@ -12,9 +12,8 @@ from typing import Any
 import pytest
 from airflow.sdk import DAG
 from dag_support import register_dag
+from task_oracle import created_within, json_record
 
-from airflow_provider_ocp.log_backup.json_values import to_json_safe
-from airflow_provider_ocp.log_backup.records import normalize_task
 from airflow_provider_ocp.operators.log_backup import OCPLogBackupTasksOperator
 from airflow_provider_ocp.testing import OCPEmulator
 
@@ -60,15 +59,15 @@ def use_emulator(monkeypatch: pytest.MonkeyPatch, emu: OCPEmulator, conn_id: str
 
 
 def expected_records(emu: OCPEmulator, start: datetime = DAY_START, end: datetime = DAY_END) -> list[dict[str, Any]]:
-    """What an extraction of [start, end) must return: the emulator's records, normalised, JSON-safe, half-open.
+    """What an extraction of [start, end) must return: the emulator's records as :mod:`task_oracle` reads them,
+    half-open.
 
     :param emu: the emulator.
     :param start: window start.
     :param end: window end (exclusive).
     """
-    cluster_id = emu.cluster_ids[0]
-    records = [normalize_task(raw) for raw in emu.expected_tasks(cluster_id, start, end)]
-    return [to_json_safe(r) for r in records if start <= r["createTime"] < end]
+    raw = emu.expected_tasks(emu.cluster_ids[0], start, end)
+    return [json_record(task) for task in raw if created_within(task, start, end)]
 
 
 @dataclass

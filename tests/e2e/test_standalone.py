@@ -21,6 +21,7 @@ import requests
 from airflow_standalone import AirflowStandalone
 from example_dag_runs import run_all
 from extract_run import ExtractOutcome
+from operator_support import expected_records
 from restore_drill_run import DrillOutcome
 from restore_gate_run import GateOutcome
 from scenario import (
@@ -40,7 +41,6 @@ from scenario import (
     E2EScenario,
     parse_api_time,
 )
-from task_oracle import created_within, json_record
 
 from airflow_provider_ocp.testing import DEFAULT_PASSWORD, DEFAULT_USERNAME
 
@@ -99,8 +99,7 @@ def test_extraction_run_writes_the_emulators_records(
         "format": "jsonl",
     }
     records = extract.records()
-    raw = scenario.emulator.expected_tasks(scenario.cluster_id, DAY_START, DAY_END)
-    expected = [json_record(task) for task in raw if created_within(task, DAY_START, DAY_END)]
+    expected = expected_records(scenario.emulator, DAY_START, DAY_END)
     assert len(expected) == 48
     assert [{k: v for k, v in r.items() if not k.startswith("window")} for r in records] == expected
     assert {(r["windowStart"], r["windowEnd"]) for r in records} == {

@@ -12,8 +12,15 @@ from urllib.parse import parse_qs
 
 import pytest
 from dag_support import register_dag
-from operator_support import DAY_END, DAY_START, deterministic_emulator, extraction_dag, run_dag, use_emulator
-from task_oracle import created_within, json_record
+from operator_support import (
+    DAY_END,
+    DAY_START,
+    deterministic_emulator,
+    expected_records,
+    extraction_dag,
+    run_dag,
+    use_emulator,
+)
 
 from airflow_provider_ocp.exceptions import OCPAPIError, OCPRequestRejectedError
 from airflow_provider_ocp.hooks.ocp import OCPHook
@@ -86,8 +93,7 @@ def test_the_operator_halves_a_window_ocp_finds_too_long_and_returns_each_task_o
     )
     result = run_dag(dag, logical_date=None)
     assert result.state == "success"
-    raw_tasks = emu.expected_tasks(emu.cluster_ids[0], start, end)
-    expected = [json_record(raw) for raw in raw_tasks if created_within(raw, start, end)]
+    expected = expected_records(emu, start, end)
     key = lambda record: (record["tenantId"], record["createTime"])  # noqa: E731
     assert sorted(result.value, key=key) == sorted(expected, key=key) and len(expected) == 64
     statuses = [r.status for r in task_requests(emu)]

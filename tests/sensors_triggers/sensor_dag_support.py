@@ -167,7 +167,3 @@ def run_gate(
 def run_deferred(request: pytest.FixtureRequest, capture: Capture, cluster: int, **options: Any) -> Outcome:
     """:func:`run_gate` in deferrable mode on ``cluster`` with :data:`MAX_DELAY`; ``options`` go to the sensor."""
     return run_gate(request, capture, cluster_id=cluster, max_delay=MAX_DELAY, deferrable=True, **options)
-
-
-def parse_utc(text: str) -> datetime:
-    return datetime.fromisoformat(text.replace("Z", "+00:00"))

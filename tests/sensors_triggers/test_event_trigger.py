@@ -12,10 +12,9 @@ from typing import Any
 import pytest
 from airflow.triggers.base import BaseEventTrigger
 from event_trigger_support import CLUSTER, Events, drive, make
+from task_oracle import read_time, utc_text
 
 from airflow_provider_ocp.client.errors import OCPInputError
-from airflow_provider_ocp.client.timestamps import isoformat_utc
-from airflow_provider_ocp.log_backup.records import normalize_task
 from airflow_provider_ocp.testing import OCPEmulator
 
 pytestmark = pytest.mark.waits
@@ -36,7 +35,7 @@ def unit_event(emu: OCPEmulator, kind: str, tenant: int, **fields: Any) -> dict[
     now = emu.clock.now()
     now = now.replace(microsecond=now.microsecond // 1000 * 1000)  # OCP's timestamps carry milliseconds
     delay = fields.pop("delay", 100.0)
-    checkpoint = isoformat_utc(now - timedelta(seconds=delay))
+    checkpoint = utc_text(now - timedelta(seconds=delay))
     name = {T1: "tenant_1", T2: "tenant_2"}[tenant]
     event = {
         "kind": kind,
@@ -45,7 +44,7 @@ def unit_event(emu: OCPEmulator, kind: str, tenant: int, **fields: Any) -> dict[
         "tenant_id": tenant,
         "tenant_name": name,
         "threshold": 50.0,
-        "observed_at": isoformat_utc(now),
+        "observed_at": utc_text(now),
         "event_key": f"{kind}/{CLUSTER}/id:{tenant}/{checkpoint}",
         "status": "RUNNING",
         "delay": delay,
@@ -105,7 +104,7 @@ def test_breach_stop_running_and_recovery_fire_once_each(emu: OCPEmulator) -> No
 
     created = emu.expected_tasks(CLUSTER)[1]["createTime"]  # tenant_1's current task (newest first: t2, t1)
     assert emu.expected_tasks(CLUSTER)[1]["tenantId"] == T1
-    stopped_at = isoformat_utc(normalize_task({"createTime": created})["createTime"])
+    stopped_at = utc_text(read_time(created))
     stop = unit_event(emu, "log_backup_stopped", T1, status="STOPPED")
     stop["event_key"] = f"log_backup_stopped/{CLUSTER}/id:{T1}/STOPPED@{stopped_at}"
     assert drive(make(), script) == [

@@ -9,8 +9,8 @@ from typing import Any
 
 import pytest
 from event_trigger_support import CLUSTER, Events, drive, make
+from task_oracle import utc_text
 
-from airflow_provider_ocp.client.timestamps import isoformat_utc
 from airflow_provider_ocp.testing import DEFAULT_PASSWORD, OCPEmulator
 
 pytestmark = pytest.mark.waits
@@ -86,7 +86,7 @@ def test_a_data_backup_finishing_fires_once_and_old_ones_never(fleet: OCPEmulato
     assert finished["kind"] == "data_backup_finished" and finished["status"] == "DONE"
     assert finished["tenant_id"] == 2001001 and finished["backup_type"] == "FULL"
     assert finished["event_key"] == f"data_backup_finished/{CLUSTER}/{finished['task_id']}/DONE"
-    assert finished["finished_at"] <= isoformat_utc(fleet.clock.now())
+    assert finished["finished_at"] <= utc_text(fleet.clock.now())
 
 
 def test_ocp_errors_are_logged_without_secrets_and_the_watch_goes_on(

@@ -14,11 +14,11 @@ from sensor_dag_support import (
     advance_per_query,
     fall_one_step_per_query,
     on_first_query,
-    parse_utc,
     run_deferred,
     run_gate,
     task_queries,
 )
+from task_oracle import read_time
 
 from airflow_provider_ocp.testing import OCPEmulator
 
@@ -49,10 +49,10 @@ def test_finishes_once_delay_is_under_threshold_and_not_before(
     # Not before: the first poke saw 100 s, then 60, 45 and 30 s (the emulator's clock moves one second per query),
     # so at least 5 checks; the delay reaches 20 s 2.67 s into the fall; every earlier check logged it too high.
     assert len(task_queries(emu)) >= 5
-    assert (parse_utc(value["server_time"]) - fall_started[0]).total_seconds() >= 2.6
+    assert (read_time(value["server_time"]) - fall_started[0]).total_seconds() >= 2.6
     assert outcome.count("is above max_delay 20s") >= 4  # 2 tenants x at least 2 checks
     assert "delay 100s is above max_delay 20s" in outcome.log
-    assert parse_utc(value["checkpoint"]) <= parse_utc(value["server_time"])
+    assert read_time(value["checkpoint"]) <= read_time(value["server_time"])
     # Each mode waited its own way: one long task run, several short runs, or one run plus the trigger.
     runs = outcome.count("[DAG TEST] running task")
     deferred = "running trigger in line" in outcome.log
@@ -197,7 +197,7 @@ def test_target_time_waits_for_the_checkpoint(
             target_time="{{ params.restore_point }}",
         )
     assert outcome.state == "success", outcome.log[-2000:]
-    checkpoint = parse_utc(outcome.value["checkpoint"])
+    checkpoint = read_time(outcome.value["checkpoint"])
     assert checkpoint >= target
     assert "is before target_time" in outcome.log  # earlier pokes waited for the restore point
     assert len(task_queries(emu)) >= 4  # checkpoints at -1, 0, +1 and +2 s were all before the target
@@ -215,7 +215,7 @@ def test_missing_delay_is_computed_from_server_time(
     units = outcome.value["units"]
     assert all(unit["delay_source"] == "computed" for unit in units)
     for unit in units:  # the delay is OCP's clock minus the checkpoint
-        expected = (parse_utc(outcome.value["server_time"]) - parse_utc(unit["checkpoint"])).total_seconds()
+        expected = (read_time(outcome.value["server_time"]) - read_time(unit["checkpoint"])).total_seconds()
         assert unit["delay"] == pytest.approx(expected, abs=0.002)
         assert unit["delay"] <= MAX_DELAY
     assert "(computed)" in outcome.log and "is above max_delay" in outcome.log
