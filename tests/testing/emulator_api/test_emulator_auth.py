@@ -5,23 +5,17 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
-from urllib.parse import urlsplit
 
 import pytest
 import requests
+from access_key_requests import signed_get
 from emulator_api_support import assert_error, contents, get_tasks, tasks_url
 from tls_support import make_self_signed_cert
 
 from airflow_provider_ocp.client.auth import (
-    ACCESS_KEY_SCHEME,
     canonical_query,
-    compute_signature,
-    http_date,
-    string_to_sign,
 )
 from airflow_provider_ocp.testing import (
-    DEFAULT_ACCESS_KEY_ID,
-    DEFAULT_ACCESS_KEY_SECRET,
     DEFAULT_PASSWORD,
     DEFAULT_USERNAME,
     OCPEmulator,
@@ -50,45 +44,6 @@ def test_user_without_backup_permission_is_403() -> None:
         )
         clusters = requests.get(f"{emu.api_url}/ob/clusters", auth=("viewer", "pw"), timeout=10)
         assert clusters.status_code == 200
-
-
-def signed_get(
-    emu: OCPEmulator,
-    path: str,
-    params: list[tuple[str, str]],
-    *,
-    secret: str = DEFAULT_ACCESS_KEY_SECRET,
-    date: str | None = None,
-    sent_query: str | None = None,
-    headers: dict[str, str] | None = None,
-    verify: str | bool = True,
-) -> requests.Response:
-    """A request signed as the OCP docs describe, built by hand."""
-    query = canonical_query(params)
-    host = f"{emu.host}:{emu.port}"
-    full_path = urlsplit(emu.api_url).path + path
-    date = date or http_date(datetime.now(timezone.utc))
-    extra = headers or {}
-    message = string_to_sign(
-        method="GET",
-        body_md5="",
-        content_type="application/json",
-        date=date,
-        host=host,
-        ocp_headers={k: v for k, v in extra.items() if k.lower().startswith("x-ocp-")},
-        path=full_path,
-        query=query,
-    )
-    signature = compute_signature(secret, message)
-    headers_out = {
-        "Authorization": f"{ACCESS_KEY_SCHEME} {DEFAULT_ACCESS_KEY_ID}:{signature}",
-        "Date": date,
-        "Content-Type": "application/json",
-        **extra,
-    }
-    query_out = query if sent_query is None else sent_query
-    url = f"{emu.scheme}://{host}{full_path}" + (f"?{query_out}" if query_out else "")
-    return requests.get(url, headers=headers_out, timeout=10, verify=verify)
 
 
 def task_params(emu: OCPEmulator) -> tuple[str, list[tuple[str, str]]]:

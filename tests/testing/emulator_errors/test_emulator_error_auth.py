@@ -3,15 +3,11 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
-from urllib.parse import urlsplit
-
 import requests
+from access_key_requests import signed_get
 from emulator_errors_support import error_of, get, tasks_path
 
-from airflow_provider_ocp.client.auth import ACCESS_KEY_SCHEME, canonical_query, compute_signature, http_date
-from airflow_provider_ocp.client.auth import string_to_sign as client_string_to_sign
-from airflow_provider_ocp.testing import DEFAULT_ACCESS_KEY_ID, DEFAULT_ACCESS_KEY_SECRET, OCPEmulator
+from airflow_provider_ocp.testing import OCPEmulator
 
 # -- permissions ----------------------------------------------------------------------------------------------------
 
@@ -30,27 +26,8 @@ def test_forbidden_is_403_code_30014(emu: OCPEmulator) -> None:
 
 def signed(emu: OCPEmulator, signed_headers: dict[str, str], sent_headers: dict[str, str]) -> requests.Response:
     """A GET signed over ``signed_headers``' ``x-ocp-*`` values, sending ``sent_headers`` instead."""
-    path = urlsplit(emu.api_url).path + tasks_path(emu)
-    query = canonical_query([("page", "1"), ("size", "1")])
-    date, host = http_date(datetime.now(timezone.utc)), f"{emu.host}:{emu.port}"
-    message = client_string_to_sign(
-        method="GET",
-        body_md5="",
-        content_type="application/json",
-        date=date,
-        host=host,
-        ocp_headers=signed_headers,
-        path=path,
-        query=query,
-    )
-    signature = compute_signature(DEFAULT_ACCESS_KEY_SECRET, message)
-    headers = {
-        "Authorization": f"{ACCESS_KEY_SCHEME} {DEFAULT_ACCESS_KEY_ID}:{signature}",
-        "Date": date,
-        "Content-Type": "application/json",
-        **sent_headers,
-    }
-    return requests.get(f"http://{host}{path}?{query}", headers=headers, timeout=10)
+    params = [("page", "1"), ("size", "1")]
+    return signed_get(emu, tasks_path(emu), params, headers=signed_headers, sent_headers=sent_headers)
 
 
 def test_access_key_signature_covers_x_ocp_headers(emu: OCPEmulator) -> None:
