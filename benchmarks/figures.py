@@ -1,7 +1,9 @@
-"""Figures: timing a run (wall and CPU), the median and percentiles of samples, and Markdown tables of the results."""
+"""Figures: timing a run (wall and CPU), an event loop's lag, the median and percentiles of samples, and Markdown
+tables of the results."""
 
 from __future__ import annotations
 
+import asyncio
 import math
 import time
 from collections.abc import Callable, Sequence
@@ -16,6 +18,44 @@ def timed(function: Callable[[], Any]) -> dict[str, float]:
     cpu, wall = time.process_time(), time.perf_counter()
     function()
     return {"wall": time.perf_counter() - wall, "cpu": time.process_time() - cpu}
+
+
+class LoopLag:
+    """How late an event loop wakes its tasks: a ticker sleeping ``tick`` seconds records each overshoot, with the wall
+    time it ended, from :meth:`start` to :meth:`stop`.
+
+    :param tick: seconds the ticker sleeps (20 ms).
+    """
+
+    def __init__(self, tick: float = 0.02) -> None:
+        self.tick = tick
+        self.samples: list[tuple[float, float]] = []
+        self._stopping = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+
+    def start(self) -> None:
+        """Start ticking in the running loop."""
+        self._task = asyncio.create_task(self._ticks())
+
+    async def stop(self) -> None:
+        """Stop ticking, after the current tick."""
+        self._stopping.set()
+        if self._task is not None:
+            await self._task
+
+    async def _ticks(self) -> None:
+        while not self._stopping.is_set():
+            before = time.perf_counter()
+            await asyncio.sleep(self.tick)
+            self.samples.append((time.time(), time.perf_counter() - before - self.tick))
+
+    def p99_ms(self, start: float, end: float = math.inf) -> float:
+        """The 99th percentile of the lag in milliseconds, over the ticks that ended from ``start`` to ``end``.
+
+        :param start: wall time (``time.time()``) of the first tick counted.
+        :param end: wall time of the last.
+        """
+        return 1000 * percentile([lag for when, lag in self.samples if start <= when <= end], 99)
 
 
 def median(values: Sequence[float]) -> float:

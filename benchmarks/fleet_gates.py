@@ -11,9 +11,9 @@ import time
 from typing import Any
 
 from benchmarks.common import FETCH_ALLOWANCE
-from benchmarks.figures import percentile
+from benchmarks.figures import LoopLag
 
-TICK, THRESHOLD, DELAY_HIGH, FALL_FROM = 0.02, 60.0, 600.0, 120.0
+THRESHOLD, DELAY_HIGH, FALL_FROM = 60.0, 600.0, 120.0
 VARIANTS = ("coalesced", "alone", "http anchor")
 
 
@@ -79,15 +79,8 @@ async def run_gates(emu: Any, variant: str, gates: int, poke: float, steady: int
             return await check(trigger, *args)
 
         OCPLogBackupDelayTrigger._check = counted  # type: ignore[method-assign]
-    lags: list[tuple[float, float]] = []
     fired: list[float] = []
-    stop = asyncio.Event()
-
-    async def ticker() -> None:
-        while not stop.is_set():
-            before = time.perf_counter()
-            await asyncio.sleep(TICK)
-            lags.append((time.time(), time.perf_counter() - before - TICK))
+    lag = LoopLag()
 
     async def first_event(trigger: Any) -> None:
         events = trigger.run()
@@ -99,7 +92,7 @@ async def run_gates(emu: Any, variant: str, gates: int, poke: float, steady: int
             await events.aclose()
 
     rss_before = rss_mib()
-    tick_task = asyncio.create_task(ticker())
+    lag.start()
     started = time.time()
     tasks = [asyncio.create_task(first_event(trigger)) for trigger in make_gates(variant, emu, gates, poke)]
     before_all = (await ask("requests"))["task_queries"]
@@ -135,10 +128,6 @@ async def run_gates(emu: Any, variant: str, gates: int, poke: float, steady: int
     for task in tasks:
         task.cancel()
     await asyncio.gather(*tasks, return_exceptions=True)
-    stop.set()
-    await tick_task
-    result["lag_p99_ms"] = {
-        "whole run": 1000 * percentile([lag for when, lag in lags if when >= started], 99),
-        "steady": 1000 * percentile([lag for when, lag in lags if count0["wall"] <= when <= count1["wall"]], 99),
-    }
+    await lag.stop()
+    result["lag_p99_ms"] = {"whole run": lag.p99_ms(started), "steady": lag.p99_ms(count0["wall"], count1["wall"])}
     return result

@@ -27,9 +27,9 @@ from typing import Any
 from benchmarks.baseline import extract_baseline, use_provider_root
 from benchmarks.common import benchmark_main, ensure_airflow_home, run_module
 from benchmarks.emulator_process import EmulatorConfig, emulator_process
-from benchmarks.figures import format_table, median, percentile
+from benchmarks.figures import LoopLag, format_table, median
 
-TICK, THRESHOLD, DELAY_HIGH, FALL_FROM = 0.02, 60.0, 600.0, 120.0
+THRESHOLD, DELAY_HIGH, FALL_FROM = 60.0, 600.0, 120.0
 SHIPPED, BASELINE = "this checkout", "baseline"
 PHASES = ("whole run", "steady")
 
@@ -94,15 +94,8 @@ async def run_once(emu: Any, triggers: int, poke: float, steady_cycles: int) -> 
     from airflow_provider_ocp.triggers.log_backup import OCPLogBackupDelayTrigger
 
     criteria = criteria_class.build(max_delay=THRESHOLD).to_dict()
-    lags: list[tuple[float, float]] = []
     fired: list[tuple[float, str]] = []
-    stop = asyncio.Event()
-
-    async def ticker() -> None:
-        while not stop.is_set():
-            before = time.perf_counter()
-            await asyncio.sleep(TICK)
-            lags.append((time.time(), time.perf_counter() - before - TICK))
+    lag = LoopLag()
 
     # Each trigger polls alone, as before issue 25, so that the cost per poll compares with the baseline's; gates
     # sharing their polls (the default now) are benchmark 5's.
@@ -120,7 +113,7 @@ async def run_once(emu: Any, triggers: int, poke: float, steady_cycles: int) -> 
         finally:
             await events.aclose()  # type: ignore[attr-defined]
 
-    tick_task = asyncio.create_task(ticker())
+    lag.start()
     await asyncio.sleep(0.2)
     started = time.time()
     ids = emu.cluster_ids
@@ -137,16 +130,15 @@ async def run_once(emu: Any, triggers: int, poke: float, steady_cycles: int) -> 
     crossing = set_wall + over * (FALL_FROM - THRESHOLD) / FALL_FROM
     await asyncio.wait(tasks, timeout=over + 4 * poke + 30)
     end, end_cpu, end_polls = time.time(), time.process_time(), polls[0]
-    stop.set()
-    await tick_task
+    await lag.stop()
     caught_up = sum(status in ("caught_up", "success") for _, status in fired)  # "success" before it was renamed
     last = max((when for when, _ in fired), default=float("inf"))
     return {
         "triggers": triggers,
         "poke_s": poke,
         "lag_p99_ms": {
-            "whole run": 1000 * percentile([lag for when, lag in lags if started <= when <= end], 99),
-            "steady": 1000 * percentile([lag for when, lag in lags if steady <= when <= end], 99),
+            "whole run": lag.p99_ms(started, end),
+            "steady": lag.p99_ms(steady, end),
         },
         "cpu_s_per_1000_polls_steady": 1000 * (end_cpu - steady_cpu) / max(end_polls - steady_polls, 1),
         "caught_up": caught_up,
