@@ -9,10 +9,8 @@ are the model. Only the sleeping differs.
 from __future__ import annotations
 
 import asyncio
-import functools
-import inspect
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any, ParamSpec, TypeVar
 
 from airflow.providers.common.compat.sdk import BaseHook
@@ -149,25 +147,3 @@ def start_walk(settings: OCPSettings, path: str, page_size: int | None, identity
     """
     size = validate_page_size(page_size if page_size is not None else settings.page_size)  # before any request
     return PageWalk(page_size=size, max_pages=settings.max_pages, target=path, identity=identity)
-
-
-def listed(walk: Callable[P, Iterator[T]]) -> Callable[P, list[T]]:
-    """A method returning as a list what ``walk`` yields, with ``walk``'s parameters, written once: mypy checks
-    calls against them, and ``help()`` and Sphinx show them (``__wrapped__`` and ``__signature__``).
-
-    :param walk: a generator method, e.g. ``OCPHook.iter_log_backup_tasks``.
-    """
-
-    @functools.wraps(walk)
-    def as_list(*args: P.args, **kwargs: P.kwargs) -> list[T]:
-        return list(walk(*args, **kwargs))
-
-    name = walk.__name__.replace("iter_", "get_", 1)
-    as_list.__name__, as_list.__qualname__ = name, walk.__qualname__.replace(walk.__name__, name)
-    returns = str(walk.__annotations__.get("return", "Iterator")).replace("Iterator", "list", 1)
-    as_list.__annotations__ = {**walk.__annotations__, "return": returns}  # a new dict: walk's stays as it is
-    as_list.__signature__ = inspect.signature(walk).replace(return_annotation=returns)  # type: ignore[attr-defined]
-    as_list.__doc__ = (
-        f"What :meth:`{walk.__name__}` yields, as a list (for what memory holds).\n\n{inspect.getdoc(walk)}"
-    )
-    return as_list

@@ -12,8 +12,8 @@ from collections.abc import Iterator, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from airflow_provider_ocp.hooks.base import listed
 from airflow_provider_ocp.hooks.failures import fails_at_once
+from airflow_provider_ocp.hooks.task_lists import listed, task_list, walk_task_list
 from airflow_provider_ocp.log_backup.records import DATA_BACKUP_TASKS, RESTORE_TASKS, parse_id
 from airflow_provider_ocp.log_backup.task_pages import TaskInput
 from airflow_provider_ocp.restores.submissions import (
@@ -107,53 +107,19 @@ class DrillMethods:
         data = self.get_envelope(f"/ob/clusters/{cluster}/backup/overview").data
         return dict(data) if isinstance(data, dict) else {}
 
-    def iter_data_backup_tasks(
-        self,
-        cluster_id: int | str | None = None,
-        start_time: datetime | str | None = None,
-        end_time: datetime | str | None = None,
-        page_size: int | None = None,
-        tenant_id: int | str | None = None,
-        *,
-        cluster_name: str | None = None,
-    ) -> Iterator[dict[str, Any]]:
-        """Yield a cluster's data backup tasks, with the window, paging and normalisation rules of
-        :meth:`~airflow_provider_ocp.hooks.ocp.OCPHook.iter_log_backup_tasks` (each task once, by ``taskId``).
-
-        :param cluster_id: OCP cluster id (or give ``cluster_name``).
-        :param start_time: window start (aware datetime or ISO text with offset); both bounds or neither.
-        :param end_time: window end.
-        :param page_size: records per page; default the connection's.
-        :param tenant_id: restrict to one tenant (OCP 4.3 tenant endpoint).
-        :param cluster_name: the cluster's name as OCP shows it, instead of ``cluster_id``.
-        """
-        task_input = TaskInput.check(cluster_id, cluster_name, start_time, end_time, tenant_id)
-        yield from self.iter_tasks(DATA_BACKUP_TASKS, task_input, page_size)
-
+    iter_data_backup_tasks = task_list(
+        walk_task_list,
+        DATA_BACKUP_TASKS,
+        "iter_data_backup_tasks",
+        "Yield a cluster's data backup tasks (as a list: get_data_backup_tasks); each task once, by ``taskId``.",
+    )
     get_data_backup_tasks = listed(iter_data_backup_tasks)
-
-    def iter_restore_tasks(
-        self,
-        cluster_id: int | str | None = None,
-        start_time: datetime | str | None = None,
-        end_time: datetime | str | None = None,
-        page_size: int | None = None,
-        tenant_id: int | str | None = None,
-        *,
-        cluster_name: str | None = None,
-    ) -> Iterator[dict[str, Any]]:
-        """Yield a cluster's restore tasks, as :meth:`iter_data_backup_tasks` (each once, by ``id``).
-
-        :param cluster_id: OCP cluster id (or give ``cluster_name``).
-        :param start_time: window start (aware datetime or ISO text with offset); both bounds or neither.
-        :param end_time: window end.
-        :param page_size: records per page; default the connection's.
-        :param tenant_id: restrict to one tenant (OCP 4.3 tenant endpoint).
-        :param cluster_name: the cluster's name as OCP shows it, instead of ``cluster_id``.
-        """
-        task_input = TaskInput.check(cluster_id, cluster_name, start_time, end_time, tenant_id)
-        yield from self.iter_tasks(RESTORE_TASKS, task_input, page_size)
-
+    iter_restore_tasks = task_list(
+        walk_task_list,
+        RESTORE_TASKS,
+        "iter_restore_tasks",
+        "Yield a cluster's restore tasks (as a list: get_restore_tasks); each restore once, by ``id``.",
+    )
     get_restore_tasks = listed(iter_restore_tasks)
 
     def start_restore(

@@ -12,7 +12,6 @@ from __future__ import annotations
 import contextlib
 import threading
 from collections.abc import Generator, Iterator, Sequence
-from datetime import datetime
 from functools import cached_property
 from typing import Any
 
@@ -28,11 +27,12 @@ from airflow_provider_ocp.client.request import OCPRequest, build_request, json_
 from airflow_provider_ocp.client.response import Envelope
 from airflow_provider_ocp.client.retry import RetryPolicy
 from airflow_provider_ocp.client.settings import OCPSettings, settings_from_airflow_connection
-from airflow_provider_ocp.hooks.base import Identity, OCPBaseHook, cluster_filter, envelope_of, listed, start_walk
+from airflow_provider_ocp.hooks.base import Identity, OCPBaseHook, cluster_filter, envelope_of, start_walk
 from airflow_provider_ocp.hooks.deadline import DeadlineWatchdog
 from airflow_provider_ocp.hooks.drills import DrillMethods
 from airflow_provider_ocp.hooks.failures import fails_at_once
 from airflow_provider_ocp.hooks.ocp_async import OCPAsyncHook
+from airflow_provider_ocp.hooks.task_lists import listed, task_list, walk_task_list
 from airflow_provider_ocp.hooks.transport import TRANSPORT_ERRORS, open_requests_session, transport_error
 from airflow_provider_ocp.log_backup.clusters import cluster_choice, cluster_named, missing_cluster
 from airflow_provider_ocp.log_backup.query import LogBackupQuery, validated_query
@@ -190,32 +190,13 @@ class OCPHook(DrillMethods, OCPBaseHook):
         except OCPRequestRejectedError as error:  # a 404: a cluster OCP does not know? list those it does
             raise missing_cluster(error, query.cluster_id, self.list_clusters)  # noqa: B904
 
-    def iter_log_backup_tasks(
-        self,
-        cluster_id: int | str | None = None,
-        start_time: datetime | str | None = None,
-        end_time: datetime | str | None = None,
-        page_size: int | None = None,
-        tenant_id: int | str | None = None,
-        *,
-        cluster_name: str | None = None,
-    ) -> Iterator[dict[str, Any]]:
-        """Yield the log backup tasks of a cluster, normalised, across all pages (as a list: get_log_backup_tasks).
-
-        Input is checked before any request: a positive cluster id (or a name, looked up in OCP's list), aware times,
-        both or neither, start not after end, a page size from 1 (above 2000 lowered with a warning). Each task comes
-        once, as first seen, even if it moves between pages.
-
-        :param cluster_id: OCP cluster id (or give ``cluster_name``).
-        :param start_time: window start (aware datetime or ISO text with offset); both bounds or neither.
-        :param end_time: window end.
-        :param page_size: records per page; default the connection's page size (2000, OCP's maximum).
-        :param tenant_id: restrict to one tenant (OCP 4.x tenant endpoint).
-        :param cluster_name: the cluster's name as OCP shows it, instead of ``cluster_id``.
-        """
-        task_input = TaskInput.check(cluster_id, cluster_name, start_time, end_time, tenant_id)
-        yield from self.iter_tasks(LOG_BACKUP_TASKS, task_input, page_size)
-
+    iter_log_backup_tasks = task_list(
+        walk_task_list,
+        LOG_BACKUP_TASKS,
+        "iter_log_backup_tasks",
+        "Yield the log backup tasks of a cluster (as a list: get_log_backup_tasks); a task is its cluster, tenant,\n"
+        "``createTime`` and ``backupUri`` (OCP gives it no id).",
+    )
     get_log_backup_tasks = listed(iter_log_backup_tasks)
 
     def iter_tasks(

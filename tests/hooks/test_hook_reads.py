@@ -73,11 +73,14 @@ def test_path_prefix_is_kept(ocp_emulator: OCPEmulator, connect) -> None:
     assert all(r.path.startswith("/ocp/api/v2/") for r in ocp_emulator.requests)
 
 
-@pytest.mark.parametrize("name", ["iter_log_backup_tasks", "get_log_backup_tasks"])
+@pytest.mark.parametrize(
+    "name",
+    [f"{way}_{tasks}_tasks" for way in ("iter", "get") for tasks in ("log_backup", "data_backup", "restore")],
+)
 def test_the_public_walks_show_their_parameters_at_run_time(name: str) -> None:
     """help(), IDEs and Sphinx read the signature at run time: no ``*args, **kwargs`` hiding the parameters."""
     method = getattr(OCPHook, name)
-    assert list(inspect.signature(method).parameters)[:7] == [
+    assert list(inspect.signature(method).parameters) == [
         "self",
         "cluster_id",
         "start_time",
