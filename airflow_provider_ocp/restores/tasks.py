@@ -98,7 +98,8 @@ def task_progress(task_id: int, data: Any) -> TaskProgress:
     :param data: the envelope's ``data``.
     """
     record: Mapping[str, Any] = data if isinstance(data, Mapping) else {}
-    subtasks = [sub for sub in record.get("subtasks") or [] if isinstance(sub, Mapping)]
+    listed = record.get("subtasks")  # a list of objects; anything else (a number, text, an object) lists none
+    subtasks = [sub for sub in listed if isinstance(sub, Mapping)] if isinstance(listed, list) else []
     pairs = [(sub, str(sub.get("status", "")).upper()) for sub in subtasks]
     statuses = [state for _, state in pairs]
     status = str(record.get("status") or "UNKNOWN").upper()

@@ -9,8 +9,9 @@ Rules (each proven in ``tests/restores/test_windows.py``):
 - A tenant's windows come from that tenant's own items only: never from another tenant's, nor from the cluster's
   aggregate.
 - Windows are aware datetimes, oldest first. An interval that cannot be read (a missing or unreadable bound, an end
-  before its start) is an :class:`~airflow_provider_ocp.exceptions.OCPAPIError` naming the tenant and the field:
-  silently skipping it could make a restore point look outside every window, or guessing could make it look inside.
+  before its start), or a tenant's items in another shape than OCP's (a number where the list belongs), is an
+  :class:`~airflow_provider_ocp.exceptions.OCPAPIError` naming the tenant and the field: silently skipping it could
+  make a restore point look outside every window, or guessing could make it look inside.
 - A restore point is judged against the windows with :func:`restore_point_position`: ``inside`` a window,
   ``after`` the newest end (log backup may still catch up: wait), ``before`` the oldest start or in a ``gap`` between
   windows (it can never become recoverable: fail), or ``none`` when the tenant has no window yet.
@@ -25,6 +26,7 @@ from typing import Any, Literal
 from airflow_provider_ocp.client.errors import OCPAPIError
 from airflow_provider_ocp.client.timestamps import isoformat_utc
 from airflow_provider_ocp.log_backup.records import parse_id, parse_time_field
+from airflow_provider_ocp.validation import short_repr
 
 RECOVERABLE = "RECOVERABLE"
 INTERVAL_KEYS = ("realRecoverableTimeInterval", "logRecoverableTimeInterval")
@@ -47,17 +49,31 @@ def recoverable_windows(data: Any, tenant_ids: Collection[int] | None = None) ->
         tenant = parse_id(info.get("tenantId")) if isinstance(info, Mapping) else None
         if not isinstance(tenant, int) or (tenant_ids is not None and tenant not in tenant_ids):
             continue
-        items = _section_items(info)
+        items = _section_items(tenant, info)
         found = [_interval(tenant, item) for item in items if item.get("obRecoverableSectionItemType") == RECOVERABLE]
         windows.setdefault(tenant, []).extend(found)
     return {tenant: sorted(found) for tenant, found in windows.items()}
 
 
-def _section_items(info: Mapping[str, Any]) -> list[Mapping[str, Any]]:
-    aggregation = info.get("obRecoverableInfoAggregation") or {}
-    latest = aggregation.get("latestSevenDaysAggregation") or {} if isinstance(aggregation, Mapping) else {}
-    items = latest.get("obRecoverableSectionItems") if isinstance(latest, Mapping) else None
-    return [item for item in items or [] if isinstance(item, Mapping)]
+_ITEMS_PATH = (("obRecoverableInfoAggregation", Mapping), ("latestSevenDaysAggregation", Mapping))
+
+
+def _section_items(tenant: int, info: Mapping[str, Any]) -> list[Mapping[str, Any]]:
+    """The tenant's items: none while a level is absent (no window yet); a level of another shape (a number where
+    a list or an object belongs) is an :class:`OCPAPIError` naming the tenant and the field, as an unreadable
+    interval is."""
+    level: Any = info
+    for name, shape in (*_ITEMS_PATH, ("obRecoverableSectionItems", list)):
+        level = level.get(name)
+        if level is None:
+            return []
+        if not isinstance(level, shape):
+            raise OCPAPIError(
+                f"OCP's backup info for tenant {tenant} has a {name} that is not "
+                f"{'a list' if shape is list else 'an object'} ({short_repr(level)}): the recoverable windows "
+                "cannot be read"
+            )
+    return [item for item in level if isinstance(item, Mapping)]
 
 
 def _interval(tenant: int, item: Mapping[str, Any]) -> Window:

@@ -7,6 +7,7 @@ from typing import Any
 
 from hypothesis import given
 from hypothesis import strategies as st
+from hypothesis_support import json_documents
 
 from airflow_provider_ocp.restores.tasks import log_tail, task_progress
 
@@ -66,9 +67,25 @@ def test_only_ocps_successful_is_success_and_unknown_statuses_keep_waiting(statu
     assert 0 <= progress.subtasks_done <= progress.subtasks_total <= len(subtasks)
 
 
-@given(data=st.one_of(st.none(), st.text(), st.lists(st.integers()), st.dictionaries(st.text(), st.integers())))
+TASK_FIELDS = st.sampled_from(["id", "name", "status", "subtasks", "createTime", "startTime", "finishTime"])
+TASK_LEAVES = st.sampled_from(["SUCCESSFUL", "FAILED", "RUNNING", "2024-08-06T10:00:01.000+08:00", "9"])
+
+
+@given(data=json_documents(TASK_FIELDS | st.text(max_size=4), TASK_LEAVES))
 def test_anything_ocp_sends_reads_as_a_task_that_has_not_succeeded_unless_it_says_so(data: Any) -> None:
-    assert not task_progress(3, data).succeeded
+    """Any JSON, a number where the subtask list belongs included (``{"subtasks": 1}`` raised TypeError), reads as
+    a task, succeeded only on OCP's own word, and its log line and times can be written."""
+    progress = task_progress(3, data)
+    said = str(data.get("status") or "").upper() if isinstance(data, dict) else ""
+    assert progress.succeeded is (said == "SUCCESSFUL")
+    assert 0 <= progress.subtasks_done <= progress.subtasks_total
+    assert progress.summary().startswith("OCP task 3") and set(progress.times()) == {"started_at", "finished_at"}
+
+
+def test_a_subtask_list_in_another_shape_lists_no_subtasks() -> None:
+    for subtasks in (1, "abc", {"id": 1, "status": "FAILED"}, 2.5, True):
+        progress = task_progress(3, {"status": "RUNNING", "subtasks": subtasks})
+        assert (progress.subtasks_total, progress.running_subtask, progress.finished) == (0, None, False)
 
 
 def test_log_tail_keeps_the_end_bounded() -> None:

@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from hypothesis_support import json_documents
 
 from airflow_provider_ocp.client.errors import OCPAPIError
 from airflow_provider_ocp.restores.windows import describe_windows, recoverable_windows, restore_point_position
@@ -172,3 +173,51 @@ def test_a_tenants_windows_never_come_from_another_tenant_or_other_item_types(
     if position == "gap":
         assert not inside and any(moment > BASE + timedelta(seconds=b) for _, b in mine)
     assert (position == "none") is (not mine)
+
+
+INFO_FIELDS = st.sampled_from(
+    [
+        "obRecoverableInfoAggregation",
+        "latestSevenDaysAggregation",
+        "obRecoverableSectionItems",
+        "obRecoverableSectionItemType",
+        "realRecoverableTimeInterval",
+        "logRecoverableTimeInterval",
+        "startTime",
+        "endTime",
+    ]
+)
+INFO_LEAVES = st.sampled_from(["RECOVERABLE", "2024-08-01T00:00:00Z", "2024-08-02T00:00:00+08:00", "yesterday"])
+
+
+@given(aggregation=json_documents(INFO_FIELDS, INFO_LEAVES))
+def test_backup_info_in_any_shape_gives_windows_or_an_error_naming_the_tenant(aggregation: Any) -> None:
+    """Whatever OCP nests under a tenant (``{"obRecoverableSectionItems": 5}`` raised TypeError): aware windows, oldest
+    first, or an OCPAPIError that names the tenant; never another exception."""
+    data = {"tenantBackupInfos": [{"tenantId": 7, "obRecoverableInfoAggregation": aggregation}]}
+    try:
+        windows = recoverable_windows(data)
+    except OCPAPIError as error:
+        assert "tenant 7" in str(error)
+    else:
+        assert set(windows) == {7}
+        assert all(start.tzinfo is not None and start <= end for start, end in windows[7])
+        assert windows[7] == sorted(windows[7])
+
+
+@pytest.mark.parametrize(
+    ("aggregation", "field"),
+    [
+        ("x", "obRecoverableInfoAggregation"),
+        ({"latestSevenDaysAggregation": [1]}, "latestSevenDaysAggregation"),
+        ({"latestSevenDaysAggregation": {"obRecoverableSectionItems": 5}}, "obRecoverableSectionItems"),
+        ({"latestSevenDaysAggregation": {"obRecoverableSectionItems": {"a": 1}}}, "obRecoverableSectionItems"),
+    ],
+)
+def test_a_level_in_another_shape_is_an_error_naming_the_tenant_and_the_field(aggregation: Any, field: str) -> None:
+    data = {"tenantBackupInfos": [{"tenantId": 7, "obRecoverableInfoAggregation": aggregation}]}
+    with pytest.raises(OCPAPIError, match=f"tenant 7 has a {field} that is not"):
+        recoverable_windows(data)
+    assert recoverable_windows(data, tenant_ids=[8]) == {}  # another tenant's oddity fails nobody else
+    absent = {"tenantBackupInfos": [{"tenantId": 7}]}
+    assert recoverable_windows(absent) == {7: []}  # nothing yet: no window, no error
