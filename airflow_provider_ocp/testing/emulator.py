@@ -23,19 +23,13 @@ from airflow_provider_ocp.testing.specs import DEFAULT_DELAY_SECONDS, DEFAULT_TA
 from airflow_provider_ocp.testing.wire import RecordedRequest
 
 
-class _Forwarded:
-    """An emulator attribute held by one of its parts (``emu.latency`` is ``emu.faults.latency``)."""
-
-    def __init__(self, component: str, name: str) -> None:
-        self.component, self.name = component, name
-
-    def __get__(self, emulator: Any, owner: type | None = None) -> Any:
-        if emulator is None:
-            return self
-        return getattr(getattr(emulator, self.component), self.name)
-
-    def __set__(self, emulator: Any, value: Any) -> None:
-        setattr(getattr(emulator, self.component), self.name, value)
+def _forwarded(component: str, name: str, doc: str) -> Any:
+    """A settable emulator attribute held by one of its parts (``emu.latency`` is ``emu.faults.latency``)."""
+    return property(
+        lambda emu: getattr(getattr(emu, component), name),
+        lambda emu, value: setattr(getattr(emu, component), name, value),
+        doc=doc,
+    )
 
 
 AuthType = Literal["basic", "access_key"]
@@ -95,11 +89,10 @@ class OCPEmulator(Drills):
         max_time_range: timedelta | None = None,
         verbose: bool = False,
     ) -> None:
-        options: dict[str, Any] = {"tenants": tenants, "tasks_per_tenant": tasks_per_tenant, "delay": delay}
-        options |= {"cluster_level": cluster_level, "interval": task_interval, "history_end": history_end}
-        options["current_task_age"] = current_task_age
         if isinstance(clusters, int):
-            clusters = [ClusterSpec.synthetic(number, **options) for number in range(1, clusters + 1)]
+            options: dict[str, Any] = dict(tenants=tenants, tasks_per_tenant=tasks_per_tenant, delay=delay)
+            options |= dict(cluster_level=cluster_level, history_end=history_end, current_task_age=current_task_age)
+            clusters = [ClusterSpec.synthetic(n, interval=task_interval, **options) for n in range(1, clusters + 1)]
         self._bind = (host, port)
         prefix = path_prefix.strip().rstrip("/")
         self.path_prefix = prefix if not prefix or prefix.startswith("/") else f"/{prefix}"
@@ -187,10 +180,8 @@ class OCPEmulator(Drills):
         """TCP connections accepted since the emulator started: how many a client opened (keep-alive reuses one)."""
         return self._bound().connections_accepted
 
-    clock_offset = _Forwarded("clock", "offset")
-    """Server clock skew against the real clock (``clock.offset``); settable at runtime."""
-    latency = _Forwarded("faults", "latency")
-    """Seconds added to every request (``faults.latency``); settable at runtime."""
+    clock_offset = _forwarded("clock", "offset", "Server clock skew against the real clock; settable at runtime.")
+    latency = _forwarded("faults", "latency", "Seconds added to every request; settable at runtime.")
 
     @property
     def max_time_range(self) -> timedelta | None:
