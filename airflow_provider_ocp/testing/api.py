@@ -133,12 +133,11 @@ class EmulatorApi:
         try:
             who, permitted = emu.auth.authenticate(request, emu.clock.now())
             _check_content_md5(request)
-            call = ApiCall(request, wire.query_params(request.query), shape, who, permitted)
-            routed = self.route(call, unquote(path))
-            if routed is not None:
+            call = ApiCall(request, request.params, shape, who, permitted)
+            if (routed := self.route(call, decoded := unquote(path))) is not None:
                 return routed
-            tasks = _TASKS.match(unquote(path))
-            if tasks is None and unquote(path) != "/api/v2/ob/clusters":
+            tasks = _TASKS.match(decoded)
+            if tasks is None and decoded != "/api/v2/ob/clusters":
                 # Spring's DispatcherServlet: NoHandlerFoundException, after the security filter
                 raise ApiError(400, wire.CODE_FRAMEWORK, f"No handler found for {request.method} {path}")
             if request.method != "GET":

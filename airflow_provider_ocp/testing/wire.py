@@ -32,14 +32,6 @@ CODE_FORBIDDEN = 30014
 OB_TIMEOUT_SUB_ERROR = {"code": 4012, "sqlState": "HY000", "message": "Timeout, query has reached the maximum timeout"}
 
 
-def query_params(raw_query: str) -> dict[str, str]:
-    """Decode a query string as a servlet does (``+`` becomes a space); the first value of a key wins."""
-    params: dict[str, str] = {}
-    for key, value in parse_qsl(raw_query, keep_blank_values=True):
-        params.setdefault(key, value)
-    return params
-
-
 @dataclass
 class RecordedRequest:
     """One request as received, for the API, the credential checks and tests that inspect what a client sent.
@@ -66,8 +58,11 @@ class RecordedRequest:
 
     @property
     def params(self) -> dict[str, str]:
-        """The decoded query parameters (first value of each key)."""
-        return query_params(self.query)
+        """The query parameters decoded as a servlet does (``+`` becomes a space); the first value of a key wins."""
+        params: dict[str, str] = {}
+        for key, value in parse_qsl(self.query, keep_blank_values=True):
+            params.setdefault(key, value)
+        return params
 
     @property
     def target(self) -> str:
