@@ -141,9 +141,8 @@ class Dataset:
         """One page (1-based) of the clusters whose name holds ``name`` (any case; None: all), and how many match."""
         with self.lock:
             matching = [c for c in self._clusters.values() if not name or name.lower() in c.spec.name.lower()]
-            return [render_cluster(c, self.clock.tz, self.options) for c in one_page(matching, page, size)], len(
-                matching
-            )
+            chosen = one_page(matching, page, size)
+            return [render_cluster(c, self.clock.tz, self.options) for c in chosen], len(matching)
 
     def query_tasks(self, query: TaskQuery) -> tuple[list[dict[str, Any]], int]:
         """One page of log backup task records, newest first, and how many tasks the query matches.
@@ -153,12 +152,9 @@ class Dataset:
         with self.lock:
             cluster = self.cluster(query.cluster_id)
             tasks = [task for task in cluster.tasks_of(query.tenant_id) if query.covers(task["created"])]
-            current, now, elapsed = (cluster.current_ids(), self.clock.now(), self.clock.elapsed())
-            records = [
-                render_task(cluster.spec, cluster.units[t["unit"]], t, t["id"] in current, now, elapsed, self.options)
-                for t in one_page(tasks[::-1], query.page, query.size)
-            ]
-            return records, len(tasks)
+            current, now, elapsed = cluster.current_ids(), self.clock.now(), self.clock.elapsed()
+            page = one_page(tasks[::-1], query.page, query.size)
+            return [render_task(cluster, t, t["id"] in current, now, elapsed, self.options) for t in page], len(tasks)
 
     def expected_tasks(
         self, cluster_id: int, start: datetime | None = None, end: datetime | None = None
@@ -218,7 +214,6 @@ class Dataset:
         """Delete ``n`` tasks, the newest or the oldest, and say how many went."""
         with self.lock:
             cluster = self.cluster(cluster_id)
-            candidates = cluster.tasks
-            gone = {task["id"] for task in (candidates[::-1] if newest else candidates)[: max(0, n)]}
+            gone = {task["id"] for task in (cluster.tasks[::-1] if newest else cluster.tasks)[: max(0, n)]}
             cluster.tasks = [task for task in cluster.tasks if task["id"] not in gone]
             return len(gone)

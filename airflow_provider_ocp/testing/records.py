@@ -12,7 +12,6 @@ from airflow_provider_ocp.testing.clock import iso_timestamp, java_timestamp, wh
 
 if TYPE_CHECKING:
     from airflow_provider_ocp.testing.data import Cluster, Unit
-    from airflow_provider_ocp.testing.specs import ClusterSpec
 
 CheckpointFormat = Literal["java", "iso"]
 DelayFormat = Literal["number", "string", "omit"]
@@ -41,17 +40,13 @@ def live_checkpoint(unit: Unit, now: datetime, elapsed: float) -> tuple[float | 
 
 
 def render_task(
-    spec: ClusterSpec,
-    unit: Unit,
-    task: dict[str, Any],
-    current: bool,
-    now: datetime,
-    elapsed: float,
-    opts: RenderOptions,
+    cluster: Cluster, task: dict[str, Any], current: bool, now: datetime, elapsed: float, opts: RenderOptions
 ) -> dict[str, Any]:
-    """One LogBackupWrapperTask record, fields in OCP's order; a ``current`` task (its unit's newest) reports the
-    unit's live status and delay (its profile ``elapsed`` s after start), with checkpoint ``now`` minus the delay."""
-    tz, created, number = now.tzinfo or timezone.utc, task["created"], task["id"]
+    """One LogBackupWrapperTask record of ``cluster``, fields in OCP's order; a ``current`` task (its unit's newest)
+    reports the unit's live status and delay (its profile ``elapsed`` s after start), with checkpoint ``now`` minus the
+    delay."""
+    spec, unit, created, number = cluster.spec, cluster.units[task["unit"]], task["created"], task["id"]
+    tz = now.tzinfo or timezone.utc
     if current:
         delay, checkpoint = live_checkpoint(unit, now, elapsed)
         modified = max(created, whole_ms(checkpoint))
