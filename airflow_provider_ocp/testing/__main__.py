@@ -43,12 +43,7 @@ def build_parser() -> argparse.ArgumentParser:
     add("--delay-from", type=float, default=None, help="delay at start, seconds (with --delay-to/--delay-over)")
     add("--delay-to", type=float, default=None, help="delay reached after --delay-over seconds")
     add("--delay-over", type=float, default=None, help="seconds the delay takes to go from --delay-from to --delay-to")
-    add(
-        "--subtask-seconds",
-        type=float,
-        default=2.0,
-        help="seconds each subtask of a restore or backup takes (default: 2, so a restore drill runs in ~10 s)",
-    )
+    add("--subtask-seconds", type=float, default=2.0, help="seconds a restore or backup subtask takes (default: 2)")
     add("--no-basic", action="store_true", help="AccessKey only (the printed connection uses it)")
     add("--no-access-key", action="store_true", help="disable AccessKey authentication")
     add("--certfile", default=None, help="PEM certificate: serve HTTPS")
@@ -77,13 +72,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.error("--current-task-age-days must not be negative")
     if args.subtask_seconds <= 0:
         parser.error("--subtask-seconds must be positive")
-    certfile, keyfile = args.certfile, args.keyfile
     emulator = OCPEmulator(
         host=args.host,
         port=args.port,
         path_prefix=args.path_prefix,
-        certfile=certfile,
-        keyfile=keyfile,
+        certfile=args.certfile,
+        keyfile=args.keyfile,
         clusters=args.clusters,
         tenants=args.tenants,
         tasks_per_tenant=args.tasks_per_tenant,
@@ -108,8 +102,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"OCP emulator listening on {emulator.url}")
         # A line that pastes into a shell as is: the JSON form keeps the extras' types.
         print(f"export AIRFLOW_CONN_OCP_DEFAULT={shlex.quote(emulator.airflow_connection_json(auth_type))}")
-        if certfile:
-            print(f"TLS certificate (trust it as a CA bundle): {certfile}")
+        if args.certfile:
+            print(f"TLS certificate (trust it as a CA bundle): {args.certfile}")
         sys.stdout.flush()
         if ready is not None:  # written whole, then renamed: a reader never sees half of it
             (temporary := ready.with_name(f".{ready.name}.tmp")).write_text(emulator.url + "\n")

@@ -1,7 +1,9 @@
 """The emulator's time: a server clock the tests drive (frozen by default), delay profiles and OCP's time texts.
 
 Everything the emulator reports and the AccessKey ``Date`` check read :meth:`ServerClock.now`; a response reads
-it once (:meth:`ServerClock.one_reading`), so its records and its envelope's ``timestamp`` agree exactly.
+it once (:meth:`ServerClock.one_reading`), so its records and its envelope's ``timestamp`` agree exactly even on a
+running clock (a checkpoint rendered as now minus the delay, then the ``timestamp``, would otherwise differ by however
+long rendering took).
 """
 
 from __future__ import annotations
@@ -48,11 +50,8 @@ class ServerClock:
 
     @contextmanager
     def one_reading(self) -> Iterator[datetime]:
-        """Read the clock once and answer :meth:`now` with that instant in this thread until the block ends.
-
-        A response is rendered inside one: with a running clock, two readings (a checkpoint rendered as now minus
-        the delay, then the envelope's ``timestamp``) would otherwise be apart by however long rendering took.
-        """
+        """Read the clock once and answer :meth:`now` with that instant in this thread until the block ends (a response
+        is rendered inside one: the module documentation)."""
         moment = self.now()
         self._reading.moment = moment
         try:

@@ -106,11 +106,8 @@ class FaultSet:
         page: int | None = None,
         **params: Any,
     ) -> Fault:
-        """Script a fault after those already queued (kinds and parameters: the module documentation).
-
-        It applies to the next ``times`` (None: every) requests whose raw path contains ``path_contains`` (by default
-        task queries) and, unless ``page`` is None, whose ``page`` parameter is ``page``.
-        """
+        """Script a fault after those already queued; which requests it applies to (``path_contains``: by default task
+        queries), its kinds and their parameters: the module documentation."""
         if kind not in _DEFAULTS:
             raise ValueError(f"unknown fault kind {kind!r}; known: {', '.join(FAULT_KINDS)}")
         unknown = set(params) - set(_DEFAULTS[kind])
@@ -179,9 +176,8 @@ def fault_response(fault: Fault, request: RecordedRequest, clock: ServerClock) -
     if params.get("body") == "html":
         return wire.proxy_page(status)
     if fault.kind == "http_error":
-        return wire.failure(
-            request, clock, wire.injected_error(status, params, f"Injected server error (HTTP {status})")
-        )
+        error = wire.injected_error(status, params, f"Injected server error (HTTP {status})")
+        return wire.failure(request, clock, error)
     error = wire.injected_error(status, params, "Injected failure reported with HTTP 200")
     return Response(status=200, body=wire.error_body(request, clock, error))
 

@@ -1,8 +1,5 @@
-"""The HTTP side of the emulator: a threaded server on loopback and the handler that serves each request.
-
-The server is threaded, optionally TLS (the handshake in the connection's thread), and closes its open connections
-at stop. Per request: read it, carry out the faults chosen for it, ask the API, write and record the answer.
-"""
+"""The HTTP side of the emulator: a threaded server on loopback and the handler that serves each request (read it,
+carry out the faults chosen for it, ask the API, write and record the answer)."""
 
 from __future__ import annotations
 
@@ -35,7 +32,6 @@ class EmulatorRequestHandler(BaseHTTPRequestHandler):
     # Small responses go out at once instead of waiting ~40 ms for the client's delayed ACK (Nagle).
     disable_nagle_algorithm = True
     server_version = "ocp-emulator"
-    sys_version = ""
     timeout = 60.0
     if TYPE_CHECKING:
         server: EmulatorHTTPServer
