@@ -120,11 +120,7 @@ def _dumps(request: RecordedRequest, clock: ServerClock, status: int, payload: d
 
 
 def success(request: RecordedRequest, clock: ServerClock, data: Any, *, cluster_id: int | None = None) -> Response:
-    """``{"data": ..., "successful": true, ...}`` with HTTP 200."""
-    if isinstance(data, dict):  # records are rendered without nulls; the levels around them are checked here
-        data = _without_nulls(data)
-        if isinstance(data.get("page"), dict):
-            data["page"] = _without_nulls(data["page"])
+    """``{"data": ..., "successful": true, ...}`` with HTTP 200; ``data`` is built without null fields."""
     body = _dumps(request, clock, 200, {"data": data, "successful": True})
     return Response(status=200, body=body, cluster_id=cluster_id)
 
