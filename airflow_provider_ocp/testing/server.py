@@ -9,6 +9,7 @@ import socketserver
 import ssl
 import sys
 import threading
+from contextlib import suppress
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from secrets import token_hex
 from typing import TYPE_CHECKING, Any
@@ -76,10 +77,9 @@ class EmulatorRequestHandler(BaseHTTPRequestHandler):
         trace_id = self.headers.get("x-trace-id") or token_hex(8)
         request = RecordedRequest(self.command, path, query, self.headers, b"", trace_id, emu.clock.now())
         request.body = self._read_body()
-        try:
-            page: int | None = int(request.params.get("page", ""))
-        except ValueError:
-            page = None
+        page: int | None = None
+        with suppress(ValueError):
+            page = int(request.params.get("page", ""))
         plan = emu.faults.take(path, page)
         wait = emu.faults.latency + plan.delay
         if wait > 0 and emu._stopping.wait(wait):
@@ -108,15 +108,12 @@ class EmulatorRequestHandler(BaseHTTPRequestHandler):
             self.end_headers()
             self.wfile.write(sent)
             self.wfile.flush()
-        except OSError:
-            self.close_connection = True
-            return
+        except OSError:  # the client went away: end the connection too
+            drop = True
         if drop:
             self.close_connection = True
-            try:
+            with suppress(OSError):
                 self.connection.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
 
 
 class EmulatorHTTPServer(ThreadingHTTPServer):
@@ -147,8 +144,7 @@ class EmulatorHTTPServer(ThreadingHTTPServer):
     def server_bind(self) -> None:  # without socket.getfqdn(): a reverse DNS lookup can stall start-up
         socketserver.TCPServer.server_bind(self)
         host, port = self.server_address[:2]
-        self.server_name = str(host)
-        self.server_port = int(port)
+        self.server_name, self.server_port = str(host), int(port)
 
     def finish_request(self, request: Any, client_address: Any) -> None:
         """Run the handler; with TLS, wrap the socket first (in this connection's thread, not the accept loop)."""
@@ -166,9 +162,8 @@ class EmulatorHTTPServer(ThreadingHTTPServer):
             tls.close()
 
     def handle_error(self, request: Any, client_address: Any) -> None:  # quiet about clients that went away
-        if isinstance(sys.exc_info()[1], OSError):
-            return
-        super().handle_error(request, client_address)
+        if not isinstance(sys.exc_info()[1], OSError):
+            super().handle_error(request, client_address)
 
     def track(self, connection: socket.socket, *, add: bool) -> None:
         with self._connections_lock:
@@ -184,9 +179,7 @@ class EmulatorHTTPServer(ThreadingHTTPServer):
         with self._connections_lock:
             connections = list(self._connections)
         for connection in connections:
-            try:
+            with suppress(OSError):
                 connection.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
         self.server_close()
         self._thread.join(timeout=5)
