@@ -73,9 +73,8 @@ def register_dag(dag: Any) -> None:
         data = SerializedDAG.to_dict(dag)  # type: ignore[attr-defined]  # 3.0 only; gone in later lines
         data["dag"].setdefault("relative_fileloc", data["dag"]["fileloc"])
         lazy = LazyDeserializedDAG(data=data)
-    extra: dict[str, Any] = {}
-    if "parse_duration" in inspect.signature(update_dag_parsing_results_in_db).parameters:
-        extra["parse_duration"] = None
+    takes_duration = "parse_duration" in inspect.signature(update_dag_parsing_results_in_db).parameters
+    extra: dict[str, Any] = {"parse_duration": None} if takes_duration else {}
     with create_session() as session:
         DagBundlesManager().sync_bundles_to_db(session=session)
         session.flush()

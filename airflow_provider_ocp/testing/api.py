@@ -98,7 +98,8 @@ def _check_content_md5(request: RecordedRequest) -> None:
         raise bad_request(f"Content-MD5 {sent!r} does not match the MD5 of the body received ({actual})", "Content-MD5")
 
 
-Lister = Callable[[int, int], tuple[list[Any], int]]  # (page, size) -> (the page's items, how many match)
+Page = tuple[list[Any], int]  # a page's items and how many match in all
+Lister = Callable[[int, int], Page]  # (page, size) -> that page
 
 
 @dataclass
@@ -186,12 +187,7 @@ class EmulatorApi:
         return wire.success(call.request, self.emu.clock, {"contents": contents, "page": info}, cluster_id=cluster)
 
     def task_list(
-        self,
-        call: ApiCall,
-        ids: tuple[str, str | None],
-        query: Callable[[TaskQuery], tuple[list[Any], int]],
-        *,
-        data_faults: bool = False,
+        self, call: ApiCall, ids: tuple[str, str | None], query: Callable[[TaskQuery], Page], data_faults: bool = False
     ) -> Response:
         """A task list (log backup, data backup or restore tasks): paged, filtered by ``startTime``/``endTime``.
 
@@ -203,7 +199,7 @@ class EmulatorApi:
         cluster_id = long_param(ids[0], "id")
         tenant_id = long_param(ids[1], "tenantId") if ids[1] is not None else None
 
-        def page_of(page: int, size: int) -> tuple[list[Any], int]:
+        def page_of(page: int, size: int) -> Page:
             start, end = time_window(call.params, self.emu.max_time_range)
             self.emu.cluster(cluster_id)  # 404 for an unknown cluster before its tenant is looked up
             return query(TaskQuery(cluster_id, tenant_id, start, end, page, size))

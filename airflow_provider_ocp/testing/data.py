@@ -14,7 +14,6 @@ from airflow_provider_ocp.testing.records import RenderOptions, render_cluster, 
 from airflow_provider_ocp.testing.specs import ClusterSpec, TenantSpec
 
 DEFAULT_HISTORY_LAG = timedelta(minutes=10)  # the newest history task was created this long before the emulator
-_MILLISECOND = timedelta(milliseconds=1)
 T = TypeVar("T")
 
 
@@ -75,8 +74,7 @@ class Cluster:
         self.spec = spec
         tenants: Sequence[TenantSpec | None] = [None] if spec.cluster_level or not spec.tenants else spec.tenants
         self.units = [Unit(t, spec.delay) for t in tenants]
-        end = (spec.history_end or history_end) - (spec.current_task_age or timedelta(0))
-        end = whole_ms(end)  # what is printed is what is filtered on
+        end = whole_ms((spec.history_end or history_end) - (spec.current_task_age or timedelta(0)))
         self.first_created = end - spec.tasks * spec.interval
         self.created = spec.tasks  # tasks ever created, numbering the next one
         self.tasks: list[dict[str, Any]] = [
@@ -115,8 +113,7 @@ class Dataset:
     def __init__(self, specs: Sequence[ClusterSpec], clock: ServerClock, options: RenderOptions) -> None:
         if len({s.cluster_id for s in specs}) != len(specs):
             raise ValueError("cluster ids must be unique")
-        self.clock = clock
-        self.options = options
+        self.clock, self.options = clock, options
         self.lock = threading.RLock()
         history_end = clock.now() - DEFAULT_HISTORY_LAG
         self._clusters = {spec.cluster_id: Cluster(spec, history_end) for spec in specs}
@@ -204,7 +201,7 @@ class Dataset:
             created = whole_ms(self.clock.now())
             for _ in range(n):
                 if cluster.tasks:
-                    created = max(created, cluster.tasks[-1]["created"] + _MILLISECOND)
+                    created = max(created, cluster.tasks[-1]["created"] + timedelta(milliseconds=1))
                 unit = fixed if fixed is not None else cluster.created % len(cluster.units)
                 cluster.tasks.append({"id": cluster.created, "unit": unit, "created": created})
                 cluster.created += 1

@@ -9,7 +9,6 @@ import ssl
 import threading
 from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta, tzinfo
-from types import TracebackType
 from typing import Any, Literal
 
 from airflow_provider_ocp.testing.auth import Authenticator
@@ -131,17 +130,14 @@ class OCPEmulator(Drills):
     def stop(self) -> None:
         """Stop serving, end open connections and wake sleeping handlers; safe to call twice."""
         server, self._server = self._server, None
-        if server is None:
-            return
-        self._stopping.set()
-        server.close()
+        if server is not None:
+            self._stopping.set()
+            server.close()
 
     def __enter__(self) -> OCPEmulator:
         return self.start()
 
-    def __exit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
+    def __exit__(self, *exc_info: object) -> None:
         self.stop()
 
     @property
@@ -213,13 +209,10 @@ class OCPEmulator(Drills):
         :param password: override the password (or AccessKey secret).
         :param extra: more ``extra`` fields (``auth_type`` is always set).
         """
-        if auth_type == "basic":
-            table = self.auth.users or self.auth.restricted_users
-        elif auth_type == "access_key":
-            table = self.auth.access_keys
-        else:
+        tables = {"basic": self.auth.users or self.auth.restricted_users, "access_key": self.auth.access_keys}
+        if auth_type not in tables:
             raise ValueError(f"auth_type must be 'basic' or 'access_key', not {auth_type!r}")
-        default_login, default_password = next(iter(table.items()), (None, None))
+        default_login, default_password = next(iter(tables[auth_type].items()), (None, None))
         login = login if login is not None else default_login
         password = password if password is not None else default_password
         if login is None or password is None:

@@ -110,8 +110,7 @@ class FaultSet:
         queries), its kinds and their parameters: the module documentation."""
         if kind not in _DEFAULTS:
             raise ValueError(f"unknown fault kind {kind!r}; known: {', '.join(FAULT_KINDS)}")
-        unknown = set(params) - set(_DEFAULTS[kind])
-        if unknown:
+        if unknown := set(params) - set(_DEFAULTS[kind]):
             raise ValueError(f"fault {kind!r} takes {sorted(_DEFAULTS[kind])}, not {sorted(unknown)}")
         if times is not None and times < 1:
             raise ValueError("times must be >= 1 or None (always)")
