@@ -101,10 +101,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         auth_type: AuthType = "access_key" if args.no_basic else "basic"
         print(f"OCP emulator listening on {emulator.url}")
         # A line that pastes into a shell as is: the JSON form keeps the extras' types.
-        print(f"export AIRFLOW_CONN_OCP_DEFAULT={shlex.quote(emulator.airflow_connection_json(auth_type))}")
+        print(f"export AIRFLOW_CONN_OCP_DEFAULT={shlex.quote(emulator.airflow_connection_json(auth_type))}", flush=True)
         if args.certfile:
-            print(f"TLS certificate (trust it as a CA bundle): {args.certfile}")
-        sys.stdout.flush()
+            print(f"TLS certificate (trust it as a CA bundle): {args.certfile}", flush=True)
         if ready is not None:  # written whole, then renamed: a reader never sees half of it
             (temporary := ready.with_name(f".{ready.name}.tmp")).write_text(emulator.url + "\n")
             os.replace(temporary, ready)

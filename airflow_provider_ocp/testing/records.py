@@ -43,8 +43,7 @@ def render_task(
     cluster: Cluster, task: dict[str, Any], current: bool, now: datetime, elapsed: float, opts: RenderOptions
 ) -> dict[str, Any]:
     """One LogBackupWrapperTask record of ``cluster``, fields in OCP's order; a ``current`` task (its unit's newest)
-    reports the unit's live status and delay (its profile ``elapsed`` s after start), with checkpoint ``now`` minus the
-    delay."""
+    reports the unit's live status, delay and checkpoint (:func:`live_checkpoint`)."""
     spec, unit, created, number = cluster.spec, cluster.units[task["unit"]], task["created"], task["id"]
     tz = now.tzinfo or timezone.utc
     if current:

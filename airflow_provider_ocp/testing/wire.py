@@ -11,7 +11,7 @@ import time
 from dataclasses import dataclass, field
 from datetime import datetime
 from email.message import Message
-from http import HTTPStatus
+from http.client import responses
 from typing import Any
 from urllib.parse import parse_qsl
 
@@ -158,10 +158,7 @@ def login_redirect(path_prefix: str) -> Response:
 
 def proxy_page(status: int) -> Response:
     """An nginx-style HTML error page, as a gateway in front of OCP would answer."""
-    try:
-        title = f"{status} {HTTPStatus(status).phrase}"
-    except ValueError:
-        title = str(status)
+    title = f"{status} {responses.get(status, '')}".strip()
     html = (
         f"<html>\r\n<head><title>{title}</title></head>\r\n<body>\r\n<center><h1>{title}</h1></center>\r\n"
         "<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n"
