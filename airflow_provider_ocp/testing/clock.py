@@ -33,16 +33,14 @@ class ServerClock:
     ) -> None:
         self._lock = threading.Lock()
         self._reading = threading.local()  # the instant a response in this thread is rendered at, if any
-        self.offset = offset
+        self.offset, self.tz = offset, tz
         self._frozen = datetime.now(timezone.utc) if frozen else None
-        self.tz = tz
         self.started = self.now()
 
     def now(self) -> datetime:
         """The server's current time, aware, in the server's zone (frozen instant or real time, plus the offset); inside
         :meth:`one_reading`, that block's instant."""
-        pinned: datetime | None = getattr(self._reading, "moment", None)
-        if pinned is not None:
+        if (pinned := getattr(self._reading, "moment", None)) is not None:
             return pinned
         with self._lock:
             moment = (self._frozen or datetime.now(timezone.utc)) + self.offset
@@ -52,8 +50,7 @@ class ServerClock:
     def one_reading(self) -> Iterator[datetime]:
         """Read the clock once and answer :meth:`now` with that instant in this thread until the block ends (a response
         is rendered inside one: the module documentation)."""
-        moment = self.now()
-        self._reading.moment = moment
+        self._reading.moment = moment = self.now()
         try:
             yield moment
         finally:

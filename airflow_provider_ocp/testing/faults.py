@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import math
 import threading
+from contextlib import suppress
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any, Literal, get_args
@@ -150,8 +151,7 @@ class FaultSet:
             for fault in applied:
                 fault.times = None if fault.times is None else fault.times - 1
             self._faults = [f for f in self._faults if f.times is None or f.times > 0]
-        if "slow" in first:
-            plan.delay = float(first["slow"].params["seconds"])
+        plan.delay = float(first["slow"].params["seconds"]) if "slow" in first else 0.0
         plan.summary = ",".join(f.kind for f in applied) or None
         return plan
 
@@ -161,13 +161,10 @@ def fault_response(fault: Fault, request: RecordedRequest, clock: ServerClock) -
     params = fault.params
     if fault.kind == "rate_limited":
         response = wire.failure(request, clock, ApiError(429, wire.CODE_FRAMEWORK, "Too many requests, slow down"))
-        retry_after = params["retry_after"]
-        if retry_after is not None:
-            if params["http_date"]:
-                value = http_date(clock.now() + timedelta(seconds=float(retry_after)))
-            else:
-                value = str(math.ceil(float(retry_after)))
-            response.headers.append(("Retry-After", value))
+        if (retry_after := params["retry_after"]) is not None:
+            seconds = float(retry_after)
+            later = http_date(clock.now() + timedelta(seconds=seconds))
+            response.headers.append(("Retry-After", later if params["http_date"] else str(math.ceil(seconds))))
         return response
     if fault.kind == "html_200":
         return wire.console_page()
@@ -195,11 +192,8 @@ def apply_after(fault: Fault, dataset: Dataset, cluster_id: int | None) -> None:
     """Change the data once a page of ``cluster_id`` was rendered (``insert_tasks``, ``remove_tasks``)."""
     if cluster_id is None:
         return
-    params = fault.params
-    try:
+    with suppress(UnknownClusterError, UnknownTenantError):
         if fault.kind == "insert_tasks":
-            dataset.add_tasks(cluster_id, int(params["count"]), tenant_id=params["tenant_id"])
+            dataset.add_tasks(cluster_id, int(fault.params["count"]), tenant_id=fault.params["tenant_id"])
         else:
-            dataset.remove_tasks(cluster_id, int(params["count"]), newest=bool(params["newest"]))
-    except (UnknownClusterError, UnknownTenantError):
-        return
+            dataset.remove_tasks(cluster_id, int(fault.params["count"]), newest=bool(fault.params["newest"]))
