@@ -1,7 +1,5 @@
-"""``python -m airflow_provider_ocp.testing`` serves an emulator, on the real clock, until SIGINT or SIGTERM.
-
-It prints the URL and an ``export AIRFLOW_CONN_...='...'`` line that pastes into a shell.
-"""
+"""``python -m airflow_provider_ocp.testing`` serves an emulator, on the real clock, until SIGINT or SIGTERM; it prints
+the URL and an ``export AIRFLOW_CONN_...='...'`` line that pastes into a shell."""
 
 from __future__ import annotations
 

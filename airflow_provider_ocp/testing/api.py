@@ -51,12 +51,11 @@ def long_param(text: str, name: str) -> int:
 
 
 def _int_param(params: dict[str, str], name: str, default: int | None) -> int:
-    text = params.get(name)
-    if text is None:
-        if default is None:
-            raise bad_request(f"Required request parameter '{name}' is not present", name)
-        return default
-    return long_param(text, name)
+    if (text := params.get(name)) is not None:
+        return long_param(text, name)
+    if default is None:
+        raise bad_request(f"Required request parameter '{name}' is not present", name)
+    return default
 
 
 def time_window(params: dict[str, str], max_range: timedelta | None) -> tuple[datetime | None, datetime | None]:
@@ -90,8 +89,7 @@ def time_window(params: dict[str, str], max_range: timedelta | None) -> tuple[da
 
 def _check_content_md5(request: RecordedRequest) -> None:
     """A ``Content-MD5`` header, when sent, must be the hex MD5 of the body received (either case), else 400."""
-    sent = request.headers.get("Content-MD5")
-    if sent is None:
+    if (sent := request.headers.get("Content-MD5")) is None:
         return
     actual = hashlib.md5(request.body, usedforsecurity=False).hexdigest()
     if sent.strip().lower() != actual:

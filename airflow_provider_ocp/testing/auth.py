@@ -1,8 +1,6 @@
-"""The emulator's credential checks: Basic and AccessKey, against what arrived.
-
-For AccessKey the string to sign is rebuilt from the received request, **raw** path and query included, so a client
-that signs one query and sends another fails as it would against OCP.
-"""
+"""The emulator's credential checks, Basic and AccessKey, against what arrived: for AccessKey the string to sign is
+rebuilt from the received request, **raw** path and query included, so a client that signs one query and sends another
+fails as it would against OCP."""
 
 from __future__ import annotations
 

@@ -81,8 +81,7 @@ class EmulatorRequestHandler(BaseHTTPRequestHandler):
         with suppress(ValueError):
             page = int(request.params.get("page", ""))
         plan = emu.faults.take(path, page)
-        wait = emu.faults.latency + plan.delay
-        if wait > 0 and emu._stopping.wait(wait):
+        if (wait := emu.faults.latency + plan.delay) > 0 and emu._stopping.wait(wait):
             self.close_connection = True
             return
         try:
