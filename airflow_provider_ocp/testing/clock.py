@@ -106,11 +106,9 @@ def parse_query_time(text: str) -> datetime:
 
 @dataclass(frozen=True)
 class DelayProfile:
-    """A log archive delay (seconds) moving linearly from ``start`` to ``end`` over ``over`` seconds, then at ``end``.
-
-    Time counts, on the server clock, from when the profile took effect: emulator start for configured profiles, the
-    call for profiles set with :meth:`~airflow_provider_ocp.testing.OCPEmulator.set_current_task`. ``over`` 0 makes
-    the profile constant at ``end``.
+    """A log archive delay (seconds) moving linearly from ``start`` to ``end`` over ``over`` seconds, then at ``end``
+    (at once if ``over`` is 0). Time counts, on the server clock, from when the profile took effect: emulator start for
+    configured profiles, the call for those set with :meth:`~airflow_provider_ocp.testing.OCPEmulator.set_current_task`.
     """
 
     start: float

@@ -111,10 +111,8 @@ class OCPEmulator(Drills):
         self._server: EmulatorHTTPServer | None = None
 
     def start(self) -> OCPEmulator:
-        """Bind and serve in a background thread, and return the emulator; delay profiles count from now.
-
-        After :meth:`stop` it may be started again (on a new port when ``port`` was 0), with its data kept.
-        """
+        """Bind and serve in a background thread, and return the emulator; delay profiles count from now. After
+        :meth:`stop` it may be started again (on a new port when ``port`` was 0), with its data kept."""
         if self._server is not None:
             raise RuntimeError("the emulator is already started")
         ssl_context = None
