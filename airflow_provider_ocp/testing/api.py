@@ -89,10 +89,8 @@ def time_window(params: dict[str, str], max_range: timedelta | None) -> tuple[da
 
 def _check_content_md5(request: RecordedRequest) -> None:
     """A ``Content-MD5`` header, when sent, must be the hex MD5 of the body received (either case), else 400."""
-    if (sent := request.headers.get("Content-MD5")) is None:
-        return
     actual = hashlib.md5(request.body, usedforsecurity=False).hexdigest()
-    if sent.strip().lower() != actual:
+    if (sent := request.headers.get("Content-MD5")) is not None and sent.strip().lower() != actual:
         raise bad_request(f"Content-MD5 {sent!r} does not match the MD5 of the body received ({actual})", "Content-MD5")
 
 

@@ -35,9 +35,8 @@ def _unauthorized(message: str) -> ApiError:
 
 @dataclass
 class Authenticator:
-    """Credentials and switches, each changeable at runtime: Basic ``users`` with backup permission and
-    ``restricted_users`` without (403 on backup endpoints), ``access_keys`` ``{id: secret}``, which modes are
-    accepted."""
+    """Credentials and switches, each changeable at runtime: Basic ``users`` with backup permission,
+    ``restricted_users`` without (403 on backup endpoints), ``access_keys`` ``{id: secret}``, the modes accepted."""
 
     users: dict[str, str] = field(default_factory=lambda: {DEFAULT_USERNAME: DEFAULT_PASSWORD})
     restricted_users: dict[str, str] = field(default_factory=dict)
@@ -50,8 +49,7 @@ class Authenticator:
 
         :returns: who it authenticated as (user name or AccessKey id) and whether it may read backup tasks (else 403).
         """
-        header = request.headers.get("Authorization")
-        if not header:
+        if not (header := request.headers.get("Authorization")):
             raise _unauthorized("Authentication required: send Basic credentials or an AccessKey signature")
         scheme, _, credentials = header.strip().partition(" ")
         if scheme.lower() == "basic":
@@ -109,8 +107,7 @@ class Authenticator:
 
     @staticmethod
     def string_to_sign(request: RecordedRequest, upper_md5: bool = False) -> str:
-        """The string to sign as the server rebuilds it from the received request (body MD5 hex in lower case, or
-        upper case if ``upper_md5``)."""
+        """The string to sign rebuilt from the received request (the body's MD5 hex in upper case if ``upper_md5``)."""
         headers = request.headers
         md5 = hashlib.md5(request.body, usedforsecurity=False).hexdigest() if request.body else ""
         md5 = md5.upper() if upper_md5 else md5

@@ -1,9 +1,8 @@
 """The emulator's time: a server clock the tests drive (frozen by default), delay profiles and OCP's time texts.
 
-Everything the emulator reports and the AccessKey ``Date`` check read :meth:`ServerClock.now`; a response reads
-it once (:meth:`ServerClock.one_reading`), so its records and its envelope's ``timestamp`` agree exactly even on a
-running clock (a checkpoint rendered as now minus the delay, then the ``timestamp``, would otherwise differ by however
-long rendering took).
+Everything the emulator reports and the AccessKey ``Date`` check read :meth:`ServerClock.now`; a response reads it once
+(:meth:`ServerClock.one_reading`), so that its records (a checkpoint is now minus the delay) and its envelope's
+``timestamp`` agree even on a running clock, where two readings differ by however long rendering took.
 """
 
 from __future__ import annotations

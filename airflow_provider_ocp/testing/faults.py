@@ -91,8 +91,7 @@ class FaultPlan:
 
 
 class FaultSet:
-    """The scripted faults, in the order added, and the steady ``latency`` (seconds added to every request); safe to
-    use from tests while serving."""
+    """The scripted faults, in the order added, and the steady ``latency`` (seconds added per request); thread-safe."""
 
     def __init__(self, latency: float = 0.0) -> None:
         self._lock = threading.Lock()

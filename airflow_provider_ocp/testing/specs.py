@@ -14,8 +14,7 @@ DEFAULT_TASK_INTERVAL = timedelta(hours=1)
 
 @dataclass(frozen=True)
 class TenantSpec:
-    """One OceanBase tenant: OCP's ``tenant_id`` (in the tenant-level URL), ``tenantName``, OceanBase's
-    ``obTenantId``."""
+    """One OceanBase tenant: OCP's ``tenant_id`` (in tenant-level URLs), ``tenantName``, OceanBase's ``obTenantId``."""
 
     tenant_id: int
     name: str
@@ -28,11 +27,9 @@ class ClusterSpec:
     ``tasks`` it has at start, rotating over its ``tenants``, ``interval`` apart; each unit's newest is its current
     task, RUNNING, the older ones STOPPED. ``cluster_level``: OCP 3.x, one cluster-level unit whose tasks carry no
     tenant fields. ``history_end``: the newest task's ``createTime`` (None: 10 minutes before the emulator's creation).
-    ``current_task_age``: long-lived current tasks, as real log archive tasks: each unit's current task created at
-    least this long before ``history_end``, its STOPPED history behind it, so a recent ``createTime`` window holds none
-    while their checkpoint and delay still move with the clock. ``delay``: the current tasks' delay, counted from
-    the emulator's start.
-    """
+    ``current_task_age``: long-lived current tasks, as real log archive tasks: each unit's current task created at least
+    this long before ``history_end``, its STOPPED history behind it, so a recent ``createTime`` window holds none while
+    their checkpoint and delay still move with the clock. ``delay``: the current tasks' :class:`DelayProfile`."""
 
     cluster_id: int
     name: str
