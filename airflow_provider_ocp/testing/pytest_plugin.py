@@ -21,6 +21,5 @@ def pytest_configure(config: pytest.Config) -> None:
 def ocp_emulator(request: pytest.FixtureRequest) -> Iterator[OCPEmulator]:
     """A started OCP emulator on 127.0.0.1 and a free port (configured by the marker), stopped after the test."""
     marker = request.node.get_closest_marker("ocp_emulator")
-    kwargs = dict(marker.kwargs) if marker is not None else {}
-    with OCPEmulator(**kwargs) as emulator:
+    with OCPEmulator(**(marker.kwargs if marker is not None else {})) as emulator:
         yield emulator
