@@ -3,7 +3,8 @@
 A fault applies to the next ``times`` requests (None: always) whose raw path contains ``path_contains`` and, if
 ``page`` is set, whose ``page`` parameter equals it. Per request at most one fault of each kind applies (the earliest
 added), at most one replacing the response (``rate_limited``, ``http_error``, ``html_200``, ``unsuccessful``; then
-pagination and data faults are not consumed) and one mangling the body (``truncated_json``, ``drop_connection``).
+pagination and data faults are not consumed) and one mangling the body (``truncated_json``, ``drop_connection``);
+data faults (``insert_tasks``, ``remove_tasks``) are the exception: every matching one applies, in the order added.
 
 Kinds and their parameters [defaults]:
 

@@ -127,6 +127,16 @@ def test_remove_tasks_after_a_page_skips_one(emu: OCPEmulator) -> None:
     assert [r["createTime"] for r in first + second] == [r["createTime"] for r in before[:3] + before[4:]]
 
 
+def test_every_matching_data_fault_applies_to_one_request(emu: OCPEmulator) -> None:
+    """Unlike the other kinds (the earliest of a kind wins), data faults all apply: 6 tasks, +2, +1, -1."""
+    emu.faults.add("insert_tasks", page=1, count=2)
+    emu.faults.add("insert_tasks", page=1, count=1)
+    emu.faults.add("remove_tasks", page=1, count=1)
+    get_tasks(emu, "page=1&size=3")
+    assert emu.task_count(emu.cluster_ids[0]) == 8
+    assert emu.faults.active == []  # each used its one time
+
+
 def test_ignore_page(emu: OCPEmulator) -> None:
     emu.faults.add("ignore_page", times=None)
     emu.clock.freeze()
