@@ -49,13 +49,15 @@ class LoopLag:
             await asyncio.sleep(self.tick)
             self.samples.append((time.time(), time.perf_counter() - before - self.tick))
 
-    def p99_ms(self, start: float, end: float = math.inf) -> float:
-        """The 99th percentile of the lag in milliseconds, over the ticks that ended from ``start`` to ``end``.
+    def p99_ms(self, start: float, end: float = math.inf, pct: float = 99) -> float:
+        """The 99th (or ``pct``-th) percentile of the lag in milliseconds, over the ticks that ended from ``start`` to
+        ``end``; ``pct=100`` is the longest stall.
 
         :param start: wall time (``time.time()``) of the first tick counted.
         :param end: wall time of the last.
+        :param pct: the percentile.
         """
-        return 1000 * percentile([lag for when, lag in self.samples if start <= when <= end], 99)
+        return 1000 * percentile([lag for when, lag in self.samples if start <= when <= end], pct)
 
 
 def median(values: Sequence[float]) -> float:
