@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import threading
 from collections.abc import Callable
-from typing import Any, ParamSpec, TypeVar
+from typing import Any
 
 from airflow.providers.common.compat.sdk import BaseHook
 from tenacity import AsyncRetrying, Retrying
@@ -24,9 +24,6 @@ from airflow_provider_ocp.client.response import Envelope, parse_response
 from airflow_provider_ocp.client.retry import RetryPolicy
 from airflow_provider_ocp.client.settings import OCPSettings
 from airflow_provider_ocp.validation import validate_page_size
-
-P = ParamSpec("P")
-T = TypeVar("T")
 
 
 class OCPBaseHook(BaseHook):
