@@ -41,16 +41,19 @@ def run_sla(client: AirflowClient, base: Path, scenario: E2EScenario, timeout: f
     tenants = emulator.tenant_ids(cluster)
     yesterday = datetime.now(timezone.utc).replace(hour=0, minute=0, second=0, microsecond=0) - timedelta(days=1)
     for hour in range(3, 25, 3):
-        logical = yesterday + timedelta(hours=hour)  # the run covers the hour before it
-        emulator.clock.freeze(logical + timedelta(minutes=1))
+        # The run covers the hour before it. One minute past the hour: the scheduler's own hourly runs (the DAG is
+        # unpaused) take the logical dates on the hour, and a second run at one of those is refused (HTTP 409: from
+        # 01:00 to 02:00 UTC the scheduler's latest run is today 00:00, this loop's last).
+        logical = yesterday + timedelta(hours=hour, minutes=1)
+        emulator.clock.freeze(logical)
         for number, delay in sla_delays(hour).items():
             emulator.set_current_task(cluster, tenant_id=tenants[number - 1], delay=delay)
         if hour == 18:
             emulator.set_current_task(cluster, tenant_id=tenants[0], status="STOPPED", error_msg="archive dest full")
         if hour == 21:  # the DBA frees space and starts a new archive task at 20:30
-            emulator.clock.freeze(logical - timedelta(minutes=30))
+            emulator.clock.freeze(yesterday + timedelta(hours=20, minutes=30))
             emulator.add_tasks(cluster, tenant_id=tenants[0])
-            emulator.clock.freeze(logical + timedelta(minutes=1))
+            emulator.clock.freeze(logical)
             emulator.set_current_task(cluster, tenant_id=tenants[0], delay=sla_delays(hour)[1])
         run_id = f"demo_snapshot_{hour:02d}"
         client.trigger(SLA_SNAPSHOTS, run_id, logical.isoformat())
