@@ -62,21 +62,27 @@ GATES = [  # cluster index, criteria: waits then passes, fails at once (unknown 
 ]
 
 
-def run_gates(
-    emulator: OCPEmulator, coalesce: bool, copies: int, monkeypatch: pytest.MonkeyPatch
-) -> list[dict[str, Any]]:
-    """Every gate's first event. The data changes (delay 5 s) only once every gate has finished its first poll, so a
-    gate that passes at once judges the same data with or without coalescing, however slow the machine."""
-    polled: set[int] = set()
+def counted_polls(monkeypatch: pytest.MonkeyPatch) -> Counter[int]:
+    """Polls per trigger (by ``id``), each counted when it ends: answered, failed or cancelled."""
+    polls: Counter[int] = Counter()
     check = OCPLogBackupDelayTrigger._check
 
     async def counted(self: OCPLogBackupDelayTrigger, *args: Any) -> Any:
         try:
             return await check(self, *args)
         finally:
-            polled.add(id(self))
+            polls[id(self)] += 1
 
     monkeypatch.setattr(OCPLogBackupDelayTrigger, "_check", counted)
+    return polls
+
+
+def run_gates(
+    emulator: OCPEmulator, coalesce: bool, copies: int, monkeypatch: pytest.MonkeyPatch
+) -> list[dict[str, Any]]:
+    """Every gate's first event. The data changes (delay 5 s) only once every gate has finished its first poll, so a
+    gate that passes at once judges the same data with or without coalescing, however slow the machine."""
+    polled = counted_polls(monkeypatch)
 
     async def go() -> list[dict[str, Any]]:
         triggers = [
@@ -111,14 +117,7 @@ def test_coalesced_gates_give_the_events_of_gates_alone_with_fewer_requests(
 
 
 def test_about_one_request_per_cluster_and_interval(emu: OCPEmulator, monkeypatch: pytest.MonkeyPatch) -> None:
-    polls: Counter[int] = Counter()
-    check = OCPLogBackupDelayTrigger._check
-
-    async def counted(self: OCPLogBackupDelayTrigger, *args: Any) -> Any:
-        polls[id(self)] += 1
-        return await check(self, *args)
-
-    monkeypatch.setattr(OCPLogBackupDelayTrigger, "_check", counted)
+    polls = counted_polls(monkeypatch)
 
     async def go() -> None:
         triggers = [

@@ -17,7 +17,18 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from fault_matrix_support import DRIVERS, FAULT_PAGE, MAX_RETRIES, POLLS, Attempts, expected_keys, leftovers, run, use
+from fault_matrix_support import (
+    DRIVERS,
+    FAULT_PAGE,
+    MAX_RETRIES,
+    POLLS,
+    Attempts,
+    Result,
+    expected_keys,
+    leftovers,
+    run,
+    use,
+)
 
 from airflow_provider_ocp.exceptions import OCPAPIError
 from airflow_provider_ocp.testing import OCPEmulator
@@ -73,6 +84,23 @@ def isolated(request: pytest.FixtureRequest, shared: OCPEmulator, fault: Fault) 
     return request.getfixturevalue("own_emu") if fault.kind == "slow" else shared
 
 
+def burst(
+    request: pytest.FixtureRequest,
+    shared: OCPEmulator,
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+    fault: Fault,
+    driver: str,
+    times: int | None,
+) -> tuple[OCPEmulator, Result]:
+    """Script ``fault`` on ``driver``'s fault page ``times`` times in a row (None: for good), then run ``driver``;
+    returns the emulator it ran against (:func:`isolated`) and the run's result."""
+    emu = isolated(request, shared, fault)
+    use(monkeypatch, emu, **fault.extra)
+    emu.faults.add(fault.kind, times=times, page=FAULT_PAGE[driver], **fault.params)  # type: ignore[arg-type]
+    return emu, run(driver, emu, tmp_path)
+
+
 # -- the matrix -------------------------------------------------------------------------------------------------------
 
 
@@ -87,11 +115,8 @@ def test_short_burst_is_retried_and_the_run_completes_exactly(
     fault_id: str,
     driver: str,
 ) -> None:
-    fault = TRANSIENT[fault_id]
-    emu = isolated(request, emu, fault)
-    use(monkeypatch, emu, **fault.extra)
-    emu.faults.add(fault.kind, times=MAX_RETRIES, page=FAULT_PAGE[driver], **fault.params)  # type: ignore[arg-type]
-    result = run(driver, emu, tmp_path)  # Retry-After 30 s, capped by retry_max_wait (the policy tests check the waits)
+    # Retry-After 30 s, capped by retry_max_wait (the policy tests check the waits)
+    emu, result = burst(request, emu, monkeypatch, tmp_path, TRANSIENT[fault_id], driver, times=MAX_RETRIES)
     assert result.error is None, result.error
     assert result.keys is not None and len(result.keys) == len(set(result.keys)), "duplicates"
     assert sorted(result.keys) == sorted(expected_keys(driver, emu)), "records missing"
@@ -112,10 +137,7 @@ def test_long_burst_fails_clearly_after_the_retry_budget(
     driver: str,
 ) -> None:
     fault = TRANSIENT[fault_id]
-    emu = isolated(request, emu, fault)
-    use(monkeypatch, emu, **fault.extra)
-    emu.faults.add(fault.kind, times=None, page=FAULT_PAGE[driver], **fault.params)  # type: ignore[arg-type]
-    result = run(driver, emu, tmp_path)
+    emu, result = burst(request, emu, monkeypatch, tmp_path, fault, driver, times=None)
     assert result.error is not None and result.keys is None
     tried = attempts.on_page(FAULT_PAGE[driver])
     assert len(tried) == (MAX_RETRIES + 1) * POLLS.get(driver, 1)
