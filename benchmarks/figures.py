@@ -49,9 +49,9 @@ class LoopLag:
             await asyncio.sleep(self.tick)
             self.samples.append((time.time(), time.perf_counter() - before - self.tick))
 
-    def p99_ms(self, start: float, end: float = math.inf, pct: float = 99) -> float:
-        """The 99th (or ``pct``-th) percentile of the lag in milliseconds, over the ticks that ended from ``start`` to
-        ``end``; ``pct=100`` is the longest stall.
+    def percentile_ms(self, start: float, end: float = math.inf, pct: float = 99) -> float:
+        """The ``pct``-th percentile of the lag in milliseconds (99 by default; 100 is the longest stall), over the
+        ticks that ended from ``start`` to ``end``.
 
         :param start: wall time (``time.time()``) of the first tick counted.
         :param end: wall time of the last.

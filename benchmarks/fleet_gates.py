@@ -129,5 +129,8 @@ async def run_gates(emu: Any, variant: str, gates: int, poke: float, steady: int
         task.cancel()
     await asyncio.gather(*tasks, return_exceptions=True)
     await lag.stop()
-    result["lag_p99_ms"] = {"whole run": lag.p99_ms(started), "steady": lag.p99_ms(count0["wall"], count1["wall"])}
+    result["lag_p99_ms"] = {
+        "whole run": lag.percentile_ms(started),
+        "steady": lag.percentile_ms(count0["wall"], count1["wall"]),
+    }
     return result

@@ -138,10 +138,13 @@ async def run_once(emu: Any, triggers: int, poke: float, steady_cycles: int) -> 
         "triggers": triggers,
         "poke_s": poke,
         "lag_p99_ms": {
-            "whole run": lag.p99_ms(started, end),
-            "steady": lag.p99_ms(steady, end),
+            "whole run": lag.percentile_ms(started, end),
+            "steady": lag.percentile_ms(steady, end),
         },
-        "lag_max_ms": {"whole run": lag.p99_ms(started, end, pct=100), "steady": lag.p99_ms(steady, end, pct=100)},
+        "lag_max_ms": {
+            "whole run": lag.percentile_ms(started, end, pct=100),
+            "steady": lag.percentile_ms(steady, end, pct=100),
+        },
         "cpu_s_per_1000_polls_steady": 1000 * (end_cpu - steady_cpu) / max(end_polls - steady_polls, 1),
         "caught_up": caught_up,
         "last_fire_after_crossing_s": last - crossing,

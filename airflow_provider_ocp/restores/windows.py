@@ -55,7 +55,11 @@ def recoverable_windows(data: Any, tenant_ids: Collection[int] | None = None) ->
     return {tenant: sorted(found) for tenant, found in windows.items()}
 
 
-_ITEMS_PATH = (("obRecoverableInfoAggregation", Mapping), ("latestSevenDaysAggregation", Mapping))
+_ITEMS_PATH = (  # where a tenant's items sit in its backup info, and the shape each level must have
+    ("obRecoverableInfoAggregation", Mapping),
+    ("latestSevenDaysAggregation", Mapping),
+    ("obRecoverableSectionItems", list),
+)
 
 
 def _section_items(tenant: int, info: Mapping[str, Any]) -> list[Mapping[str, Any]]:
@@ -63,7 +67,7 @@ def _section_items(tenant: int, info: Mapping[str, Any]) -> list[Mapping[str, An
     a list or an object belongs) is an :class:`OCPAPIError` naming the tenant and the field, as an unreadable
     interval is."""
     level: Any = info
-    for name, shape in (*_ITEMS_PATH, ("obRecoverableSectionItems", list)):
+    for name, shape in _ITEMS_PATH:
         level = level.get(name)
         if level is None:
             return []
