@@ -59,10 +59,11 @@ def walk_task_list(
 
 
 def task_list(
-    walk: Callable[Concatenate[H, TaskKind, P], T], kind: TaskKind, name: str, summary: str
-) -> Callable[Concatenate[H, P], T]:
+    walk: Callable[Concatenate[H, TaskKind, P], Iterator[T]], kind: TaskKind, name: str, summary: str
+) -> Callable[Concatenate[H, P], Iterator[T]]:
     """A public method: ``walk`` (:func:`walk_task_list`) bound to ``kind``, named ``name``, its docstring
-    ``summary`` followed by the walk's rules and parameters.
+    ``summary`` followed by the walk's rules and parameters. It is a generator function, as the walk is, so that
+    :func:`~airflow_provider_ocp.hooks.failures.fails_at_once` also maps what it raises while the caller iterates.
 
     :param walk: the walk, taking the kind after the hook.
     :param kind: the task list it walks.
@@ -71,8 +72,8 @@ def task_list(
     """
 
     @functools.wraps(walk)
-    def method(self: H, /, *args: P.args, **kwargs: P.kwargs) -> T:
-        return walk(self, kind, *args, **kwargs)
+    def method(self: H, /, *args: P.args, **kwargs: P.kwargs) -> Iterator[T]:
+        yield from walk(self, kind, *args, **kwargs)
 
     method.__name__ = method.__qualname__ = name
     hook, _kind, *shown = inspect.signature(walk).parameters.values()  # self as on any method: not annotated

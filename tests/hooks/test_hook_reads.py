@@ -12,6 +12,7 @@ import pytest
 from hook_emulator_support import api_requests
 
 from airflow_provider_ocp.exceptions import OCPInputError
+from airflow_provider_ocp.hooks.failures import OCPInputFailure
 from airflow_provider_ocp.hooks.ocp import OCPHook
 from airflow_provider_ocp.testing import OCPEmulator
 
@@ -96,6 +97,16 @@ def test_the_public_walks_show_their_parameters_at_run_time(name: str) -> None:
     assert "cluster_id: 'int | str | None' = None" in shown and "*, cluster_name: 'str | None' = None" in shown
     for parameter in ("cluster_id", "start_time", "end_time", "page_size", "tenant_id", "cluster_name"):
         assert f":param {parameter}:" in shown
+
+
+@pytest.mark.parametrize(
+    "name",
+    [f"{way}_{tasks}_tasks" for way in ("iter", "get") for tasks in ("log_backup", "data_backup", "restore")],
+)
+def test_bad_input_fails_the_task_at_once_from_every_public_walk(name: str) -> None:
+    """Raised while the caller iterates too: an ``AirflowFailException``, so Airflow does not retry a typo."""
+    with pytest.raises(OCPInputFailure, match="cluster_id"):
+        list(getattr(OCPHook(), name)("not-an-id"))
 
 
 @pytest.mark.ocp_emulator(tenants=2, tasks_per_tenant=3)
