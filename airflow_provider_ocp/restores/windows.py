@@ -26,7 +26,6 @@ from typing import Any, Literal
 from airflow_provider_ocp.client.errors import OCPAPIError
 from airflow_provider_ocp.client.timestamps import isoformat_utc
 from airflow_provider_ocp.log_backup.records import parse_id, parse_time_field
-from airflow_provider_ocp.validation import short_repr
 
 RECOVERABLE = "RECOVERABLE"
 INTERVAL_KEYS = ("realRecoverableTimeInterval", "logRecoverableTimeInterval")
@@ -74,8 +73,8 @@ def _section_items(tenant: int, info: Mapping[str, Any]) -> list[Mapping[str, An
         if not isinstance(level, shape):
             raise OCPAPIError(
                 f"OCP's backup info for tenant {tenant} has a {name} that is not "
-                f"{'a list' if shape is list else 'an object'} ({short_repr(level)}): the recoverable windows "
-                "cannot be read"
+                f"{'a list' if shape is list else 'an object'} but a {type(level).__name__} (its value is not shown: "
+                "a server may echo a request's credentials): the recoverable windows cannot be read"
             )
     return [item for item in level if isinstance(item, Mapping)]
 

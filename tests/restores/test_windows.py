@@ -212,12 +212,14 @@ def test_backup_info_in_any_shape_gives_windows_or_an_error_naming_the_tenant(ag
         ({"latestSevenDaysAggregation": [1]}, "latestSevenDaysAggregation"),
         ({"latestSevenDaysAggregation": {"obRecoverableSectionItems": 5}}, "obRecoverableSectionItems"),
         ({"latestSevenDaysAggregation": {"obRecoverableSectionItems": {"a": 1}}}, "obRecoverableSectionItems"),
+        ({"latestSevenDaysAggregation": {"obRecoverableSectionItems": "echoed-pw-admin"}}, "obRecoverableSectionItems"),
     ],
 )
 def test_a_level_in_another_shape_is_an_error_naming_the_tenant_and_the_field(aggregation: Any, field: str) -> None:
     data = {"tenantBackupInfos": [{"tenantId": 7, "obRecoverableInfoAggregation": aggregation}]}
-    with pytest.raises(OCPAPIError, match=f"tenant 7 has a {field} that is not"):
+    with pytest.raises(OCPAPIError, match=f"tenant 7 has a {field} that is not") as raised:
         recoverable_windows(data)
+    assert "echoed-pw-admin" not in str(raised.value)  # what OCP sent there is never quoted
     assert recoverable_windows(data, tenant_ids=[8]) == {}  # another tenant's oddity fails nobody else
     absent = {"tenantBackupInfos": [{"tenantId": 7}]}
     assert recoverable_windows(absent) == {7: []}  # nothing yet: no window, no error
