@@ -19,7 +19,14 @@ _MARGIN = timedelta(days=1)
 JAVA_LONG_MAX = 2**63 - 1
 """The largest id or count OCP can hold: OCP is a Java server and keeps them in a ``long``."""
 _LONG_DIGITS = len(str(JAVA_LONG_MAX))
-_SHORT = reprlib.Repr()
+
+
+class _WholeTexts(reprlib.Repr):
+    def repr_str(self, x: str, level: int) -> str:
+        return repr(x) if len(x) <= self.maxstring else f"<a text of {len(x)} characters>"
+
+
+_SHORT = _WholeTexts()
 _SHORT.maxstring = _SHORT.maxother = _SHORT.maxlong = 60
 _SHORT.maxlevel = 2
 
@@ -28,7 +35,9 @@ def short_repr(value: object) -> str:
     """``repr(value)`` cut to about 60 characters, for error messages about values from users or from a server.
 
     Safe for any value JSON decodes to: nesting is cut at two levels, and an integer too long for ``repr`` (Python
-    refuses to print one of more than 4300 digits) is described by its size.
+    refuses to print one of more than 4300 digits) is described by its size. A text is shown whole or, past 60
+    characters, by its length, never cut: a secret a server echoed into it stays whole, so the hooks' scrubbing
+    (:func:`~airflow_provider_ocp.hooks.failures.hook_errors`) finds it, where half of it would show.
 
     :param value: the value to show.
     """

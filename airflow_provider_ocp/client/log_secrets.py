@@ -1,4 +1,4 @@
-"""Keeping a request's secrets out of every log record created while it is sent, whichever library logs it.
+"""Keeping secrets out of log records, whichever library logs them, and out of the provider's errors.
 
 HTTP libraries log what a server sends them: httpcore's DEBUG records hold the response headers, urllib3 warns with
 the header lines it could not parse, and exceptions quote raw bytes. A server or proxy that echoes the
@@ -6,7 +6,12 @@ the header lines it could not parse, and exceptions quote raw bytes. A server or
 and no filter or handler of ours sees another library's records before they are written. So the records are
 cleaned where they are made: inside :func:`secrets_hidden`, every log record that the thread (or asyncio task)
 creates, at any level and from any logger, has the request's secrets replaced by ``***``, in its message and in its
-traceback. Elsewhere records are left untouched, at the cost of one context variable look-up each.
+traceback. The hooks also hide their connection's secrets around each public method's work, so a record about what
+OCP sent cannot show one either. Elsewhere records are left untouched, at the cost of one context variable look-up
+each.
+
+Errors built from what OCP sent (a record, a page member, a name), after the response is read, are cleaned by
+:func:`scrub_error`, which the hooks apply to every error their public methods raise.
 """
 
 from __future__ import annotations
@@ -14,22 +19,27 @@ from __future__ import annotations
 import contextlib
 import logging
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextvars import ContextVar
 from typing import Any
 
+from airflow_provider_ocp.client.errors import OCPAPIError
 from airflow_provider_ocp.client.response import redact
 
-_SECRETS: ContextVar[tuple[str, ...]] = ContextVar("ocp_request_secrets", default=())
+Secrets = tuple[str, ...] | Callable[[], tuple[str, ...]]
+"""Secret values, or what tells them when a record is made (a hook that may read its connection meanwhile)."""
+
+_SECRETS: ContextVar[Secrets] = ContextVar("ocp_request_secrets", default=())
 _MARK = "_hides_ocp_request_secrets"
 _install_lock = threading.Lock()
 
 
 @contextlib.contextmanager
-def secrets_hidden(secrets: tuple[str, ...]) -> Iterator[None]:
+def secrets_hidden(secrets: Secrets) -> Iterator[None]:
     """Scrub ``secrets`` from every log record created in this thread or task until the block ends.
 
-    :param secrets: the request's secret values in every form a server could echo them (``OCPRequest.secrets``).
+    :param secrets: the secret values in every form a server could echo them (``OCPRequest.secrets``), or a function
+        returning them, called for each record (a hook's, whose connection is read during the block).
     """
     _install()
     token = _SECRETS.set(secrets)
@@ -52,6 +62,8 @@ def _scrubbing(factory: Callable[..., logging.LogRecord]) -> Callable[..., loggi
     def make_record(*args: Any, **kwargs: Any) -> logging.LogRecord:
         record = factory(*args, **kwargs)
         secrets = _SECRETS.get()
+        if callable(secrets):
+            secrets = secrets()
         if secrets:
             _scrub(record, secrets)
         return record
@@ -73,3 +85,23 @@ def _scrub(record: logging.LogRecord, secrets: tuple[str, ...]) -> None:
         clean = redact(trace, secrets)
         if clean != trace:  # formatters print exc_text when exc_info is gone
             record.exc_info, record.exc_text = None, clean
+
+
+def scrub_error(error: BaseException, secrets: Iterable[str]) -> None:
+    """Replace ``secrets`` by ``***`` in the text of ``error`` and of the errors it was raised from, in place.
+
+    In place, so the class, the attributes and the traceback stay. Only text arguments change: an error that prints
+    what its arguments are not (a ``KeyError``'s quoting, an ``OSError``'s fields) keeps that part.
+
+    :param error: the error about to reach the caller.
+    :param secrets: the values to hide, in every form a server could echo them (``connection_secrets``).
+    """
+    secrets = tuple(secrets)
+    seen: set[int] = set()
+    current: BaseException | None = error
+    while secrets and current is not None and id(current) not in seen:
+        seen.add(id(current))
+        if isinstance(current, OCPAPIError):
+            current.message = redact(current.message, secrets)
+        current.args = tuple(redact(arg, secrets) if isinstance(arg, str) else arg for arg in current.args)
+        current = current.__cause__ or current.__context__

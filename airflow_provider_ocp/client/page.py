@@ -129,7 +129,7 @@ def parse_page(data: Any, *, target: str, number: int | None = None) -> Page:
     if misfits:
         raise OCPAPIError(
             f"OCP's {which} holds {len(misfits)} record(s) that are not JSON objects (the first: "
-            f"{repr(misfits[0])[:80]}); refusing to drop them silently",
+            f"{short_repr(misfits[0])}); refusing to drop them silently",
             path=target,
         )
     records: list[dict[str, Any]] = contents

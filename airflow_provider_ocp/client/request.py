@@ -97,9 +97,24 @@ def secret_forms(*values: str) -> tuple[str, ...]:
     return tuple(sorted(forms, key=len, reverse=True))
 
 
-def _proxy_passwords(settings: OCPSettings) -> list[str]:
+def connection_secrets(settings: OCPSettings) -> tuple[str, ...]:
+    """The connection's own secrets in every form a server could echo them (:func:`secret_forms`): the password or
+    AccessKey secret, a Basic ``Authorization`` header and its token, and proxy passwords. A request adds its
+    AccessKey signature, which signs that request only.
+
+    :param settings: the connection's settings.
+    """
+    return secret_forms(*_connection_secret_values(settings))
+
+
+def _connection_secret_values(settings: OCPSettings) -> list[str]:
     # A proxy URL may carry its own credentials; a proxy error could quote them.
-    return [unquote(password) for url in (settings.proxies or {}).values() if (password := urlsplit(url).password)]
+    values = [settings.secret]
+    values += [unquote(password) for url in (settings.proxies or {}).values() if (password := urlsplit(url).password)]
+    if settings.auth_type != "access_key":
+        header = basic_authorization(settings.login, settings.secret)
+        values += [header, header.split(" ", 1)[1]]
+    return values
 
 
 def _lower_hex(encoded: str) -> str:
@@ -169,11 +184,10 @@ def build_request(
         )
         signature = compute_signature(settings.secret, message)
         headers["Authorization"] = access_key_authorization(settings.login, signature)
-        secrets = secret_forms(settings.secret, signature, headers["Authorization"], *_proxy_passwords(settings))
+        secrets = secret_forms(*_connection_secret_values(settings), signature, headers["Authorization"])
     else:
         headers["Authorization"] = basic_authorization(settings.login, settings.secret)
-        token = headers["Authorization"].split(" ", 1)[1]
-        secrets = secret_forms(settings.secret, headers["Authorization"], token, *_proxy_passwords(settings))
+        secrets = connection_secrets(settings)
     origin = settings.base_url[: len(settings.base_url) - len(prefix)]
     return OCPRequest(
         url=origin + target,

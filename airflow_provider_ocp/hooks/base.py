@@ -19,7 +19,7 @@ from tenacity import AsyncRetrying, Retrying
 from airflow_provider_ocp.client.page import Identity
 from airflow_provider_ocp.client.pagination import PageWalk
 from airflow_provider_ocp.client.prefetch import ReadAheadCancelled
-from airflow_provider_ocp.client.request import OCPRequest
+from airflow_provider_ocp.client.request import OCPRequest, connection_secrets
 from airflow_provider_ocp.client.response import Envelope, parse_response
 from airflow_provider_ocp.client.retry import RetryPolicy
 from airflow_provider_ocp.client.settings import OCPSettings
@@ -46,6 +46,15 @@ class OCPBaseHook(BaseHook):
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(ocp_conn_id={self.ocp_conn_id!r})"
+
+    def _settings_if_read(self) -> OCPSettings | None:
+        """The connection's settings if this hook has read them already, else None (never reads them)."""
+        return vars(self).get("settings")  # the sync hook's cached property; the async hook overrides this
+
+    def _known_secrets(self) -> tuple[str, ...]:
+        """What the hooks' errors must not quote (:func:`~airflow_provider_ocp.hooks.failures.hook_errors`)."""
+        settings = self._settings_if_read()
+        return connection_secrets(settings) if settings is not None else ()
 
     def _log_retry(self, retry_number: int, wait: float, error: BaseException, max_retries: int) -> None:
         # An OCPAPIError names its path (with the query) itself: written once, by the error.

@@ -12,7 +12,7 @@ from collections.abc import Iterator, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from airflow_provider_ocp.hooks.failures import fails_at_once
+from airflow_provider_ocp.hooks.failures import hook_errors
 from airflow_provider_ocp.hooks.task_lists import listed, task_list, walk_task_list
 from airflow_provider_ocp.log_backup.records import DATA_BACKUP_TASKS, RESTORE_TASKS, parse_id
 from airflow_provider_ocp.log_backup.task_pages import TaskInput
@@ -33,7 +33,7 @@ if TYPE_CHECKING:
     from airflow_provider_ocp.log_backup.records import TaskKind
 
 
-@fails_at_once  # bad input and rejected requests fail the task at once, as on OCPHook
+@hook_errors(fail_at_once=True)  # bad input and rejected requests fail the task at once, as on OCPHook
 class DrillMethods:
     """Mixed into :class:`~airflow_provider_ocp.hooks.ocp.OCPHook` (see the module docstring)."""
 

@@ -30,7 +30,7 @@ from airflow_provider_ocp.client.settings import OCPSettings, settings_from_airf
 from airflow_provider_ocp.hooks.base import Identity, OCPBaseHook, cluster_filter, envelope_of, start_walk
 from airflow_provider_ocp.hooks.deadline import DeadlineWatchdog
 from airflow_provider_ocp.hooks.drills import DrillMethods
-from airflow_provider_ocp.hooks.failures import fails_at_once
+from airflow_provider_ocp.hooks.failures import hook_errors
 from airflow_provider_ocp.hooks.ocp_async import OCPAsyncHook
 from airflow_provider_ocp.hooks.task_lists import listed, task_list, walk_task_list
 from airflow_provider_ocp.hooks.transport import TRANSPORT_ERRORS, open_requests_session, transport_error
@@ -42,7 +42,7 @@ from airflow_provider_ocp.log_backup.task_pages import TaskInput, task_page, wal
 from airflow_provider_ocp.provider_info import connection_form_widgets, ui_field_behaviour
 
 
-@fails_at_once  # bad input and rejected requests fail the task at once (AirflowFailException)
+@hook_errors(fail_at_once=True)  # bad input and rejected requests fail the task at once (AirflowFailException)
 class OCPHook(DrillMethods, OCPBaseHook):
     """Talk to OceanBase Cloud Platform from a worker: authentication, retries, pagination and OCP's envelope.
 

@@ -22,6 +22,7 @@ from airflow_provider_ocp.client.response import Envelope
 from airflow_provider_ocp.client.retry import RetryPolicy
 from airflow_provider_ocp.client.settings import OCPSettings, settings_from_airflow_connection
 from airflow_provider_ocp.hooks.base import Identity, OCPBaseHook, cluster_filter, envelope_of, start_walk
+from airflow_provider_ocp.hooks.failures import hook_errors
 from airflow_provider_ocp.hooks.shared_client import acquire_client, release_client
 from airflow_provider_ocp.hooks.transport import transport_error
 from airflow_provider_ocp.log_backup.clusters import a_missing_cluster, cluster_choice, cluster_named
@@ -32,6 +33,7 @@ from airflow_provider_ocp.log_backup.task_pages import task_page, walk_identity
 from airflow_provider_ocp.restores.windows import Window, recoverable_windows
 
 
+@hook_errors(fail_at_once=False)  # the trigger turns errors into events; they never quote the connection's secrets
 class OCPAsyncHook(OCPBaseHook):
     """The triggerer's OCP hook: the same requests, parsing and retries as :class:`OCPHook`, never blocking the loop.
 
@@ -62,6 +64,9 @@ class OCPAsyncHook(OCPBaseHook):
         """The connection settings; read when the hook is entered."""
         if self._settings is None:
             raise RuntimeError("use OCPAsyncHook as 'async with OCPAsyncHook(conn_id) as hook:'")
+        return self._settings
+
+    def _settings_if_read(self) -> OCPSettings | None:
         return self._settings
 
     async def __aenter__(self) -> OCPAsyncHook:

@@ -15,6 +15,7 @@ from typing import Any
 
 from airflow_provider_ocp.client.page import record_key
 from airflow_provider_ocp.client.timestamps import parse_ocp_timestamp
+from airflow_provider_ocp.validation import short_repr
 
 log = logging.getLogger(__name__)
 
@@ -58,7 +59,7 @@ def parse_delay(value: Any) -> Any:
         delay = math.nan
     if math.isfinite(delay):
         return delay
-    log.warning("Keeping OCP's delay as text; it is not a finite number of seconds: %r", value)
+    log.warning("Keeping OCP's delay as text; it is not a finite number of seconds: %s", short_repr(value))
     return str(value)
 
 
@@ -90,7 +91,9 @@ def parse_time_field(name: str, value: Any) -> Any:
             return datetime.fromtimestamp(value / 1000, tz=timezone.utc)
         return parse_ocp_timestamp(str(value))
     except (ValueError, OverflowError, OSError):  # OSError: a platform's own epoch limit
-        log.warning("Keeping OCP's %s as sent; it is not a timestamp this provider can read: %r", name, value)
+        log.warning(
+            "Keeping OCP's %s as sent; it is not a timestamp this provider can read: %s", name, short_repr(value)
+        )
         return value if not isinstance(value, float) or math.isfinite(value) else str(value)  # JSON has no NaN
 
 

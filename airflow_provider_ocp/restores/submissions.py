@@ -18,7 +18,7 @@ from typing import Any, Literal
 from airflow_provider_ocp.client.errors import OCPAPIError, OCPInputError, OCPRequestRejectedError
 from airflow_provider_ocp.client.timestamps import isoformat_utc
 from airflow_provider_ocp.log_backup.records import parse_id
-from airflow_provider_ocp.validation import coerce_instant, validate_positive_id, whole_number
+from airflow_provider_ocp.validation import coerce_instant, short_repr, validate_positive_id, whole_number
 
 # OceanBase tenant names: a letter, then letters, digits or underscores, at most 128 characters [inferred from
 # OceanBase's CREATE TENANT rules; OCP may be stricter]
@@ -171,7 +171,7 @@ def restore_task_id(data: Any, target: str) -> int:
     ids = _task_ids(data.get("taskIdList") if isinstance(data, Mapping) else None)
     if len(ids) != 1:
         raise OCPAPIError(
-            f"OCP accepted the restore but answered {len(ids)} task ids (taskIdList {data!r}), not one: look the "
+            f"OCP accepted the restore but answered {len(ids)} task ids, not one ({short_repr(data)}): look the "
             "restore up in OCP's task list before starting another",
             path=target,
         )
@@ -186,7 +186,7 @@ def backup_task_ids(data: Any, target: str) -> list[int]:
     """
     results = data.get("backupObjectOpsResultList") if isinstance(data, Mapping) else None
     if not isinstance(results, list) or not results:
-        raise OCPAPIError(f"OCP's back-up-now answer has no backupObjectOpsResultList: {data!r}", path=target)
+        raise OCPAPIError(f"OCP's back-up-now answer has no backupObjectOpsResultList: {short_repr(data)}", path=target)
     refused = [result for result in results if not (isinstance(result, Mapping) and result.get("beSuccessful"))]
     ids = [task for result in results if isinstance(result, Mapping) for task in _task_ids(result.get("taskIdList"))]
     if refused:
@@ -198,7 +198,7 @@ def backup_task_ids(data: Any, target: str) -> list[int]:
             f"OCP refused to back up {len(refused)} of {len(results)} objects: {reasons}{started}", path=target
         )
     if not ids:
-        raise OCPAPIError(f"OCP accepted the backup but answered no task ids: {data!r}", path=target)
+        raise OCPAPIError(f"OCP accepted the backup but answered no task ids: {short_repr(data)}", path=target)
     return ids
 
 

@@ -26,6 +26,7 @@ from typing import Any, Literal
 from airflow_provider_ocp.client.errors import OCPAPIError
 from airflow_provider_ocp.client.timestamps import isoformat_utc
 from airflow_provider_ocp.log_backup.records import parse_id, parse_time_field
+from airflow_provider_ocp.validation import short_repr
 
 RECOVERABLE = "RECOVERABLE"
 INTERVAL_KEYS = ("realRecoverableTimeInterval", "logRecoverableTimeInterval")
@@ -91,7 +92,7 @@ def _interval(tenant: int, item: Mapping[str, Any]) -> Window:
     if not all(isinstance(bound, datetime) and bound.tzinfo is not None for bound in bounds) or start > end:
         raise OCPAPIError(
             f"OCP's backup info for tenant {tenant} has a RECOVERABLE interval that cannot be read as a window: "
-            f"startTime {interval.get('startTime')!r}, endTime {interval.get('endTime')!r}"
+            f"startTime {short_repr(interval.get('startTime'))}, endTime {short_repr(interval.get('endTime'))}"
         )
     return start, end
 
