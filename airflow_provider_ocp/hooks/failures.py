@@ -21,7 +21,7 @@ from typing import Any, TypeVar
 from airflow.providers.common.compat.sdk import AirflowFailException
 
 from airflow_provider_ocp.client.errors import OCPError, OCPInputError, OCPRequestRejectedError
-from airflow_provider_ocp.client.log_secrets import scrub_error, secrets_hidden
+from airflow_provider_ocp.client.log_secrets import async_steps_hidden, scrub_error, secrets_hidden, steps_hidden
 
 T = TypeVar("T")
 
@@ -94,14 +94,10 @@ def _handled(method: Callable[..., Any], fail_at_once: bool) -> Callable[..., An
 
         @functools.wraps(method)
         async def async_generator(self: Any, *args: Any, **kwargs: Any) -> Any:
+            steps = async_steps_hidden(method(self, *args, **kwargs), self._known_secrets)
             with _errors_of(self, fail_at_once):
-                async with contextlib.aclosing(method(self, *args, **kwargs)) as items:
-                    while True:
-                        with secrets_hidden(self._known_secrets):
-                            try:
-                                item = await anext(items)
-                            except StopAsyncIteration:
-                                return
+                async with contextlib.aclosing(steps):
+                    async for item in steps:
                         yield item
 
         return async_generator
@@ -117,14 +113,8 @@ def _handled(method: Callable[..., Any], fail_at_once: bool) -> Callable[..., An
 
         @functools.wraps(method)
         def generator(self: Any, *args: Any, **kwargs: Any) -> Any:
-            with _errors_of(self, fail_at_once), contextlib.closing(method(self, *args, **kwargs)) as items:
-                while True:
-                    with secrets_hidden(self._known_secrets):
-                        try:
-                            item = next(items)
-                        except StopIteration as stop:
-                            return stop.value
-                    yield item
+            with _errors_of(self, fail_at_once):
+                return (yield from steps_hidden(method(self, *args, **kwargs), self._known_secrets))
 
         return generator
 

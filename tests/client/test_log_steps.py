@@ -1,0 +1,87 @@
+"""``steps_hidden``: a generator's own steps log without the secrets; its caller's code between steps is untouched."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator, Iterator
+
+import pytest
+
+from airflow_provider_ocp.client.log_secrets import async_steps_hidden, steps_hidden
+
+SECRET = "hunter2-secret"
+log = logging.getLogger("tests.log_steps")
+
+
+def walk(closed: list[bool]) -> Iterator[int]:
+    try:
+        for number in range(3):
+            log.warning("step %s saw %s", number, SECRET)
+            yield number
+    finally:
+        closed.append(True)
+
+
+async def async_walk(closed: list[bool]) -> AsyncIterator[int]:
+    try:
+        for number in range(3):
+            log.warning("step %s saw %s", number, SECRET)
+            yield number
+    finally:
+        closed.append(True)
+
+
+def test_each_step_is_scrubbed_and_the_callers_code_is_not(caplog: pytest.LogCaptureFixture) -> None:
+    closed: list[bool] = []
+    with caplog.at_level(logging.WARNING, logger="tests.log_steps"):
+        for number in steps_hidden(walk(closed), (SECRET,)):
+            log.warning("caller got %s with %s", number, SECRET)
+    assert [r.getMessage() for r in caplog.records] == [
+        "step 0 saw ***",
+        f"caller got 0 with {SECRET}",
+        "step 1 saw ***",
+        f"caller got 1 with {SECRET}",
+        "step 2 saw ***",
+        f"caller got 2 with {SECRET}",
+    ]
+    assert closed == [True]
+
+
+def test_the_async_steps_are_scrubbed_and_an_early_stop_closes_the_walk(caplog: pytest.LogCaptureFixture) -> None:
+    closed: list[bool] = []
+
+    async def first() -> int:
+        steps = async_steps_hidden(async_walk(closed), lambda: (SECRET,))
+        async for number in steps:
+            await steps.aclose()
+            return number
+        raise AssertionError("no step")
+
+    with caplog.at_level(logging.WARNING, logger="tests.log_steps"):
+        assert asyncio.run(first()) == 0
+    assert [r.getMessage() for r in caplog.records] == ["step 0 saw ***"]
+    assert closed == [True]
+
+
+def test_a_walk_inside_the_same_scope_keeps_it_and_returns_its_value() -> None:
+    def inner() -> Iterator[int]:
+        log.warning("inner saw %s", SECRET)
+        yield 1
+        return 42
+
+    def outer() -> Iterator[int]:
+        result = yield from steps_hidden(inner(), secrets)
+        assert result == 42
+        log.warning("outer saw %s", SECRET)
+
+    secrets = (SECRET,)
+    records: list[str] = []
+    handler = logging.Handler()
+    handler.emit = lambda record: records.append(record.getMessage())  # type: ignore[method-assign]
+    log.addHandler(handler)
+    try:
+        assert list(steps_hidden(outer(), secrets)) == [1]
+    finally:
+        log.removeHandler(handler)
+    assert records == ["inner saw ***", "outer saw ***"]
