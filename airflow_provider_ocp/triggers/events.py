@@ -22,6 +22,7 @@ from airflow_provider_ocp.log_backup.clusters import cluster_choice
 from airflow_provider_ocp.log_backup.criteria import event_criteria, validate_max_delay
 from airflow_provider_ocp.log_backup.events import Watch, step
 from airflow_provider_ocp.triggers import event_sources as sources
+from airflow_provider_ocp.triggers.arguments import rebuild_arguments
 from airflow_provider_ocp.triggers.event_memory import EventMemory, memory_key
 from airflow_provider_ocp.triggers.metrics import emit_delay_gauges
 
@@ -118,24 +119,7 @@ class OCPLogBackupEventTrigger(BaseEventTrigger):
 
     def serialize(self) -> tuple[str, dict[str, Any]]:
         """The class path and JSON-only keyword arguments (also what ``BaseEventTrigger.hash`` identifies it by)."""
-        return (
-            f"{type(self).__module__}.{type(self).__qualname__}",
-            {
-                "cluster_id": self.cluster_id,
-                "cluster_name": self.cluster_name,
-                "cluster_name_pattern": self.cluster_name_pattern,
-                "cluster_name_regex": self.cluster_name_regex,
-                "tenant_ids": self.tenant_ids,
-                "tenant_names": self.tenant_names,
-                "max_delay": self.max_delay,
-                "watch_data_backups": self.watch_data_backups,
-                "ocp_conn_id": self.ocp_conn_id,
-                "poll_interval": self.poll_interval,
-                "relist_interval": self.relist_interval,
-                "max_backoff": self.max_backoff,
-                "emit_metrics": self.emit_metrics,
-            },
-        )
+        return rebuild_arguments(self)
 
     async def run(self) -> AsyncIterator[TriggerEvent]:
         """Poll forever; yield each event the rules fire. Only cancellation (the triggerer) ends it."""

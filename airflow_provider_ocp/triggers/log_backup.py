@@ -17,6 +17,7 @@ from airflow_provider_ocp.hooks.ocp import OCPAsyncHook
 from airflow_provider_ocp.log_backup.gate import GateCriteria, GateVerdict, evaluate, log_verdict
 from airflow_provider_ocp.log_backup.query import LogBackupQuery, log_backup_tasks_query
 from airflow_provider_ocp.log_backup.recoverable import judge_recoverable, wants_windows, window_request_tenants
+from airflow_provider_ocp.triggers.arguments import rebuild_arguments
 from airflow_provider_ocp.triggers.coalescing import SharedPolls, latest_tasks, poll_stamp, shared_polls
 from airflow_provider_ocp.triggers.metrics import emit_delay_gauges
 from airflow_provider_ocp.validation import coerce_instant
@@ -102,21 +103,7 @@ class OCPLogBackupDelayTrigger(BaseTrigger):
 
     def serialize(self) -> tuple[str, dict[str, Any]]:
         """The class path and keyword arguments that rebuild this trigger (JSON-serialisable only)."""
-        return (
-            f"{type(self).__module__}.{type(self).__qualname__}",
-            {
-                "cluster_id": self.cluster_id,
-                "criteria": self.criteria,
-                "ocp_conn_id": self.ocp_conn_id,
-                "poke_interval": self.poke_interval,
-                "deadline": self.deadline,
-                "max_consecutive_failures": self.max_consecutive_failures,
-                "exponential_backoff": self.exponential_backoff,
-                "max_wait": self.max_wait,
-                "coalesce": self.coalesce,
-                "emit_metrics": self.emit_metrics,
-            },
-        )
+        return rebuild_arguments(self)
 
     def _wait(self, polls: int) -> float:
         # Alone, 10 % jitter: triggers deferred together would otherwise poll OCP, and load the event loop, in

@@ -12,6 +12,7 @@ from airflow_provider_ocp.exceptions import OCPAPIError
 from airflow_provider_ocp.hooks.ocp_async import OCPAsyncHook
 from airflow_provider_ocp.restores.outcome import failure_message, task_outcome
 from airflow_provider_ocp.restores.tasks import TaskProgress, log_tail, task_progress
+from airflow_provider_ocp.triggers.arguments import rebuild_arguments
 
 
 class OCPTaskTrigger(BaseTrigger):
@@ -55,16 +56,7 @@ class OCPTaskTrigger(BaseTrigger):
 
     def serialize(self) -> tuple[str, dict[str, Any]]:
         """The class path and keyword arguments that rebuild this trigger (JSON-serialisable only)."""
-        return (
-            f"{type(self).__module__}.{type(self).__qualname__}",
-            {
-                "ocp_task_ids": self.ocp_task_ids,
-                "ocp_conn_id": self.ocp_conn_id,
-                "poll_interval": self.poll_interval,
-                "max_consecutive_failures": self.max_consecutive_failures,
-                "carry": self.carry,
-            },
-        )
+        return rebuild_arguments(self)
 
     async def run(self) -> AsyncIterator[TriggerEvent]:
         """Poll until decided; exactly one event, also on unexpected errors (``asyncio.CancelledError`` passes)."""
