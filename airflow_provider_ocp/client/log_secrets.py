@@ -96,6 +96,8 @@ async def async_steps_hidden(items: AsyncGenerator[T, None], secrets: Secrets) -
 
 def _install() -> None:
     """Wrap the process's log record factory once (again if someone replaced it since)."""
+    if getattr(logging.getLogRecordFactory(), _MARK, False):  # the usual case, without taking the lock
+        return
     with _install_lock:
         factory = logging.getLogRecordFactory()
         if getattr(factory, _MARK, False):
