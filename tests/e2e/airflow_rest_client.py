@@ -134,7 +134,7 @@ class AirflowClient:
     def trigger(
         self, dag_id: str, run_id: str, logical_date: str | None, conf: Mapping[str, Any] | None = None
     ) -> dict[str, Any]:
-        """Create a manual DAG run.
+        """Create a manual DAG run; a 5xx is tried again (at most 3 attempts), never making a second run.
 
         :param dag_id: the DAG id.
         :param run_id: the run id.
@@ -142,7 +142,18 @@ class AirflowClient:
         :param conf: the run's conf (DAG params).
         """
         body = {"dag_run_id": run_id, "logical_date": logical_date, "conf": dict(conf or {})}
-        return dict(self.request("POST", f"/dags/{_q(dag_id)}/dagRuns", ok=(200,), json=body))
+        for attempt in range(1, 4):
+            response = self.http.post(f"{self.base_url}/api/v2/dags/{_q(dag_id)}/dagRuns", json=body, timeout=60)
+            if response.status_code == 200:
+                return dict(response.json())
+            if response.status_code == 409 and attempt > 1:  # the failed attempt did create it: the run id is ours
+                return self.dag_run(dag_id, run_id)
+            if response.status_code < 500 or attempt == 3:
+                break
+            # A 5xx: standalone's SQLite was busy (seen: "Database error" while a task wrote XCom). The fixed run
+            # id makes a repeat safe: Airflow refuses a second run of it (409), and that means the first was made.
+            time.sleep(2 * attempt)
+        raise StandaloneError(f"POST dagRuns of {dag_id}: HTTP {response.status_code} {response.text[:1000]}")
 
     def dag_run(self, dag_id: str, run_id: str) -> dict[str, Any]:
         """A DAG run as it is now.
