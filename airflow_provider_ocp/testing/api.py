@@ -27,21 +27,12 @@ _TASKS = re.compile(r"^/api/v2/ob/clusters/([^/]+)(?:/tenants/([^/]+))?/backup/t
 
 
 def bad_request(message: str, target: str, code: int = wire.CODE_FRAMEWORK) -> ApiError:
-    """A 400 error naming the parameter or body field at fault, as OCP's parameter binding reports it.
-
-    :param message: what is wrong.
-    :param target: the parameter or field's (dotted) name.
-    :param code: OCP's error code (0: the framework's binding errors).
-    """
+    """A 400 error naming the parameter or (dotted) body field at fault, as OCP's parameter binding reports it."""
     return ApiError(400, code, message, target)
 
 
 def long_param(text: str, name: str) -> int:
-    """A path or query value read as Java's Long, else 400.
-
-    :param text: the value as sent.
-    :param name: its name, reported as the error's target.
-    """
+    """A path or query value ``text`` read as Java's Long, else 400 naming it (``name``)."""
     if not _LONG.match(text):
         raise bad_request(f"Failed to convert {name} {text!r} to a Long", name)
     value = int(text)
@@ -59,11 +50,7 @@ def _int_param(params: dict[str, str], name: str, default: int | None) -> int:
 
 
 def time_window(params: dict[str, str], max_range: timedelta | None) -> tuple[datetime | None, datetime | None]:
-    """The inclusive ``startTime``..``endTime`` window of a query (None, None: no filter), with OCP's errors.
-
-    :param params: the query parameters.
-    :param max_range: the longest window accepted (None: no limit).
-    """
+    """The inclusive ``startTime``..``endTime`` window of a query (None, None: no filter), with OCP's errors."""
     bounds: dict[str, datetime] = {}
     for name in (name for name in ("startTime", "endTime") if params.get(name)):
         text = params[name]
@@ -154,13 +141,9 @@ class EmulatorApi:
         return None
 
     def paged(self, call: ApiCall, lister: Lister, *, required: bool = False, cluster: int | None = None) -> Response:
-        """One page of a list in OCP's page envelope, as the pagination faults bend it.
-
-        :param call: the request: its ``page`` (1-based) and ``size`` (clamped to 2000) parameters.
-        :param lister: the list, read once for the page served.
-        :param required: whether ``page`` and ``size`` must be sent (task lists) rather than default to 1 and 10.
-        :param cluster: the id of the cluster whose tasks are listed, for faults that change them after answering.
-        """
+        """One page of ``lister`` in OCP's page envelope, as the pagination faults bend it: ``page`` (1-based) and
+        ``size`` (clamped to 2000) must be sent if ``required`` (task lists), else default to 1 and 10; ``cluster``: the
+        cluster whose tasks are listed, for faults that change them after answering."""
         params, shape = call.params, call.shape
         page = _int_param(params, "page", None if required else 1)
         size = _int_param(params, "size", None if required else DEFAULT_PAGE_SIZE)
@@ -185,13 +168,9 @@ class EmulatorApi:
     def task_list(
         self, call: ApiCall, ids: tuple[str, str | None], query: Callable[[TaskQuery], Page], data_faults: bool = False
     ) -> Response:
-        """A task list (log backup, data backup or restore tasks): paged, filtered by ``startTime``/``endTime``.
-
-        :param call: the request.
-        :param ids: the cluster and the tenant (None: the cluster variant) as the path spells their ids.
-        :param query: what answers a :class:`TaskQuery`: its page and how many tasks match.
-        :param data_faults: whether faults that change the cluster's log backup tasks apply after answering.
-        """
+        """A task list (log backup, data backup or restore tasks), paged and filtered by ``startTime``/``endTime``, of
+        the cluster and tenant ``ids`` as the path spells them (tenant None: the cluster variant), read from ``query``;
+        ``data_faults``: whether faults that change the cluster's log backup tasks apply after answering."""
         cluster_id = long_param(ids[0], "id")
         tenant_id = long_param(ids[1], "tenantId") if ids[1] is not None else None
 

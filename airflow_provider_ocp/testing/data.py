@@ -26,12 +26,7 @@ class UnknownTenantError(LookupError):
 
 
 def one_page(items: Sequence[T], page: int, size: int) -> list[T]:
-    """Page ``page`` (1-based) of ``items``, ``size`` a page, as every list endpoint serves it.
-
-    :param items: everything that matches, in the order served.
-    :param page: the page served.
-    :param size: items a page.
-    """
+    """Page ``page`` (1-based) of ``items``, ``size`` a page, as every list endpoint serves it."""
     return list(items[(page - 1) * size : page * size])
 
 
@@ -48,10 +43,7 @@ class TaskQuery:
     size: int
 
     def covers(self, moment: datetime) -> bool:
-        """Whether the window holds ``moment``, bounds included (a SQL ``BETWEEN``).
-
-        :param moment: a task's creation or start time.
-        """
+        """Whether the window holds ``moment`` (a creation or start time), bounds included (a SQL ``BETWEEN``)."""
         return self.start is None or self.end is None or self.start <= moment <= self.end
 
 
@@ -142,10 +134,7 @@ class Dataset:
             return [render_cluster(c, self.clock.tz, self.options) for c in chosen], len(matching)
 
     def query_tasks(self, query: TaskQuery) -> tuple[list[dict[str, Any]], int]:
-        """One page of log backup task records, newest first, and how many tasks the query matches.
-
-        :param query: the cluster (or tenant), ``createTime`` window and page asked for.
-        """
+        """One page of log backup task records, newest first, and how many tasks the query matches."""
         with self.lock:
             cluster = self.cluster(query.cluster_id)
             tasks = [task for task in cluster.tasks_of(query.tenant_id) if query.covers(task["created"])]
