@@ -40,16 +40,6 @@ class EmulatorRequestHandler(BaseHTTPRequestHandler):
     def version_string(self) -> str:
         return self.server_version
 
-    def setup(self) -> None:
-        super().setup()
-        self.server.track(self.connection, add=True)
-
-    def finish(self) -> None:
-        try:
-            super().finish()
-        finally:
-            self.server.track(self.connection, add=False)
-
     def do_GET(self) -> None:
         """Serve a request (API routes answer 405 envelopes for other methods than GET)."""
         self._serve()
@@ -146,31 +136,28 @@ class EmulatorHTTPServer(ThreadingHTTPServer):
         self.server_name, self.server_port = str(host), int(port)
 
     def finish_request(self, request: Any, client_address: Any) -> None:
-        """Run the handler; with TLS, wrap the socket first (in this connection's thread, not the accept loop)."""
-        if self._ssl_context is None:
+        """Run the handler, its connection known to :meth:`close` meanwhile; with TLS, wrap the socket first (in this
+        connection's thread, not the accept loop)."""
+        if self._ssl_context is not None:
+            try:
+                request.settimeout(_HANDSHAKE_TIMEOUT)
+                request = self._ssl_context.wrap_socket(request, server_side=True)
+            except OSError:  # includes ssl.SSLError: a failed handshake just ends the connection
+                return
+        with self._connections_lock:
+            self._connections.add(request)
+            self.connections_accepted += 1
+        try:
             super().finish_request(request, client_address)
-            return
-        try:
-            request.settimeout(_HANDSHAKE_TIMEOUT)
-            tls = self._ssl_context.wrap_socket(request, server_side=True)
-        except OSError:  # includes ssl.SSLError: a failed handshake just ends the connection
-            return
-        try:
-            super().finish_request(tls, client_address)
         finally:
-            tls.close()
+            with self._connections_lock:
+                self._connections.discard(request)
+            if self._ssl_context is not None:
+                request.close()  # socketserver closes the plain socket only, which the TLS one took over
 
     def handle_error(self, request: Any, client_address: Any) -> None:  # quiet about clients that went away
         if not isinstance(sys.exc_info()[1], OSError):
             super().handle_error(request, client_address)
-
-    def track(self, connection: socket.socket, *, add: bool) -> None:
-        with self._connections_lock:
-            if add:
-                self._connections.add(connection)
-                self.connections_accepted += 1
-            else:
-                self._connections.discard(connection)
 
     def close(self) -> None:
         """Stop serving, end open connections (idle keep-alive ones included), release the port, await the thread."""
