@@ -175,7 +175,7 @@ def fault_response(fault: Fault, request: RecordedRequest, clock: ServerClock) -
         error = wire.injected_error(status, params, f"Injected server error (HTTP {status})")
         return wire.failure(request, clock, error)
     error = wire.injected_error(status, params, "Injected failure reported with HTTP 200")
-    return Response(status=200, body=wire.error_body(request, clock, error))
+    return wire.failure(request, clock, error, http_status=200)
 
 
 def wire_payload(body: bytes, fault: Fault | None) -> tuple[bytes, int, bool]:

@@ -125,15 +125,12 @@ def success(request: RecordedRequest, clock: ServerClock, data: Any, *, cluster_
     return Response(status=200, body=body, cluster_id=cluster_id)
 
 
-def error_body(request: RecordedRequest, clock: ServerClock, error: ApiError) -> bytes:
-    """The bytes of an error envelope (``successful: false``) reporting ``error.status``."""
+def failure(request: RecordedRequest, clock: ServerClock, error: ApiError, http_status: int | None = None) -> Response:
+    """An error envelope (``successful: false``) reporting ``error.status``, sent with that HTTP status unless
+    ``http_status`` is given (200 for the ``unsuccessful`` fault)."""
     details = {"code": error.code, "message": error.message, "target": error.target, "subErrors": error.sub_errors}
-    return _dumps(request, clock, error.status, {"error": _without_nulls(details), "successful": False})
-
-
-def failure(request: RecordedRequest, clock: ServerClock, error: ApiError) -> Response:
-    """An error envelope sent with its own status as the HTTP status."""
-    return Response(status=error.status, body=error_body(request, clock, error))
+    body = _dumps(request, clock, error.status, {"error": _without_nulls(details), "successful": False})
+    return Response(status=http_status or error.status, body=body)
 
 
 _CONSOLE_PAGE = """<!DOCTYPE html>
