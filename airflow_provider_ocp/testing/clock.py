@@ -91,8 +91,7 @@ def java_timestamp(moment: datetime, tz: tzinfo) -> str:
 def iso_timestamp(moment: datetime, tz: tzinfo) -> str:
     """ISO-8601 as an OffsetDateTime serializer writes it: milliseconds unless zero, colon offset or ``Z``."""
     local = moment.astimezone(tz)
-    millis = local.microsecond // 1000
-    text = local.replace(microsecond=millis * 1000).isoformat(timespec="milliseconds" if millis else "seconds")
+    text = local.isoformat(timespec="milliseconds" if local.microsecond >= 1000 else "seconds")  # both truncate
     return text[:-6] + "Z" if text.endswith("+00:00") else text
 
 
