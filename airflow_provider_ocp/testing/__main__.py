@@ -21,7 +21,6 @@ DEFAULT_PORT = 8777
 
 
 def build_parser() -> argparse.ArgumentParser:
-    """The argument parser of the emulator command."""
     parser = argparse.ArgumentParser(
         prog="python -m airflow_provider_ocp.testing",
         description="Serve an emulated OCP REST API (log backup tasks, restore drills) for tests and demos.",

@@ -45,10 +45,8 @@ class Authenticator:
     access_key_enabled: bool = True
 
     def authenticate(self, request: RecordedRequest, now: datetime) -> tuple[str, bool]:
-        """Check a request's credentials against the server time ``now``; ApiError 401 when they fail.
-
-        :returns: who it authenticated as (user name or AccessKey id) and whether it may read backup tasks (else 403).
-        """
+        """Check a request's credentials against the server time ``now`` (ApiError 401 when they fail): who it
+        authenticated as (user name or AccessKey id) and whether it may read backup tasks (else 403)."""
         if not (header := request.headers.get("Authorization")):
             raise _unauthorized("Authentication required: send Basic credentials or an AccessKey signature")
         scheme, _, credentials = header.strip().partition(" ")

@@ -199,14 +199,9 @@ class OCPEmulator(Drills):
     def airflow_connection(
         self, auth_type: AuthType = "basic", *, login: str | None = None, password: str | None = None, **extra: Any
     ) -> dict[str, Any]:
-        """An Airflow connection (JSON form) pointing at this emulator.
-
-        :param auth_type: ``"basic"`` (first configured user, with backup permission first) or ``"access_key"``
-            (first configured AccessKey).
-        :param login: override the login (user name or AccessKey id).
-        :param password: override the password (or AccessKey secret).
-        :param extra: more ``extra`` fields (``auth_type`` is always set).
-        """
+        """An Airflow connection (JSON form) pointing at this emulator, ``auth_type`` and ``extra`` in its extra:
+        ``"basic"`` logs in as the first configured user (those with backup permission first), ``"access_key"`` with
+        the first configured AccessKey, unless ``login`` and ``password`` (or AccessKey id and secret) are given."""
         tables = {"basic": self.auth.users or self.auth.restricted_users, "access_key": self.auth.access_keys}
         if auth_type not in tables:
             raise ValueError(f"auth_type must be 'basic' or 'access_key', not {auth_type!r}")
