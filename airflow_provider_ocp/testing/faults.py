@@ -171,11 +171,16 @@ def fault_response(fault: Fault, request: RecordedRequest, clock: ServerClock) -
     status = int(params["status"])
     if params.get("body") == "html":
         return wire.proxy_page(status)
-    if fault.kind == "http_error":
-        error = wire.injected_error(status, params, f"Injected server error (HTTP {status})")
-        return wire.failure(request, clock, error)
-    error = wire.injected_error(status, params, "Injected failure reported with HTTP 200")
-    return wire.failure(request, clock, error, http_status=200)
+    code, sub_errors = params["code"], params["sub_errors"]
+    if code is None and status == 500:
+        code = wire.CODE_OB_OPERATION_FAILED
+        sub_errors = [dict(wire.OB_TIMEOUT_SUB_ERROR)] if sub_errors is None else sub_errors
+    elif code is None:
+        code = wire.CODE_UNEXPECTED if status > 500 else wire.CODE_FRAMEWORK
+    replaced = fault.kind == "http_error"  # else unsuccessful: the error envelope comes with HTTP 200
+    message = f"Injected server error (HTTP {status})" if replaced else "Injected failure reported with HTTP 200"
+    error = ApiError(status, int(code), params["message"] or message, sub_errors=sub_errors)
+    return wire.failure(request, clock, error, None if replaced else 200)
 
 
 def wire_payload(body: bytes, fault: Fault | None) -> tuple[bytes, int, bool]:

@@ -92,18 +92,6 @@ class ApiError(Exception):
         self.status, self.code, self.message, self.target, self.sub_errors = (status, code, message, target, sub_errors)
 
 
-def injected_error(status: int, params: dict[str, Any], default_message: str) -> ApiError:
-    """The error an ``http_error`` or ``unsuccessful`` fault reports; ``code`` None is derived from the status:
-    500 gives 10011 with an OceanBase timeout in ``subErrors``, above 500 10010, below it 0."""
-    code, sub_errors = params["code"], params["sub_errors"]
-    if code is None and status == 500:
-        code = CODE_OB_OPERATION_FAILED
-        sub_errors = [dict(OB_TIMEOUT_SUB_ERROR)] if sub_errors is None else sub_errors
-    elif code is None:
-        code = CODE_UNEXPECTED if status > 500 else CODE_FRAMEWORK
-    return ApiError(status, int(code), params["message"] or default_message, sub_errors=sub_errors)
-
-
 def _without_nulls(mapping: dict[str, Any]) -> dict[str, Any]:
     return {key: value for key, value in mapping.items() if value is not None}
 
