@@ -136,11 +136,9 @@ class FaultSet:
         plan = FaultPlan()
         with self._lock:
             matching = [f for f in self._faults if f.path_contains in path and f.page in (None, page)]
-            first: dict[str, Fault] = {}
-            for fault in matching:
-                first.setdefault(fault.kind, fault)
-            plan.respond = next((f for f in first.values() if f.kind in RESPOND_KINDS), None)
-            plan.transport = next((f for f in first.values() if f.kind in TRANSPORT_KINDS), None)
+            first = {f.kind: f for f in reversed(matching)}  # the earliest added of each kind
+            plan.respond = next((f for f in matching if f.kind in RESPOND_KINDS), None)
+            plan.transport = next((f for f in matching if f.kind in TRANSPORT_KINDS), None)
             taken = [f for f in (plan.respond, plan.transport, first.get("slow")) if f is not None]
             if plan.respond is None:  # a replaced response never reaches pagination or the data
                 plan.after = [f for f in matching if f.kind in AFTER_KINDS]
