@@ -40,12 +40,6 @@ class EmulatorRequestHandler(BaseHTTPRequestHandler):
     def version_string(self) -> str:
         return self.server_version
 
-    def do_GET(self) -> None:
-        """Serve a request (API routes answer 405 envelopes for other methods than GET)."""
-        self._serve()
-
-    do_POST = do_PUT = do_PATCH = do_DELETE = do_GET
-
     def date_time_string(self, timestamp: float | None = None) -> str:
         """The ``Date`` response header, from the server clock (skew and freezing included)."""
         return http_date(self.server.emulator.clock.now())
@@ -61,7 +55,8 @@ class EmulatorRequestHandler(BaseHTTPRequestHandler):
             return b""
         return self.rfile.read(int(length)) if int(length) > 0 else b""
 
-    def _serve(self) -> None:
+    def do_GET(self) -> None:
+        """Serve a request of any method (API routes answer 405 envelopes for the methods they do not take)."""
         emu = self.server.emulator
         path, _, query = self.path.partition("?")
         trace_id = self.headers.get("x-trace-id") or token_hex(8)
@@ -103,6 +98,8 @@ class EmulatorRequestHandler(BaseHTTPRequestHandler):
             self.close_connection = True
             with suppress(OSError):
                 self.connection.shutdown(socket.SHUT_RDWR)
+
+    do_POST = do_PUT = do_PATCH = do_DELETE = do_GET
 
 
 class EmulatorHTTPServer(ThreadingHTTPServer):
