@@ -50,15 +50,6 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _delay(args: argparse.Namespace, parser: argparse.ArgumentParser) -> float | DelayProfile:
-    linear = (args.delay_from, args.delay_to, args.delay_over)
-    if all(value is None for value in linear):
-        return DEFAULT_DELAY_SECONDS if args.delay is None else args.delay
-    if any(value is None for value in linear) or args.delay is not None:
-        parser.error("--delay-from, --delay-to and --delay-over go together, without --delay")
-    return DelayProfile.linear(args.delay_from, args.delay_to, args.delay_over)
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the emulator until SIGINT or SIGTERM; 0 after a clean stop."""
     parser = build_parser()
@@ -69,6 +60,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.error("--current-task-age-days must not be negative")
     if args.subtask_seconds <= 0:
         parser.error("--subtask-seconds must be positive")
+    linear = (args.delay_from, args.delay_to, args.delay_over)
+    delay: float | DelayProfile = DEFAULT_DELAY_SECONDS if args.delay is None else args.delay
+    if linear != (None, None, None):
+        if None in linear or args.delay is not None:
+            parser.error("--delay-from, --delay-to and --delay-over go together, without --delay")
+        delay = DelayProfile.linear(*linear)
     emulator = OCPEmulator(
         host=args.host,
         port=args.port,
@@ -80,7 +77,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         tasks_per_tenant=args.tasks_per_tenant,
         cluster_level=args.cluster_level,
         current_task_age=None if args.current_task_age_days is None else timedelta(days=args.current_task_age_days),
-        delay=_delay(args, parser),
+        delay=delay,
         basic_auth=not args.no_basic,
         access_key_auth=not args.no_access_key,
         latency=args.latency,
