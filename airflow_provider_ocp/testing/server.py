@@ -127,10 +127,8 @@ class EmulatorHTTPServer(ThreadingHTTPServer):
         )
         self._thread.start()  # serve from a daemon thread, so the test (or command) that started it keeps running
 
-    def server_bind(self) -> None:  # without socket.getfqdn(): a reverse DNS lookup can stall start-up
+    def server_bind(self) -> None:  # TCPServer's; HTTPServer's adds a reverse DNS lookup (for CGI) that can stall
         socketserver.TCPServer.server_bind(self)
-        host, port = self.server_address[:2]
-        self.server_name, self.server_port = str(host), int(port)
 
     def finish_request(self, request: Any, client_address: Any) -> None:
         """Run the handler, its connection known to :meth:`close` meanwhile; with TLS, wrap the socket first (in this
