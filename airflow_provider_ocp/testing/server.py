@@ -48,20 +48,17 @@ class EmulatorRequestHandler(BaseHTTPRequestHandler):
         if self.server.emulator.verbose:
             super().log_message(format, *args)
 
-    def _read_body(self) -> bytes:
-        length = (self.headers.get("Content-Length") or "0").strip()
-        if "chunked" in (self.headers.get("Transfer-Encoding") or "").lower() or not length.isdigit():
-            self.close_connection = True  # chunked bodies are not supported (OCP clients never send them)
-            return b""
-        return self.rfile.read(int(length)) if int(length) > 0 else b""
-
     def do_GET(self) -> None:
         """Serve a request of any method (API routes answer 405 envelopes for the methods they do not take)."""
         emu = self.server.emulator
         path, _, query = self.path.partition("?")
         trace_id = self.headers.get("x-trace-id") or token_hex(8)
         request = RecordedRequest(self.command, path, query, self.headers, b"", trace_id, emu.clock.now())
-        request.body = self._read_body()
+        body_length = (self.headers.get("Content-Length") or "0").strip()
+        if "chunked" in (self.headers.get("Transfer-Encoding") or "").lower() or not body_length.isdigit():
+            self.close_connection = True  # chunked bodies are not supported (OCP clients never send them)
+        else:
+            request.body = self.rfile.read(int(body_length))  # b"" for 0, at once
         page: int | None = None
         with suppress(ValueError):
             page = int(request.params.get("page", ""))
