@@ -74,13 +74,6 @@ def time_window(params: dict[str, str], max_range: timedelta | None) -> tuple[da
     return start, end
 
 
-def _check_content_md5(request: RecordedRequest) -> None:
-    """A ``Content-MD5`` header, when sent, must be the hex MD5 of the body received (either case), else 400."""
-    actual = hashlib.md5(request.body, usedforsecurity=False).hexdigest()
-    if (sent := request.headers.get("Content-MD5")) is not None and sent.strip().lower() != actual:
-        raise bad_request(f"Content-MD5 {sent!r} does not match the MD5 of the body received ({actual})", "Content-MD5")
-
-
 Page = tuple[list[Any], int]  # a page's items and how many match in all
 Lister = Callable[[int, int], Page]  # (page, size) -> that page
 
@@ -116,7 +109,10 @@ class EmulatorApi:
             return wire.console_page() if path == "/login" else wire.login_redirect(prefix)
         try:
             who, permitted = emu.auth.authenticate(request, emu.clock.now())
-            _check_content_md5(request)
+            actual = hashlib.md5(request.body, usedforsecurity=False).hexdigest()  # a Content-MD5 sent must match
+            if (sent := request.headers.get("Content-MD5")) is not None and sent.strip().lower() != actual:
+                message = f"Content-MD5 {sent!r} does not match the MD5 of the body received ({actual})"
+                raise bad_request(message, "Content-MD5")
             call = ApiCall(request, request.params, shape, who, permitted)
             if (routed := self.route(call, decoded := unquote(path))) is not None:
                 return routed
