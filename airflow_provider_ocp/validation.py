@@ -37,7 +37,7 @@ def short_repr(value: object) -> str:
     Safe for any value JSON decodes to: nesting is cut at two levels, and an integer too long for ``repr`` (Python
     refuses to print one of more than 4300 digits) is described by its size. A text is shown whole or, past 60
     characters, by its length, never cut: a secret a server echoed into it stays whole, so the hooks' scrubbing
-    (:func:`~airflow_provider_ocp.hooks.failures.hook_errors`) finds it, where half of it would show.
+    (:func:`~airflow_provider_ocp.hooks.public_methods.hook_errors`) finds it, where half of it would show.
 
     :param value: the value to show.
     """

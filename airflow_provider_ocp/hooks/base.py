@@ -52,7 +52,7 @@ class OCPBaseHook(BaseHook):
         return vars(self).get("settings")  # the sync hook's cached property; the async hook overrides this
 
     def _known_secrets(self) -> tuple[str, ...]:
-        """What the hooks' errors must not quote (:func:`~airflow_provider_ocp.hooks.failures.hook_errors`)."""
+        """What the hooks' errors must not quote (:func:`~airflow_provider_ocp.hooks.public_methods.hook_errors`)."""
         settings = self._settings_if_read()
         return connection_secrets(settings) if settings is not None else ()
 

@@ -12,7 +12,7 @@ from collections.abc import Iterator, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from airflow_provider_ocp.hooks.failures import hook_errors
+from airflow_provider_ocp.hooks.public_methods import hook_errors
 from airflow_provider_ocp.hooks.task_lists import listed, task_list, walk_task_list
 from airflow_provider_ocp.log_backup.records import DATA_BACKUP_TASKS, RESTORE_TASKS, parse_id
 from airflow_provider_ocp.log_backup.task_pages import TaskInput

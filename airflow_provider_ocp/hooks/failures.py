@@ -1,4 +1,4 @@
-"""What the hooks' public methods raise: errors without the connection's secrets, and final errors that fail at once.
+"""Airflow's meaning of the provider's final errors: bad input, or a request OCP rejected, fails the task at once.
 
 The client and the domain raise plain errors (:mod:`airflow_provider_ocp.client.errors`). Airflow retries a task that
 raises one unless it is an ``AirflowFailException``, and a sensor's ``soft_fail`` only skips on that class. No retry
@@ -6,24 +6,17 @@ fixes a typo or makes OCP accept a request it rejected, so the adapters (the syn
 re-raise those two as the subclasses below: still the public class users catch, now also an ``AirflowFailException``.
 The async hook does not: it runs in the triggerer, where the trigger turns errors into events.
 
-Both hooks scrub the connection's secrets from every error their public methods raise (:func:`hook_errors`).
+Operators import this module while a DAG file is parsed: it imports nothing of the provider's but its errors.
 """
 
 from __future__ import annotations
 
-import contextlib
-import functools
-import inspect
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any, TypeVar
 
 from airflow.providers.common.compat.sdk import AirflowFailException
 
-from airflow_provider_ocp.client.errors import OCPError, OCPInputError, OCPRequestRejectedError
-from airflow_provider_ocp.client.log_secrets import async_steps_hidden, scrub_error, secrets_hidden, steps_hidden
-
-T = TypeVar("T")
+from airflow_provider_ocp.client.errors import OCPInputError, OCPRequestRejectedError
 
 
 class OCPInputFailure(OCPInputError, AirflowFailException):
@@ -39,7 +32,7 @@ def failing_at_once() -> Iterator[None]:
     """Re-raise a final error as its ``AirflowFailException`` subclass (its traceback, unchained); let the rest pass.
 
     Usable as a decorator (``@failing_at_once()``) on methods that return; a hook's generators have
-    :func:`hook_errors`.
+    :func:`~airflow_provider_ocp.hooks.public_methods.hook_errors`.
     """
     try:
         yield
@@ -51,76 +44,3 @@ def failing_at_once() -> Iterator[None]:
         raise OCPRequestRejectedFailure(error.message, **error.keywords()).with_traceback(error.__traceback__) from None
     except OCPInputError as error:
         raise OCPInputFailure(*error.args).with_traceback(error.__traceback__) from None
-
-
-def hook_errors(*, fail_at_once: bool) -> Callable[[type[T]], type[T]]:
-    """Class decorator: what every public method of a hook class raises and logs.
-
-    - Every error of the provider has the connection's secrets replaced by ``***`` (:func:`scrub_error`), also in
-      the errors it was raised from, and so has every log record made while the method works
-      (:func:`secrets_hidden`). Messages quote what OCP sent (a record, a page member, a cluster name), mostly after
-      the response is read, outside the request's own scrubbing: a server or proxy that echoes the password or the
-      Authorization header into its data would otherwise put it in the task log or a trigger event. Before the
-      hook has read its connection, nothing can quote it, and nothing is scrubbed.
-    - With ``fail_at_once`` (the worker's hook), final errors are raised through :func:`failing_at_once`.
-
-    Generators and async generators stay so; what they raise or log while the caller iterates is handled too (the
-    log scope is opened for each step, so the caller's code between steps runs outside it).
-
-    :param fail_at_once: whether final errors fail the Airflow task at once (not in the triggerer).
-    """
-
-    def decorate(cls: type[T]) -> type[T]:
-        for name, member in list(vars(cls).items()):
-            if not name.startswith("_") and inspect.isfunction(member):
-                setattr(cls, name, _handled(member, fail_at_once))
-        return cls
-
-    return decorate
-
-
-@contextmanager
-def _errors_of(hook: Any, fail_at_once: bool) -> Iterator[None]:
-    with failing_at_once() if fail_at_once else contextlib.nullcontext():
-        try:
-            yield
-        except OCPError as error:
-            scrub_error(error, hook._known_secrets())
-            raise
-
-
-def _handled(method: Callable[..., Any], fail_at_once: bool) -> Callable[..., Any]:
-    if inspect.isasyncgenfunction(method):
-
-        @functools.wraps(method)
-        async def async_generator(self: Any, *args: Any, **kwargs: Any) -> Any:
-            steps = async_steps_hidden(method(self, *args, **kwargs), self._known_secrets)
-            with _errors_of(self, fail_at_once):
-                async with contextlib.aclosing(steps):
-                    async for item in steps:
-                        yield item
-
-        return async_generator
-    if inspect.iscoroutinefunction(method):
-
-        @functools.wraps(method)
-        async def coroutine(self: Any, *args: Any, **kwargs: Any) -> Any:
-            with _errors_of(self, fail_at_once), secrets_hidden(self._known_secrets):
-                return await method(self, *args, **kwargs)
-
-        return coroutine
-    if inspect.isgeneratorfunction(method):
-
-        @functools.wraps(method)
-        def generator(self: Any, *args: Any, **kwargs: Any) -> Any:
-            with _errors_of(self, fail_at_once):
-                return (yield from steps_hidden(method(self, *args, **kwargs), self._known_secrets))
-
-        return generator
-
-    @functools.wraps(method)
-    def function(self: Any, *args: Any, **kwargs: Any) -> Any:
-        with _errors_of(self, fail_at_once), secrets_hidden(self._known_secrets):
-            return method(self, *args, **kwargs)
-
-    return function

@@ -30,8 +30,8 @@ from airflow_provider_ocp.client.settings import OCPSettings, settings_from_airf
 from airflow_provider_ocp.hooks.base import Identity, OCPBaseHook, cluster_filter, envelope_of, start_walk
 from airflow_provider_ocp.hooks.deadline import DeadlineWatchdog
 from airflow_provider_ocp.hooks.drills import DrillMethods
-from airflow_provider_ocp.hooks.failures import hook_errors
 from airflow_provider_ocp.hooks.ocp_async import OCPAsyncHook
+from airflow_provider_ocp.hooks.public_methods import hook_errors
 from airflow_provider_ocp.hooks.task_lists import listed, task_list, walk_task_list
 from airflow_provider_ocp.hooks.transport import TRANSPORT_ERRORS, open_requests_session, transport_error
 from airflow_provider_ocp.log_backup.clusters import cluster_choice, cluster_named, missing_cluster

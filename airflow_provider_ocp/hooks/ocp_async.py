@@ -22,7 +22,7 @@ from airflow_provider_ocp.client.response import Envelope
 from airflow_provider_ocp.client.retry import RetryPolicy
 from airflow_provider_ocp.client.settings import OCPSettings, settings_from_airflow_connection
 from airflow_provider_ocp.hooks.base import Identity, OCPBaseHook, cluster_filter, envelope_of, start_walk
-from airflow_provider_ocp.hooks.failures import hook_errors
+from airflow_provider_ocp.hooks.public_methods import hook_errors
 from airflow_provider_ocp.hooks.shared_client import acquire_client, release_client
 from airflow_provider_ocp.hooks.transport import transport_error
 from airflow_provider_ocp.log_backup.clusters import a_missing_cluster, cluster_choice, cluster_named

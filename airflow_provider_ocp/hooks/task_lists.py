@@ -63,7 +63,8 @@ def task_list(
 ) -> Callable[Concatenate[H, P], Iterator[T]]:
     """A public method: ``walk`` (:func:`walk_task_list`) bound to ``kind``, named ``name``, its docstring
     ``summary`` followed by the walk's rules and parameters. It is a generator function, as the walk is, so that
-    :func:`~airflow_provider_ocp.hooks.failures.hook_errors` also handles what it raises while the caller iterates.
+    :func:`~airflow_provider_ocp.hooks.public_methods.hook_errors` also handles what it raises while the caller
+    iterates.
 
     :param walk: the walk, taking the kind after the hook.
     :param kind: the task list it walks.

@@ -1,9 +1,10 @@
 """Hostile servers (issue 12), 2: a secret a server echoes into its *data* reaches no error or log of either hook.
 
 Errors about OCP's data quote what OCP sent (a record, a page member, a cluster name, a time), and are built after the
-response is read, outside the request's own scrubbing. The rule (``hooks/failures.py`` ``hook_errors``): every error
-a hook's public method raises, or any log record made meanwhile, has the connection's secrets replaced by ``***``, and
-a quoted text is shown whole or not at all (``validation.short_repr``), so no part of a secret shows either.
+response is read, outside the request's own scrubbing. The rule (``hooks/public_methods.py`` ``hook_errors``): every
+error a hook's public method raises, or any log record made meanwhile, has the connection's secrets replaced by
+``***``, and a quoted text is shown whole or not at all (``validation.short_repr``), so no part of a secret shows
+either.
 
 The secrets are drawn from Greek and Cyrillic letters, which no message of the provider holds: any such letter in an
 error is part of the secret, whatever the cut.
