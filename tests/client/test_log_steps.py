@@ -1,29 +1,21 @@
-"""``steps_hidden``: a generator's own steps log without the secrets; its caller's code between steps is untouched."""
+"""``steps_hidden``: a generator's own steps log without the secrets; its caller's code between steps is untouched.
+
+The async hook's forms are tested with the wrappers (tests/hooks/test_public_methods.py)."""
 
 from __future__ import annotations
 
-import asyncio
 import logging
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 
 import pytest
 
-from airflow_provider_ocp.client.log_secrets import async_steps_hidden, steps_hidden
+from airflow_provider_ocp.client.log_secrets import steps_hidden
 
 SECRET = "hunter2-secret"
 log = logging.getLogger("tests.log_steps")
 
 
 def walk(closed: list[bool]) -> Iterator[int]:
-    try:
-        for number in range(3):
-            log.warning("step %s saw %s", number, SECRET)
-            yield number
-    finally:
-        closed.append(True)
-
-
-async def async_walk(closed: list[bool]) -> AsyncIterator[int]:
     try:
         for number in range(3):
             log.warning("step %s saw %s", number, SECRET)
@@ -45,22 +37,6 @@ def test_each_step_is_scrubbed_and_the_callers_code_is_not(caplog: pytest.LogCap
         "step 2 saw ***",
         f"caller got 2 with {SECRET}",
     ]
-    assert closed == [True]
-
-
-def test_the_async_steps_are_scrubbed_and_an_early_stop_closes_the_walk(caplog: pytest.LogCaptureFixture) -> None:
-    closed: list[bool] = []
-
-    async def first() -> int:
-        steps = async_steps_hidden(async_walk(closed), lambda: (SECRET,))
-        async for number in steps:
-            await steps.aclose()
-            return number
-        raise AssertionError("no step")
-
-    with caplog.at_level(logging.WARNING, logger="tests.log_steps"):
-        assert asyncio.run(first()) == 0
-    assert [r.getMessage() for r in caplog.records] == ["step 0 saw ***"]
     assert closed == [True]
 
 
