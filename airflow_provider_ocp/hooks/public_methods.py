@@ -56,9 +56,9 @@ def _errors_of(hook: Any, fail_at_once: bool) -> Iterator[None]:
 
 
 def _handled(method: Callable[..., Any], fail_at_once: bool) -> Callable[..., Any]:
-    # The async forms, which every poll of every deferred gate goes through, are written without ``with`` blocks
-    # and in one layer: contextlib's managers and a second async generator cost the triggerer benchmark about 4 %
-    # more CPU per poll. They never fail at once: the async hook runs in the triggerer.
+    # The async forms, which every poll of every deferred gate goes through, are written in one layer, without
+    # contextlib's generator-based managers (whether those cost the triggerer anything measurable is not settled:
+    # benchmarks/README.md). They never fail at once: the async hook runs in the triggerer.
     if inspect.isasyncgenfunction(method):
 
         @functools.wraps(method)
